@@ -1,0 +1,361 @@
+/*
+ * at_daemon: shared daemon runtime. See at_daemon.h.
+ *
+ * getopt_long is used for the command line; the shortcut flags of each
+ * daemon are turned into "key=value" overrides so that the config table
+ * stays the single place where keys are declared.
+ */
+#include "at_daemon.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "at_log.h"
+#include "at_version.h"
+
+volatile sig_atomic_t at_daemon_stop_flag;
+volatile sig_atomic_t at_daemon_reload_flag;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        at_daemon_reload_flag = 1;
+    else
+        at_daemon_stop_flag = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: blocking reads and polls return EINTR so loops notice
+     * the flag promptly. */
+    sa.sa_flags = 0;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+uint64_t at_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void usage(const at_daemon_spec_t *spec, FILE *out)
+{
+    fprintf(out, "Usage: %s [OPTIONS]\n%s\n\nOptions:\n", spec->name, spec->summary);
+    fprintf(out, "  -c, --config FILE       INI config file (see --help-config)\n"
+                 "  -s, --set KEY=VALUE     set a config key (repeatable; after the file)\n");
+    for (const at_flag_t *f = spec->flags; f && f->long_name; f++) {
+        char left[64];
+        if (f->short_name)
+            snprintf(left, sizeof left, "-%c, --%s %s", f->short_name, f->long_name, f->metavar);
+        else
+            snprintf(left, sizeof left, "    --%s %s", f->long_name, f->metavar);
+        fprintf(out, "  %-22s  same as --set %s=%s\n", left, f->key, f->metavar);
+    }
+    fprintf(out, "      --check-config      validate the config and exit (0 = valid)\n"
+                 "      --help-config       list every config key as a Markdown table\n"
+                 "  -h, --help              this help\n"
+                 "  -V, --version           version\n\n"
+                 "Signals: TERM/INT drain and stop, HUP reloads the config.\n");
+}
+
+at_config_t *at_daemon_load_config(const at_daemon_t *self, char *err, size_t errlen)
+{
+    at_config_t *cfg = at_config_new(self->spec->defs);
+    if (!cfg) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (self->config_path && at_config_load_file(cfg, self->config_path, err, errlen) < 0) {
+        at_config_destroy(&cfg);
+        return NULL;
+    }
+    for (size_t i = 0; i < self->nsets; i++) {
+        if (at_config_set_pair(cfg, self->sets[i], "command line", err, errlen) < 0) {
+            at_config_destroy(&cfg);
+            return NULL;
+        }
+    }
+    return cfg;
+}
+
+static void apply_log_level(const at_config_t *cfg)
+{
+    at_log_level_t lvl;
+    if (at_log_level_parse(at_config_str(cfg, "log.level"), &lvl) == 0)
+        at_log_set_level(lvl);
+}
+
+static int add_set(at_daemon_t *self, const char *key, const char *value)
+{
+    char **n = realloc(self->sets, (self->nsets + 1) * sizeof *n);
+    if (!n)
+        return -1;
+    self->sets = n;
+    size_t len = strlen(key) + strlen(value) + 2;
+    char *pair = malloc(len);
+    if (!pair)
+        return -1;
+    if (key[0])
+        snprintf(pair, len, "%s=%s", key, value);
+    else
+        snprintf(pair, len, "%s", value); /* already key=value */
+    self->sets[self->nsets++] = pair;
+    return 0;
+}
+
+int at_daemon_init(at_daemon_t *self, const at_daemon_spec_t *spec, int argc, char **argv,
+                   int *exit_code)
+{
+    *exit_code = 0;
+    memset(self, 0, sizeof *self);
+    self->spec = spec;
+    at_log_init(spec->name);
+
+    enum { OPT_CHECK = 1000, OPT_HELP_CONFIG, OPT_FLAG0 };
+    size_t nflags = 0;
+    while (spec->flags && spec->flags[nflags].long_name)
+        nflags++;
+    struct option *opts = calloc(nflags + 7, sizeof *opts);
+    char shorts[128] = "c:s:hV";
+    if (!opts) {
+        *exit_code = 1;
+        return 1;
+    }
+    size_t k = 0;
+    opts[k++] = (struct option){"config", required_argument, NULL, 'c'};
+    opts[k++] = (struct option){"set", required_argument, NULL, 's'};
+    opts[k++] = (struct option){"check-config", no_argument, NULL, OPT_CHECK};
+    opts[k++] = (struct option){"help-config", no_argument, NULL, OPT_HELP_CONFIG};
+    opts[k++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[k++] = (struct option){"version", no_argument, NULL, 'V'};
+    for (size_t i = 0; i < nflags; i++) {
+        opts[k++] =
+            (struct option){spec->flags[i].long_name, required_argument, NULL, OPT_FLAG0 + (int)i};
+        if (spec->flags[i].short_name) {
+            size_t l = strlen(shorts);
+            shorts[l] = (char)spec->flags[i].short_name;
+            shorts[l + 1] = ':';
+            shorts[l + 2] = '\0';
+        }
+    }
+    int rc = 0;
+    optind = 1;
+    for (;;) {
+        int c = getopt_long(argc, argv, shorts, opts, NULL);
+        if (c == -1)
+            break;
+        if (c == 'c') {
+            self->config_path = optarg;
+        } else if (c == 's') {
+            if (add_set(self, "", optarg) < 0)
+                rc = 1;
+        } else if (c == OPT_CHECK) {
+            self->check_config = true;
+        } else if (c == OPT_HELP_CONFIG) {
+            at_config_print_markdown(spec->defs, stdout);
+            rc = -1;
+        } else if (c == 'h') {
+            usage(spec, stdout);
+            rc = -1;
+        } else if (c == 'V') {
+            printf("%s %s\n", spec->name, AT_VERSION);
+            rc = -1;
+        } else if (c >= OPT_FLAG0 && c < OPT_FLAG0 + (int)nflags) {
+            if (add_set(self, spec->flags[c - OPT_FLAG0].key, optarg) < 0)
+                rc = 1;
+        } else {
+            for (size_t i = 0; i < nflags; i++)
+                if (c == spec->flags[i].short_name && add_set(self, spec->flags[i].key, optarg) < 0)
+                    rc = 1;
+            if (!strchr(shorts, c) || c == '?') {
+                usage(spec, stderr);
+                rc = 2;
+            }
+        }
+        if (rc)
+            break;
+    }
+    free(opts);
+    if (rc == 0 && optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", spec->name, argv[optind]);
+        rc = 2;
+    }
+    if (rc) {
+        at_daemon_fini(self);
+        *exit_code = rc < 0 ? 0 : rc;
+        return 1;
+    }
+
+    char err[1024];
+    self->cfg = at_daemon_load_config(self, err, sizeof err);
+    if (!self->cfg) {
+        at_log_error("config: %s", err);
+        at_daemon_fini(self);
+        *exit_code = 1;
+        return 1;
+    }
+    apply_log_level(self->cfg);
+    if (self->check_config)
+        return 0; /* the caller validates its own semantics, then exits */
+    install_signals();
+    sd_watchdog_enabled(0, &self->watchdog_usec);
+    self->last_stats_ms = self->last_watchdog_ms = at_now_ms();
+    return 0;
+}
+
+int at_daemon_check_done(at_daemon_t *self, int ok, const char *err)
+{
+    if (!ok) {
+        at_log_error("config: %s", err);
+        return 1;
+    }
+    at_config_print(self->cfg, stdout);
+    fprintf(stderr, "%s: configuration OK\n", self->spec->name);
+    return 0;
+}
+
+int at_daemon_reload(at_daemon_t *self, at_config_t **old_p)
+{
+    char err[1024];
+    sd_notify(0, "RELOADING=1");
+    at_config_t *cfg = at_daemon_load_config(self, err, sizeof err);
+    if (!cfg) {
+        at_log_error("reload: %s (keeping the running config)", err);
+        return -1;
+    }
+    *old_p = self->cfg;
+    self->cfg = cfg;
+    apply_log_level(cfg);
+    at_log_info("reload: config re-read%s%s", self->config_path ? " from " : "",
+                self->config_path ? self->config_path : "");
+    return 0;
+}
+
+void at_daemon_set_counters(at_daemon_t *self, at_counter_t *counters)
+{
+    self->counters = counters;
+}
+
+void at_counters_format(const at_counter_t *c, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (; c && c->name && n < len; c++) {
+        int w = snprintf(buf + n, len - n, "%s%s=%llu", n ? " " : "", c->name,
+                         (unsigned long long)c->value);
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+}
+
+void at_daemon_log_counters(const at_daemon_t *self, const char *prefix)
+{
+    char buf[1024];
+    at_counters_format(self->counters, buf, sizeof buf);
+    at_log_info("%s: %s", prefix, buf);
+}
+
+void at_daemon_ready(at_daemon_t *self, const char *status)
+{
+    (void)self;
+    sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%d", status, (int)getpid());
+    at_log_info("ready: %s", status);
+}
+
+void at_daemon_stopping(at_daemon_t *self, const char *status)
+{
+    (void)self;
+    sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status);
+    at_log_info("stopping: %s", status);
+}
+
+void at_daemon_tick(at_daemon_t *self)
+{
+    uint64_t now = at_now_ms();
+    /* Ping at half the watchdog interval, as sd_watchdog_enabled(3) advises. */
+    if (self->watchdog_usec && now - self->last_watchdog_ms >= self->watchdog_usec / 2000) {
+        sd_notify(0, "WATCHDOG=1");
+        self->last_watchdog_ms = now;
+    }
+    long long every = self->cfg ? at_config_int(self->cfg, "daemon.stats_interval") : 0;
+    if (every > 0 && now - self->last_stats_ms >= (uint64_t)every * 1000u) {
+        char buf[1024];
+        at_counters_format(self->counters, buf, sizeof buf);
+        sd_notifyf(0, "STATUS=%s", buf);
+        at_log_info("stats: %s", buf);
+        self->last_stats_ms = now;
+    }
+}
+
+void at_daemon_fini(at_daemon_t *self)
+{
+    for (size_t i = 0; i < self->nsets; i++)
+        free(self->sets[i]);
+    free(self->sets);
+    self->sets = NULL;
+    self->nsets = 0;
+    at_config_destroy(&self->cfg);
+}
+
+void at_daemon_reject(at_daemon_t *self, at_deadletter_t *dl, const char *reason, const void *data,
+                      size_t len)
+{
+    uint64_t now = at_now_ms();
+    if (now - self->reject_window_ms >= 1000) {
+        if (self->reject_suppressed)
+            at_log_warn("rejected: %u more inputs not logged in the last second",
+                        self->reject_suppressed);
+        self->reject_window_ms = now;
+        self->reject_logged = self->reject_suppressed = 0;
+    }
+    if (self->reject_logged < 20) {
+        self->reject_logged++;
+        at_log_warn("rejected input (%zu bytes): %s", len, reason);
+    } else {
+        self->reject_suppressed++;
+    }
+    if (dl && at_deadletter_write(dl, reason, data, len) < 0)
+        at_log_error("dead-letter write failed: %s", strerror(errno));
+}
+
+int at_daemon_send(at_daemon_t *self, at_transport_t *out, const char *type, const char *key,
+                   const void *payload, size_t len)
+{
+    for (;;) {
+        int rc = at_transport_send(out, type, key, payload, len, 200);
+        if (rc == AT_TX_OK)
+            return 0;
+        if (rc == AT_TX_ERROR && errno != EINTR) {
+            at_log_error("send to %s failed: %s", at_transport_endpoint(out), zmq_strerror(errno));
+            return -1;
+        }
+        at_daemon_tick(self);
+        if (at_daemon_stop_flag) {
+            uint64_t now = at_now_ms();
+            if (!self->give_up_at_ms)
+                self->give_up_at_ms =
+                    now + (uint64_t)at_config_int(self->cfg, "daemon.shutdown_timeout") * 1000u;
+            if (now >= self->give_up_at_ms) {
+                at_log_error("stopping: %s did not take the message within "
+                             "daemon.shutdown_timeout; giving up on it",
+                             at_transport_endpoint(out));
+                return -1;
+            }
+        }
+    }
+}

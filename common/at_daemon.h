@@ -1,0 +1,158 @@
+/*
+ * at_daemon: what every attache daemon's main() shares.
+ *
+ *  - command line: -c/--config FILE, -s/--set KEY=VALUE, per-daemon
+ *    shortcut flags (e.g. --input PATH for ingest.input), --check-config,
+ *    --help, --help-config, --version;
+ *  - config loading (file, then flags in order) and reloading on SIGHUP;
+ *  - signals: handlers only set flags (TERM/INT: drain and stop, HUP:
+ *    reload); SIGPIPE is ignored;
+ *  - systemd: sd_notify READY/STATUS/RELOADING/STOPPING and WATCHDOG pings
+ *    when the unit sets WatchdogSec;
+ *  - counters: logged and sent as STATUS= every daemon.stats_interval.
+ *
+ * The daemon loops (in each daemon's library) call at_daemon_tick() at
+ * least every few hundred milliseconds.
+ */
+#ifndef AT_DAEMON_H
+#define AT_DAEMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "at_config.h"
+#include "at_deadletter.h"
+#include "at_transport.h"
+
+/* Set by the signal handlers; cleared by whoever acts on them. */
+extern volatile sig_atomic_t at_daemon_stop_flag;
+extern volatile sig_atomic_t at_daemon_reload_flag;
+
+/* A named counter; arrays end with {NULL, 0}. */
+typedef struct {
+    const char *name;
+    uint64_t value;
+} at_counter_t;
+
+/* A shortcut flag: `--long VALUE` (or `-s VALUE`) sets config key `key`. */
+typedef struct {
+    const char *long_name;
+    int short_name; /* 0 = none */
+    const char *key;
+    const char *metavar;
+} at_flag_t;
+
+typedef struct {
+    const char *name;    /* "attache-ingest" */
+    const char *summary; /* one line for --help */
+    const at_cfg_def_t *defs;
+    const at_flag_t *flags; /* ends with {NULL} */
+} at_daemon_spec_t;
+
+/* The config keys every daemon has ([log], [daemon]); daemons append
+ * their own. Use AT_DAEMON_COMMON_KEYS inside an at_cfg_def_t table. */
+#define AT_DAEMON_COMMON_KEYS                                                                      \
+    {"log.level", AT_CFG_ENUM,                                                                     \
+     "info",      0,                                                                               \
+     0,           "error|warn|info|debug",                                                         \
+     true,        "Lowest level written to stderr."},                                              \
+        {"daemon.stats_interval",                                                                  \
+         AT_CFG_INT,                                                                               \
+         "30",                                                                                     \
+         0,                                                                                        \
+         86400,                                                                                    \
+         NULL,                                                                                     \
+         true,                                                                                     \
+         "Seconds between counter log lines and sd_notify STATUS updates; 0 turns them off."},     \
+        {"daemon.drain_idle_ms",                                                                   \
+         AT_CFG_INT,                                                                               \
+         "500",                                                                                    \
+         10,                                                                                       \
+         600000,                                                                                   \
+         NULL,                                                                                     \
+         true,                                                                                     \
+         "On SIGTERM, keep reading the input until it has been idle this long."},                  \
+    {                                                                                              \
+        "daemon.shutdown_timeout", AT_CFG_INT, "30", 1, 3600, NULL, true,                          \
+            "Seconds to keep trying to hand over in-flight messages when stopping."                \
+    }
+
+typedef struct {
+    const at_daemon_spec_t *spec;
+    const char *config_path; /* NULL when none was given */
+    char **sets;             /* "key=value" in command-line order */
+    size_t nsets;
+    bool check_config;
+    at_config_t *cfg; /* current config (owned) */
+    at_counter_t *counters;
+    uint64_t watchdog_usec;
+    uint64_t last_watchdog_ms, last_stats_ms;
+    uint64_t reject_window_ms, give_up_at_ms;
+    unsigned reject_logged, reject_suppressed;
+} at_daemon_t;
+
+/* Parse argv, load and validate the config, set up logging and signals.
+ * Returns 0 to go on (when self->check_config is set, the caller validates
+ * what only it knows, such as endpoints and data, then returns
+ * at_daemon_check_done()). Returns 1 when main should exit at once with
+ * *exit_code: 0 after --help/--version/--help-config, 1 for a bad config,
+ * 2 for a usage error (all reported on stderr). */
+int at_daemon_init(at_daemon_t *self, const at_daemon_spec_t *spec, int argc, char **argv,
+                   int *exit_code);
+
+/* Finish --check-config: on ok prints the effective config to stdout and
+ * "configuration OK" to stderr and returns 0; else logs err and returns 1
+ * (the process exit code). */
+int at_daemon_check_done(at_daemon_t *self, int ok, const char *err);
+
+/* Build a fresh config from the file and flags (used on SIGHUP). Caller
+ * owns the result. NULL with "file:line: reason" in err on any error. */
+at_config_t *at_daemon_load_config(const at_daemon_t *self, char *err, size_t errlen);
+
+/* Re-read the config after SIGHUP. On success the new config replaces
+ * self->cfg, the old one is returned in *old_p for the caller to compare
+ * (and destroy), and log.level takes effect. On error the old config stays
+ * and -1 is returned (the error is logged). Sends RELOADING=1 first; the
+ * caller sends READY=1 via at_daemon_ready when done. */
+int at_daemon_reload(at_daemon_t *self, at_config_t **old_p);
+
+/* Counters to log and report in STATUS= (array must outlive the daemon). */
+void at_daemon_set_counters(at_daemon_t *self, at_counter_t *counters);
+
+/* Tell systemd (and `attache run`) the daemon is ready. */
+void at_daemon_ready(at_daemon_t *self, const char *status);
+
+/* STOPPING=1 plus a status line. */
+void at_daemon_stopping(at_daemon_t *self, const char *status);
+
+/* Watchdog ping and periodic stats; cheap, call often. */
+void at_daemon_tick(at_daemon_t *self);
+
+/* Log the counters now at info level with a prefix ("stats", "final"). */
+void at_daemon_log_counters(const at_daemon_t *self, const char *prefix);
+
+/* Format counters as "a=1 b=2" into buf. */
+void at_counters_format(const at_counter_t *c, char *buf, size_t len);
+
+/* Report one rejected input: a warn line (rate-limited to 20 a second;
+ * the number suppressed is logged when logging resumes) and, when dl is not
+ * NULL, a dead-letter record. Counting is the caller's. */
+void at_daemon_reject(at_daemon_t *self, at_deadletter_t *dl, const char *reason, const void *data,
+                      size_t len);
+
+/* Hand one message to the next hop, waiting as long as the hop needs
+ * (backpressure), pinging the watchdog while blocked. Once a stop was
+ * requested it keeps trying for daemon.shutdown_timeout seconds, counted
+ * from the first blocked attempt after the stop, then gives up.
+ * Returns 0 when sent, -1 when given up or on a transport error (logged). */
+int at_daemon_send(at_daemon_t *self, at_transport_t *out, const char *type, const char *key,
+                   const void *payload, size_t len);
+
+/* Monotonic milliseconds. */
+uint64_t at_now_ms(void);
+
+void at_daemon_fini(at_daemon_t *self);
+
+#endif

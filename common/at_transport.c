@@ -1,0 +1,269 @@
+/*
+ * at_transport: ZeroMQ implementation of the attache transport. See
+ * at_transport.h for the contract.
+ *
+ * One ZeroMQ context per process, created on first use. Sends try a
+ * non-blocking send first and only then poll for writability, which keeps
+ * the common path to one syscall-free call into libzmq.
+ */
+#include "at_transport.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "at_endpoint.h"
+
+struct at_transport {
+    void *sock;
+    at_tx_pattern_t pattern;
+    at_endpoint_t ep;
+    char last_endpoint[512];
+    unsigned sends;
+};
+
+static void *g_ctx;
+static pthread_mutex_t g_ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *ctx_get(void)
+{
+    pthread_mutex_lock(&g_ctx_lock);
+    if (!g_ctx)
+        g_ctx = zmq_ctx_new();
+    void *c = g_ctx;
+    pthread_mutex_unlock(&g_ctx_lock);
+    return c;
+}
+
+void at_transport_shutdown(void)
+{
+    pthread_mutex_lock(&g_ctx_lock);
+    if (g_ctx) {
+        /* zmq_ctx_term retries on EINTR by contract. */
+        while (zmq_ctx_term(g_ctx) < 0 && errno == EINTR)
+            ;
+        g_ctx = NULL;
+    }
+    pthread_mutex_unlock(&g_ctx_lock);
+}
+
+at_transport_t *at_transport_new(const char *uri, at_tx_pattern_t pattern, char *err, size_t errlen)
+{
+    at_transport_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    self->pattern = pattern;
+    if (at_endpoint_parse(uri, &self->ep, err, errlen) < 0) {
+        free(self);
+        return NULL;
+    }
+    void *ctx = ctx_get();
+    static const int zmq_types[] = {ZMQ_PUSH, ZMQ_PULL, ZMQ_XPUB, ZMQ_SUB};
+    self->sock = ctx ? zmq_socket(ctx, zmq_types[pattern]) : NULL;
+    if (!self->sock) {
+        snprintf(err, errlen, "%s: cannot create socket: %s", uri, zmq_strerror(errno));
+        free(self);
+        return NULL;
+    }
+    int hwm = self->ep.hwm, one = 1, zero = 0;
+    int rc = 0;
+    switch (pattern) {
+    case AT_TX_PUSH:
+        rc |= zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        /* Queue only toward completed connections: a missing peer makes
+         * send block instead of filling a queue that may never drain. */
+        rc |= zmq_setsockopt(self->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+        break;
+    case AT_TX_PULL:
+        rc |= zmq_setsockopt(self->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+        break;
+    case AT_TX_PUB:
+        rc |= zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        rc |= zmq_setsockopt(self->sock, ZMQ_XPUB_NODROP, &one, sizeof one);
+        break;
+    case AT_TX_SUB:
+        rc |= zmq_setsockopt(self->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+        rc |= zmq_setsockopt(self->sock, ZMQ_SUBSCRIBE, "", 0);
+        break;
+    }
+    /* Closing must never hang by default; callers choose a linger. */
+    rc |= zmq_setsockopt(self->sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: setsockopt: %s", uri, zmq_strerror(errno));
+        zmq_close(self->sock);
+        free(self);
+        return NULL;
+    }
+    rc = self->ep.bind ? zmq_bind(self->sock, self->ep.zmq_addr)
+                       : zmq_connect(self->sock, self->ep.zmq_addr);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot %s %s: %s", uri, self->ep.bind ? "bind" : "connect",
+                 self->ep.zmq_addr, zmq_strerror(errno));
+        zmq_close(self->sock);
+        free(self);
+        return NULL;
+    }
+    size_t len = sizeof self->last_endpoint;
+    if (!self->ep.bind ||
+        zmq_getsockopt(self->sock, ZMQ_LAST_ENDPOINT, self->last_endpoint, &len) != 0)
+        snprintf(self->last_endpoint, sizeof self->last_endpoint, "%s", self->ep.zmq_addr);
+    return self;
+}
+
+const char *at_transport_endpoint(const at_transport_t *self)
+{
+    return self->last_endpoint;
+}
+
+/* Wait until the socket has `events`; returns 1 ready, 0 timeout, -1 error. */
+static int wait_for(void *sock, short events, int timeout_ms)
+{
+    zmq_pollitem_t item = {sock, 0, events, 0};
+    int rc = zmq_poll(&item, 1, timeout_ms);
+    if (rc < 0)
+        return -1;
+    return rc > 0 && (item.revents & events) ? 1 : 0;
+}
+
+/* XPUB hands subscription frames up to us; discard them so they cannot
+ * pile up in the socket's receive queue. */
+static void drain_subscriptions(at_transport_t *self)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, self->sock, ZMQ_DONTWAIT) >= 0)
+        ;
+    zmq_msg_close(&m);
+}
+
+int at_transport_send(at_transport_t *self, const char *type, const char *key, const void *payload,
+                      size_t len, int timeout_ms)
+{
+    (void)key; /* ZeroMQ routes by socket, not by key. */
+    if (self->pattern == AT_TX_PUB) {
+        if ((++self->sends & 255) == 0)
+            drain_subscriptions(self);
+        timeout_ms = 0;
+    }
+    size_t tlen = strlen(type);
+    for (int attempt = 0;; attempt++) {
+        /* The first frame decides: once it is queued, libzmq accepts the
+         * rest of a multipart message atomically. */
+        if (zmq_send(self->sock, type, tlen, ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+            break;
+        if (errno != EAGAIN)
+            return AT_TX_ERROR;
+        if (attempt > 0 || timeout_ms == 0)
+            return AT_TX_AGAIN;
+        int w = wait_for(self->sock, ZMQ_POLLOUT, timeout_ms);
+        if (w < 0)
+            return AT_TX_ERROR;
+        if (w == 0)
+            return AT_TX_AGAIN;
+    }
+    while (zmq_send(self->sock, payload, len, ZMQ_DONTWAIT) < 0) {
+        /* Cannot happen per libzmq's atomic multipart guarantee, but never
+         * spin silently if it does. */
+        if (errno != EINTR && errno != EAGAIN)
+            return AT_TX_ERROR;
+    }
+    return AT_TX_OK;
+}
+
+int at_transport_recv(at_transport_t *self, at_msg_t *msg, int timeout_ms)
+{
+    memset(msg, 0, sizeof *msg);
+    zmq_msg_init(&msg->part[0]);
+    zmq_msg_init(&msg->part[1]);
+    if (zmq_msg_recv(&msg->part[0], self->sock, ZMQ_DONTWAIT) < 0) {
+        if (errno != EAGAIN)
+            return AT_TX_ERROR;
+        if (timeout_ms == 0)
+            return AT_TX_AGAIN;
+        int w = wait_for(self->sock, ZMQ_POLLIN, timeout_ms);
+        if (w <= 0)
+            return w < 0 ? AT_TX_ERROR : AT_TX_AGAIN;
+        if (zmq_msg_recv(&msg->part[0], self->sock, ZMQ_DONTWAIT) < 0)
+            return errno == EAGAIN ? AT_TX_AGAIN : AT_TX_ERROR;
+    }
+    msg->nparts = 1;
+    /* The rest of a multipart message is already here: these never block. */
+    int extra = 0;
+    int more = zmq_msg_more(&msg->part[0]);
+    while (more) {
+        if (msg->nparts == 1) {
+            if (zmq_msg_recv(&msg->part[1], self->sock, 0) < 0)
+                break;
+            msg->nparts = 2;
+            more = zmq_msg_more(&msg->part[1]);
+        } else {
+            zmq_msg_t scratch;
+            zmq_msg_init(&scratch);
+            int rc = zmq_msg_recv(&scratch, self->sock, 0);
+            more = rc >= 0 && zmq_msg_more(&scratch);
+            zmq_msg_close(&scratch);
+            extra++;
+        }
+    }
+
+    size_t tlen = zmq_msg_size(&msg->part[0]);
+    if (msg->nparts < 2) {
+        msg->bad = "single-frame message (expected [type, payload])";
+        msg->data = zmq_msg_data(&msg->part[0]);
+        msg->len = tlen;
+        msg->type = "";
+        return AT_TX_OK;
+    }
+    msg->data = zmq_msg_data(&msg->part[1]);
+    msg->len = zmq_msg_size(&msg->part[1]);
+    if (tlen > AT_TX_MAX_TYPE) {
+        msg->bad = "type frame too long";
+        msg->type = "";
+        return AT_TX_OK;
+    }
+    memcpy(msg->typebuf, zmq_msg_data(&msg->part[0]), tlen);
+    msg->typebuf[tlen] = '\0';
+    msg->type = msg->typebuf;
+    for (size_t i = 0; i < tlen; i++) {
+        unsigned char c = (unsigned char)msg->typebuf[i];
+        if (c < 0x21 || c > 0x7e) {
+            msg->bad = "type frame is not printable ASCII";
+            msg->type = "";
+            break;
+        }
+    }
+    if (extra && !msg->bad)
+        msg->bad = "too many frames (expected [type, payload])";
+    return AT_TX_OK;
+}
+
+void at_transport_ack(at_transport_t *self, at_msg_t *msg)
+{
+    /* ZeroMQ has no acknowledgements; see the header. */
+    (void)self;
+    (void)msg;
+}
+
+void at_msg_release(at_msg_t *msg)
+{
+    zmq_msg_close(&msg->part[0]);
+    zmq_msg_close(&msg->part[1]);
+    msg->nparts = 0;
+    msg->data = NULL;
+    msg->len = 0;
+}
+
+void at_transport_close(at_transport_t **self_p, int linger_ms)
+{
+    if (!self_p || !*self_p)
+        return;
+    at_transport_t *self = *self_p;
+    zmq_setsockopt(self->sock, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
+    zmq_close(self->sock);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,148 @@
+/*
+ * Tests for at_daemon: command-line parsing into config overrides, usage
+ * errors, --check-config, counters formatting, reject rate limiting, and
+ * the reload path (a bad file keeps the running config).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "at_daemon.h"
+#include "at_log.h"
+
+static const at_cfg_def_t defs[] = {
+    AT_DAEMON_COMMON_KEYS,
+    {"x.input", AT_CFG_STRING, "-", 0, 0, NULL, false, "Input."},
+    AT_CFG_END,
+};
+static const at_flag_t flags[] = {{"input", 'i', "x.input", "PATH"}, {NULL, 0, NULL, NULL}};
+static const at_daemon_spec_t spec = {"attache-test", "A test daemon.", defs, flags};
+
+static int init(at_daemon_t *d, int argc, const char **argv, int *code)
+{
+    return at_daemon_init(d, &spec, argc, (char **)argv, code);
+}
+
+static void test_flags_become_sets(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    int code;
+    const char *argv[] = {"t",       "-i",      "a.jsonl", "--set", "log.level=debug",
+                          "--input", "b.jsonl", NULL};
+    assert_int_equal(init(&d, 7, argv, &code), 0);
+    /* Later flags win, in command-line order. */
+    assert_string_equal(at_config_str(d.cfg, "x.input"), "b.jsonl");
+    assert_string_equal(at_config_str(d.cfg, "log.level"), "debug");
+    assert_int_equal(at_log_threshold, AT_LOG_DEBUG);
+    at_daemon_fini(&d);
+    at_log_set_level(AT_LOG_INFO);
+}
+
+static void test_usage_errors(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    int code;
+    const char *a1[] = {"t", "--bogus", NULL};
+    assert_int_equal(init(&d, 2, a1, &code), 1);
+    assert_int_equal(code, 2);
+    const char *a2[] = {"t", "stray", NULL};
+    assert_int_equal(init(&d, 2, a2, &code), 1);
+    assert_int_equal(code, 2);
+    const char *a3[] = {"t", "--set", "nokey=1", NULL};
+    assert_int_equal(init(&d, 3, a3, &code), 1);
+    assert_int_equal(code, 1);
+    const char *a4[] = {"t", "--config", "/nonexistent.ini", NULL};
+    assert_int_equal(init(&d, 3, a4, &code), 1);
+    assert_int_equal(code, 1);
+    const char *a5[] = {"t", "--version", NULL};
+    assert_int_equal(init(&d, 2, a5, &code), 1);
+    assert_int_equal(code, 0);
+}
+
+static void test_check_config(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    int code;
+    const char *argv[] = {"t", "--check-config", NULL};
+    assert_int_equal(init(&d, 2, argv, &code), 0);
+    assert_true(d.check_config);
+    assert_int_equal(at_daemon_check_done(&d, 0, "bad endpoint"), 1);
+    assert_int_equal(at_daemon_check_done(&d, 1, ""), 0);
+    at_daemon_fini(&d);
+}
+
+static void test_reload_keeps_old_on_error(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/at_daemon_test.XXXXXX";
+    int fd = mkstemp(path);
+    const char *good = "[x]\ninput = one\n";
+    assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+    close(fd);
+    at_daemon_t d;
+    int code;
+    const char *argv[] = {"t", "-c", path, NULL};
+    assert_int_equal(init(&d, 3, argv, &code), 0);
+    assert_string_equal(at_config_str(d.cfg, "x.input"), "one");
+
+    FILE *f = fopen(path, "w");
+    fputs("[x]\ninput = two\n[log]\nlevel = loud\n", f);
+    fclose(f);
+    at_config_t *old = NULL;
+    assert_int_equal(at_daemon_reload(&d, &old), -1);
+    assert_string_equal(at_config_str(d.cfg, "x.input"), "one");
+
+    f = fopen(path, "w");
+    fputs("[x]\ninput = two\n", f);
+    fclose(f);
+    assert_int_equal(at_daemon_reload(&d, &old), 0);
+    assert_string_equal(at_config_str(d.cfg, "x.input"), "two");
+    assert_true(at_config_changed(old, d.cfg, "x.input"));
+    at_config_destroy(&old);
+    at_daemon_fini(&d);
+    unlink(path);
+}
+
+static void test_counters(void **state)
+{
+    (void)state;
+    at_counter_t c[] = {{"read", 3}, {"sent", 12345678901234ull}, {NULL, 0}};
+    char buf[128];
+    at_counters_format(c, buf, sizeof buf);
+    assert_string_equal(buf, "read=3 sent=12345678901234");
+    char tiny[8];
+    at_counters_format(c, tiny, sizeof tiny); /* truncates, never overflows */
+    assert_true(strlen(tiny) < sizeof tiny);
+}
+
+static void test_reject_rate_limit(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    memset(&d, 0, sizeof d);
+    /* 1000 rejections in a burst: must not fail or block; only the first
+     * 20 are logged (checked by eye in the test log). */
+    for (int i = 0; i < 1000; i++)
+        at_daemon_reject(&d, NULL, "burst", "x", 1);
+    assert_int_equal(d.reject_logged, 20);
+    assert_int_equal(d.reject_suppressed, 980);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flags_become_sets), cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_check_config),      cmocka_unit_test(test_reload_keeps_old_on_error),
+        cmocka_unit_test(test_counters),          cmocka_unit_test(test_reject_rate_limit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,501 @@
+/*
+ * at_actors: loading and checking the actor tables (see at_actors.h and
+ * docs/data.md).
+ */
+#include "at_actors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "at_tsv.h"
+
+typedef struct {
+    at_role_t r;
+    size_t actor;
+    size_t line;
+} role_row_t;
+
+typedef struct {
+    at_warrant_t w;
+    size_t actor;
+} warrant_row_t;
+
+struct at_actors {
+    at_actor_t *actors;
+    size_t nactors;
+    at_actor_alias_t *aliases;
+    size_t naliases;
+    role_row_t *roles;
+    size_t nroles;
+    warrant_row_t *warrants;
+    size_t nwarrants;
+    /* Views handed out through at_actor_t (contiguous per actor). */
+    at_role_t *role_view;
+    at_warrant_t *warrant_view;
+    char *paths[4];
+};
+
+enum { AC_ID, AC_NAME, AC_COUNTRY, AC_SOURCE, AC_CHECKED, AC_NCOLS };
+static const char *const actor_cols[] = {"id", "name", "country", "source", "checked_on"};
+
+enum { AA_ACTOR, AA_ALIAS, AA_CASE, AA_NOTE, AA_SOURCE, AA_CHECKED, AA_NCOLS };
+static const char *const alias_cols[] = {"actor", "alias",  "case",
+                                         "note",  "source", "checked_on"};
+
+enum { RO_ACTOR, RO_ROLE, RO_COUNTRY, RO_TITLE, RO_START, RO_END, RO_SOURCE, RO_CHECKED, RO_NCOLS };
+static const char *const role_cols[] = {"actor", "role", "country", "title",
+                                        "start", "end",  "source",  "checked_on"};
+
+enum {
+    WA_ACTOR,
+    WA_COURT,
+    WA_REFERENCE,
+    WA_ISSUED,
+    WA_ENDED,
+    WA_END_STATUS,
+    WA_SOURCE,
+    WA_CHECKED,
+    WA_NCOLS
+};
+static const char *const warrant_cols[] = {"actor", "court",      "reference", "issued",
+                                           "ended", "end_status", "source",    "checked_on"};
+
+static const char *const case_rules[] = {"exact", "caps"};
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* Grow *arr (of *cap elements of size sz) so that index n fits. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 32;
+    void *p = realloc(*arr, ncap * sz);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+static int is_identifier(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
+}
+
+static int is_qid(const char *s)
+{
+    if (s[0] != 'Q' || s[1] < '1' || s[1] > '9')
+        return 0;
+    for (s += 2; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+void at_actors_destroy(at_actors_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    at_actors_t *self = *self_p;
+    for (size_t i = 0; i < self->nactors; i++) {
+        free(self->actors[i].id);
+        free(self->actors[i].name);
+    }
+    free(self->actors);
+    for (size_t i = 0; i < self->naliases; i++)
+        free(self->aliases[i].text);
+    free(self->aliases);
+    for (size_t i = 0; i < self->nroles; i++) {
+        free(self->roles[i].r.role);
+        free(self->roles[i].r.title);
+        free(self->roles[i].r.source);
+    }
+    free(self->roles);
+    for (size_t i = 0; i < self->nwarrants; i++) {
+        free(self->warrants[i].w.court);
+        free(self->warrants[i].w.reference);
+        free(self->warrants[i].w.end_status);
+        free(self->warrants[i].w.source);
+    }
+    free(self->warrants);
+    free(self->role_view);
+    free(self->warrant_view);
+    for (size_t i = 0; i < 4; i++)
+        free(self->paths[i]);
+    free(self);
+    *self_p = NULL;
+}
+
+static int find_actor_col(const at_actors_t *self, const at_tsv_t *t, size_t col, size_t *index,
+                          char *err, size_t errlen)
+{
+    const char *id = at_tsv_field(t, col);
+    if (at_actors_find(self, id, index) != 0)
+        return at_tsv_fail(t, err, errlen, "unknown actor '%s' (not in actors.tsv)", id);
+    return 0;
+}
+
+static int find_country_col(const at_gazetteer_t *gaz, const at_tsv_t *t, size_t col,
+                            size_t *index, char *err, size_t errlen)
+{
+    const char *code = at_tsv_field(t, col);
+    if (at_gazetteer_country_find(gaz, code, index) != 0)
+        return at_tsv_fail(t, err, errlen, "unknown country code '%s' (not in countries.tsv)",
+                           code);
+    return 0;
+}
+
+static int load_actors(at_actors_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
+{
+    at_tsv_t *t = at_tsv_open(self->paths[0], actor_cols, AC_NCOLS, err, errlen);
+    if (!t)
+        return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = at_tsv_next(t, err, errlen)) == 1) {
+        const char *id = at_tsv_field(t, AC_ID);
+        size_t country;
+        if (!is_qid(id)) {
+            rc = at_tsv_fail(t, err, errlen, "id '%s' is not a Wikidata QID (Q123)", id);
+            break;
+        }
+        if (at_actors_find(self, id, NULL) == 0) {
+            rc = at_tsv_fail(t, err, errlen, "duplicate actor '%s'", id);
+            break;
+        }
+        if (at_tsv_required(t, AC_NAME, err, errlen) ||
+            find_country_col(gaz, t, AC_COUNTRY, &country, err, errlen) ||
+            at_tsv_provenance(t, AC_SOURCE, AC_CHECKED, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        if (grow((void **)&self->actors, &cap, self->nactors, sizeof *self->actors) != 0) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+        at_actor_t *a = &self->actors[self->nactors++];
+        memset(a, 0, sizeof *a);
+        a->country = country;
+        a->id = strdup(id);
+        a->name = strdup(at_tsv_field(t, AC_NAME));
+        if (!a->id || !a->name) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+    }
+    at_tsv_destroy(&t);
+    return rc;
+}
+
+static int load_aliases(at_actors_t *self, char *err, size_t errlen)
+{
+    at_tsv_t *t = at_tsv_open(self->paths[1], alias_cols, AA_NCOLS, err, errlen);
+    if (!t)
+        return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = at_tsv_next(t, err, errlen)) == 1) {
+        size_t actor;
+        int caserule;
+        const char *s = at_tsv_field(t, AA_ALIAS);
+        if (find_actor_col(self, t, AA_ACTOR, &actor, err, errlen) ||
+            at_tsv_choice(t, AA_CASE, case_rules, 2, &caserule, err, errlen) ||
+            at_tsv_provenance(t, AA_SOURCE, AA_CHECKED, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        const char *why = at_match_pattern_problem(s, strlen(s));
+        if (why) {
+            rc = at_tsv_fail(t, err, errlen, "alias '%s' %s", s, why);
+            break;
+        }
+        if (caserule == 1) {
+            for (const char *p = s; *p && rc != -1; p++)
+                if ((unsigned char)*p >= 0x80)
+                    rc = at_tsv_fail(t, err, errlen,
+                                     "alias '%s': case 'caps' needs an ASCII spelling", s);
+            if (rc == -1)
+                break;
+        }
+        if (grow((void **)&self->aliases, &cap, self->naliases, sizeof *self->aliases) != 0) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+        at_actor_alias_t *a = &self->aliases[self->naliases++];
+        a->actor = actor;
+        a->caps = caserule == 1;
+        a->path = self->paths[1];
+        a->line = at_tsv_line(t);
+        a->text = strdup(s);
+        if (!a->text) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+    }
+    at_tsv_destroy(&t);
+    return rc;
+}
+
+static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
+{
+    at_tsv_t *t = at_tsv_open(self->paths[2], role_cols, RO_NCOLS, err, errlen);
+    if (!t)
+        return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = at_tsv_next(t, err, errlen)) == 1) {
+        role_row_t row = {0};
+        const char *role = at_tsv_field(t, RO_ROLE);
+        if (find_actor_col(self, t, RO_ACTOR, &row.actor, err, errlen) ||
+            find_country_col(gaz, t, RO_COUNTRY, &row.r.country, err, errlen) ||
+            at_tsv_required(t, RO_TITLE, err, errlen) ||
+            at_tsv_day(t, RO_START, 0, &row.r.start, err, errlen) ||
+            at_tsv_day(t, RO_END, 1, &row.r.end, err, errlen) ||
+            at_tsv_provenance(t, RO_SOURCE, RO_CHECKED, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        if (!is_identifier(role)) {
+            rc = at_tsv_fail(t, err, errlen, "role '%s' must be [a-z0-9_]+", role);
+            break;
+        }
+        if (row.r.end <= row.r.start) {
+            rc = at_tsv_fail(t, err, errlen, "end must be after start (intervals are [start, end))");
+            break;
+        }
+        /* One person cannot hold the same office of the same state twice at
+         * once; an overlap is a typo in a date. */
+        for (size_t i = 0; i < self->nroles && rc != -1; i++) {
+            const role_row_t *o = &self->roles[i];
+            if (o->actor == row.actor && o->r.country == row.r.country &&
+                strcmp(o->r.role, role) == 0 && row.r.start < o->r.end && o->r.start < row.r.end)
+                rc = at_tsv_fail(t, err, errlen, "overlaps the %s interval on line %zu", role,
+                                 o->line);
+        }
+        if (rc == -1)
+            break;
+        if (grow((void **)&self->roles, &cap, self->nroles, sizeof *self->roles) != 0) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+        row.line = at_tsv_line(t);
+        row.r.role = strdup(role);
+        row.r.title = strdup(at_tsv_field(t, RO_TITLE));
+        row.r.source = strdup(at_tsv_field(t, RO_SOURCE));
+        self->roles[self->nroles++] = row;
+        if (!row.r.role || !row.r.title || !row.r.source) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+    }
+    at_tsv_destroy(&t);
+    return rc;
+}
+
+static int load_warrants(at_actors_t *self, char *err, size_t errlen)
+{
+    at_tsv_t *t = at_tsv_open(self->paths[3], warrant_cols, WA_NCOLS, err, errlen);
+    if (!t)
+        return -1;
+    size_t cap = 0;
+    int rc;
+    while ((rc = at_tsv_next(t, err, errlen)) == 1) {
+        warrant_row_t row = {0};
+        const char *end_status = at_tsv_field(t, WA_END_STATUS);
+        if (find_actor_col(self, t, WA_ACTOR, &row.actor, err, errlen) ||
+            at_tsv_required(t, WA_COURT, err, errlen) ||
+            at_tsv_required(t, WA_REFERENCE, err, errlen) ||
+            at_tsv_day(t, WA_ISSUED, 0, &row.w.issued, err, errlen) ||
+            at_tsv_day(t, WA_ENDED, 1, &row.w.ended, err, errlen) ||
+            at_tsv_provenance(t, WA_SOURCE, WA_CHECKED, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        if ((row.w.ended == AT_DAY_NONE) != (end_status[0] == '\0')) {
+            rc = at_tsv_fail(t, err, errlen, "ended and end_status go together");
+            break;
+        }
+        if (end_status[0] && (!is_identifier(end_status) || strcmp(end_status, "outstanding") == 0)) {
+            rc = at_tsv_fail(t, err, errlen, "end_status '%s' must be [a-z0-9_]+, not outstanding",
+                             end_status);
+            break;
+        }
+        if (row.w.ended != AT_DAY_NONE && row.w.ended <= row.w.issued) {
+            rc = at_tsv_fail(t, err, errlen, "ended must be after issued");
+            break;
+        }
+        if (grow((void **)&self->warrants, &cap, self->nwarrants, sizeof *self->warrants) != 0) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+        row.w.court = strdup(at_tsv_field(t, WA_COURT));
+        row.w.reference = strdup(at_tsv_field(t, WA_REFERENCE));
+        row.w.end_status = strdup(end_status);
+        row.w.source = strdup(at_tsv_field(t, WA_SOURCE));
+        self->warrants[self->nwarrants++] = row;
+        if (!row.w.court || !row.w.reference || !row.w.end_status || !row.w.source) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
+        }
+    }
+    at_tsv_destroy(&t);
+    return rc;
+}
+
+static int cmp_role(const void *a, const void *b)
+{
+    const role_row_t *x = a, *y = b;
+    if (x->actor != y->actor)
+        return x->actor < y->actor ? -1 : 1;
+    if (x->r.start != y->r.start)
+        return x->r.start < y->r.start ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int cmp_warrant(const void *a, const void *b)
+{
+    const warrant_row_t *x = a, *y = b;
+    if (x->actor != y->actor)
+        return x->actor < y->actor ? -1 : 1;
+    return x->w.issued < y->w.issued ? -1 : x->w.issued > y->w.issued;
+}
+
+/* Give each actor a contiguous, date-ordered view of its roles and
+ * warrants. The views share the strings owned by the rows. */
+static int build_views(at_actors_t *self)
+{
+    if (self->nroles)
+        qsort(self->roles, self->nroles, sizeof *self->roles, cmp_role);
+    if (self->nwarrants)
+        qsort(self->warrants, self->nwarrants, sizeof *self->warrants, cmp_warrant);
+    self->role_view = malloc((self->nroles ? self->nroles : 1) * sizeof *self->role_view);
+    self->warrant_view =
+        malloc((self->nwarrants ? self->nwarrants : 1) * sizeof *self->warrant_view);
+    if (!self->role_view || !self->warrant_view)
+        return -1;
+    for (size_t i = 0; i < self->nroles; i++)
+        self->role_view[i] = self->roles[i].r;
+    for (size_t i = 0; i < self->nwarrants; i++)
+        self->warrant_view[i] = self->warrants[i].w;
+    for (size_t i = 0, k = 0; i < self->nroles; i = k) {
+        for (k = i; k < self->nroles && self->roles[k].actor == self->roles[i].actor; k++)
+            ;
+        self->actors[self->roles[i].actor].roles = &self->role_view[i];
+        self->actors[self->roles[i].actor].nroles = k - i;
+    }
+    for (size_t i = 0, k = 0; i < self->nwarrants; i = k) {
+        for (k = i; k < self->nwarrants && self->warrants[k].actor == self->warrants[i].actor; k++)
+            ;
+        self->actors[self->warrants[i].actor].warrants = &self->warrant_view[i];
+        self->actors[self->warrants[i].actor].nwarrants = k - i;
+    }
+    return 0;
+}
+
+at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, char *err,
+                           size_t errlen)
+{
+    if (!data_dir || !gaz) {
+        snprintf(err, errlen, "at_actors_new: invalid arguments");
+        return NULL;
+    }
+    at_actors_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "%s: out of memory", data_dir);
+        return NULL;
+    }
+    static const char *const files[4] = {"actors.tsv", "actor_aliases.tsv", "roles.tsv",
+                                         "warrants.tsv"};
+    for (size_t i = 0; i < 4; i++) {
+        if (!(self->paths[i] = join(data_dir, files[i]))) {
+            snprintf(err, errlen, "%s: out of memory", data_dir);
+            at_actors_destroy(&self);
+            return NULL;
+        }
+    }
+    if (load_actors(self, gaz, err, errlen) || load_aliases(self, err, errlen) ||
+        load_roles(self, gaz, err, errlen) || load_warrants(self, err, errlen)) {
+        at_actors_destroy(&self);
+        return NULL;
+    }
+    if (build_views(self) != 0) {
+        snprintf(err, errlen, "%s: out of memory", data_dir);
+        at_actors_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+size_t at_actors_count(const at_actors_t *self)
+{
+    return self ? self->nactors : 0;
+}
+
+const at_actor_t *at_actors_get(const at_actors_t *self, size_t i)
+{
+    return self && i < self->nactors ? &self->actors[i] : NULL;
+}
+
+int at_actors_find(const at_actors_t *self, const char *id, size_t *index)
+{
+    if (!self || !id)
+        return -1;
+    for (size_t i = 0; i < self->nactors; i++) {
+        if (strcmp(self->actors[i].id, id) == 0) {
+            if (index)
+                *index = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+size_t at_actors_alias_count(const at_actors_t *self)
+{
+    return self ? self->naliases : 0;
+}
+
+const at_actor_alias_t *at_actors_alias(const at_actors_t *self, size_t i)
+{
+    return self && i < self->naliases ? &self->aliases[i] : NULL;
+}
+
+int at_actors_add_patterns(const at_actors_t *self, at_match_t *m, uint32_t base)
+{
+    if (!self || !m)
+        return -1;
+    for (size_t i = 0; i < self->naliases; i++) {
+        const at_actor_alias_t *a = &self->aliases[i];
+        if (at_match_add_spelling(m, a->text, strlen(a->text), a->caps, base + (uint32_t)i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int at_role_held(const at_role_t *role, at_day_t day)
+{
+    return role && role->start <= day && day < role->end;
+}
+
+const char *at_warrant_status(const at_warrant_t *warrant, at_day_t day)
+{
+    if (!warrant || day < warrant->issued)
+        return NULL;
+    if (warrant->ended != AT_DAY_NONE && day >= warrant->ended)
+        return warrant->end_status;
+    return "outstanding";
+}

@@ -1,0 +1,677 @@
+/*
+ * at_enrich: the reference data put to work on one news item (see
+ * at_enrich.h; the rules are in docs/data.md).
+ *
+ * One matcher holds every country and actor spelling, so leftmost-longest
+ * applies across both kinds of name. An item is scanned once (title, then
+ * body or summary), the hits are folded into per-country and per-actor
+ * tallies, and the event is assembled the way protobuf-c's unpack would
+ * allocate it: every set string strdup'd, unset strings left at
+ * protobuf_c_empty_string, repeated fields as malloc'd arrays. That lets
+ * at_enrich_event_free() free an event with
+ * protobuf_c_message_free_unpacked() whether it came from here or off the
+ * wire.
+ */
+#include "at_enrich.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "at_actors.h"
+#include "at_gazetteer.h"
+#include "at_match.h"
+#include "at_time.h"
+#include "at_treaty.h"
+
+/* Bytes of title plus text that are scanned. Offsets in events are 32-bit,
+ * and no real article comes near this; the rest of a larger text is left
+ * unscanned rather than refused, so the item still flows. */
+#define MAX_SCAN (16u * 1024u * 1024u)
+
+struct at_enrich {
+    char version[16];
+    at_gazetteer_t *gaz;
+    at_treaty_t *treaty;
+    at_actors_t *actors;
+    at_match_t *match;
+    size_t rome;         /* index of the Rome Statute in the treaty table */
+    uint32_t actor_base; /* matcher values >= this are actor spellings */
+};
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+/* data/VERSION: one line holding the "as of" day of the whole data set. */
+static int load_version(at_enrich_t *self, const char *dir, char *err, size_t errlen)
+{
+    char *path = join(dir, "VERSION");
+    if (!path) {
+        snprintf(err, errlen, "%s/VERSION:0: out of memory", dir);
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s:0: cannot open", path);
+        free(path);
+        return -1;
+    }
+    char buf[64];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* Exactly "YYYY-MM-DD" and a line end: anything else means someone
+     * edited the wrong file or the file was cut. */
+    size_t len = n;
+    if (len > 0 && buf[len - 1] == '\n')
+        len--;
+    if (len > 0 && buf[len - 1] == '\r')
+        len--;
+    at_day_t day;
+    if (len != 10 || memchr(buf, '\0', n) || len == n) {
+        snprintf(err, errlen, "%s:1: expected one line \"YYYY-MM-DD\" ending in a newline", path);
+        free(path);
+        return -1;
+    }
+    buf[len] = '\0';
+    if (at_day_parse(buf, &day) != 0) {
+        snprintf(err, errlen, "%s:1: '%s' is not a valid YYYY-MM-DD date", path, buf);
+        free(path);
+        return -1;
+    }
+    memcpy(self->version, buf, len + 1);
+    free(path);
+    return 0;
+}
+
+/* Where a matcher value came from, for duplicate-spelling errors. */
+static void describe(const at_enrich_t *self, uint32_t value, const char **text, const char **path,
+                     size_t *line)
+{
+    if (value < self->actor_base) {
+        const at_alias_t *a = at_gazetteer_alias(self->gaz, value);
+        *text = a->text;
+        *path = a->path;
+        *line = a->line;
+    } else {
+        const at_actor_alias_t *a = at_actors_alias(self->actors, value - self->actor_base);
+        *text = a->text;
+        *path = a->path;
+        *line = a->line;
+    }
+}
+
+static int build_matcher(at_enrich_t *self, char *err, size_t errlen)
+{
+    self->match = at_match_new();
+    self->actor_base = (uint32_t)at_gazetteer_alias_count(self->gaz);
+    if (!self->match || at_gazetteer_add_patterns(self->gaz, self->match, 0) != 0 ||
+        at_actors_add_patterns(self->actors, self->match, self->actor_base) != 0) {
+        snprintf(err, errlen, "matcher: out of memory");
+        return -1;
+    }
+    uint32_t dup[2];
+    if (at_match_compile(self->match, dup) != 0) {
+        /* One spelling, two meanings: the small engine cannot choose, so
+         * the data must not ask it to (see docs/data.md, "Matching"). */
+        const char *t0, *t1, *p0, *p1;
+        size_t l0, l1;
+        describe(self, dup[0], &t0, &p0, &l0);
+        describe(self, dup[1], &t1, &p1, &l1);
+        snprintf(err, errlen, "%s:%zu: alias '%s' (or its ALL-CAPS form) is the same as '%s' at %s:%zu",
+                 p1, l1, t1, t0, p0, l0);
+        return -1;
+    }
+    return 0;
+}
+
+at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen)
+{
+    char scratch[8];
+    if (!err || errlen == 0) {
+        err = scratch;
+        errlen = sizeof scratch;
+    }
+    err[0] = '\0';
+    if (!data_dir) {
+        snprintf(err, errlen, "at_enrich_new: no data directory");
+        return NULL;
+    }
+    at_enrich_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "%s: out of memory", data_dir);
+        return NULL;
+    }
+    if (load_version(self, data_dir, err, errlen) != 0 ||
+        !(self->gaz = at_gazetteer_new(data_dir, err, errlen)) ||
+        !(self->treaty = at_treaty_new(data_dir, self->gaz, err, errlen)) ||
+        !(self->actors = at_actors_new(data_dir, self->gaz, err, errlen)))
+        goto fail;
+    if (at_treaty_find(self->treaty, AT_TREATY_ROME_STATUTE, &self->rome) != 0) {
+        snprintf(err, errlen, "%s/treaties.tsv:0: no '%s' row (the warrant rule needs it)",
+                 data_dir, AT_TREATY_ROME_STATUTE);
+        goto fail;
+    }
+    if (build_matcher(self, err, errlen) != 0)
+        goto fail;
+    return self;
+fail:
+    at_enrich_destroy(&self);
+    return NULL;
+}
+
+void at_enrich_destroy(at_enrich_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    at_enrich_t *self = *self_p;
+    at_match_destroy(&self->match);
+    at_actors_destroy(&self->actors);
+    at_treaty_destroy(&self->treaty);
+    at_gazetteer_destroy(&self->gaz);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *at_enrich_data_version(const at_enrich_t *self)
+{
+    return self ? self->version : "";
+}
+
+size_t at_enrich_country_count(const at_enrich_t *self)
+{
+    return self ? at_gazetteer_country_count(self->gaz) : 0;
+}
+
+size_t at_enrich_alias_count(const at_enrich_t *self)
+{
+    return self ? at_gazetteer_alias_count(self->gaz) : 0;
+}
+
+size_t at_enrich_actor_count(const at_enrich_t *self)
+{
+    return self ? at_actors_count(self->actors) : 0;
+}
+
+void at_enrich_event_free(Attache__V1__Event **ev_p)
+{
+    if (!ev_p || !*ev_p)
+        return;
+    protobuf_c_message_free_unpacked(&(*ev_p)->base, NULL);
+    *ev_p = NULL;
+}
+
+/* --- one item ------------------------------------------------------------ */
+
+typedef struct {
+    uint32_t mentions;
+    size_t first; /* absolute offset of the first mention */
+    int in_title;
+    unsigned kinds; /* bit per Attache__V1__MentionKind */
+} tally_t;
+
+typedef struct {
+    const at_enrich_t *self;
+    size_t base;      /* offset of the segment being scanned */
+    size_t title_end; /* offsets below this are in the title */
+    tally_t *countries;
+    tally_t *actors;
+    const at_alias_t *title_place; /* first capital/city in the title */
+} scan_t;
+
+static void tally(tally_t *t, size_t off, int in_title)
+{
+    if (t->mentions == 0 || off < t->first)
+        t->first = off;
+    if (t->mentions < UINT32_MAX)
+        t->mentions++;
+    t->in_title |= in_title;
+}
+
+static void on_match(void *arg, size_t offset, size_t len, uint32_t value)
+{
+    scan_t *s = arg;
+    size_t off = s->base + offset;
+    int in_title = off < s->title_end;
+    if (value < s->self->actor_base) {
+        const at_alias_t *a = at_gazetteer_alias(s->self->gaz, value);
+        tally_t *t = &s->countries[a->country];
+        tally(t, off, in_title);
+        t->kinds |= 1u << a->kind;
+        if (in_title && a->place && !s->title_place)
+            s->title_place = a;
+    } else {
+        const at_actor_alias_t *a = at_actors_alias(s->self->actors, value - s->self->actor_base);
+        tally(&s->actors[a->actor], off, in_title);
+    }
+}
+
+/* Set a string field the way unpack would: "" stays the shared empty
+ * string, anything else is a private copy. */
+static int set_str(char **field, const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    char *d = strdup(s);
+    if (!d)
+        return -1;
+    *field = d;
+    return 0;
+}
+
+static int set_day(char **field, at_day_t day)
+{
+    char buf[16];
+    if (day == AT_DAY_NONE)
+        return 0;
+    return set_str(field, at_day_format(day, buf, sizeof buf));
+}
+
+static int set_fmt(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int set_fmt(char **field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    char *d = malloc((size_t)n + 1);
+    if (!d)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    *field = d;
+    return 0;
+}
+
+/* Allocate a repeated message field of n entries; elements are added with
+ * push so that a failure half-way leaves a message free_unpacked can free. */
+static int alloc_repeated(void ***arr, size_t *count, size_t n)
+{
+    *count = 0;
+    *arr = NULL;
+    if (n == 0)
+        return 0;
+    *arr = calloc(n, sizeof(void *));
+    return *arr ? 0 : -1;
+}
+
+static const char *str_or_empty(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Sort helper: indices ordered by their tally's first offset. */
+typedef struct {
+    size_t index;
+    size_t first;
+} order_t;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const order_t *x = a, *y = b;
+    return x->first < y->first ? -1 : x->first > y->first;
+}
+
+static order_t *mentioned(const tally_t *t, size_t n, size_t *count)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += t[i].mentions > 0;
+    *count = k;
+    order_t *o = malloc((k ? k : 1) * sizeof *o);
+    if (!o)
+        return NULL;
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i].mentions > 0)
+            o[k++] = (order_t){i, t[i].first};
+    if (k > 1)
+        qsort(o, k, sizeof *o, cmp_order);
+    return o;
+}
+
+static int add_treaty_status(const at_enrich_t *self, Attache__V1__CountryMention *cm,
+                             size_t country, at_day_t day)
+{
+    size_t nt = at_treaty_count(self->treaty);
+    if (alloc_repeated((void ***)&cm->treaties, &cm->n_treaties, nt) != 0)
+        return -1;
+    for (size_t t = 0; t < nt; t++) {
+        at_treaty_status_t st;
+        at_treaty_status(self->treaty, t, country, day, &st);
+        /* Unknown is left out rather than reported as a status. */
+        if (st.state == ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED)
+            continue;
+        Attache__V1__TreatyStatus *ts = malloc(sizeof *ts);
+        if (!ts)
+            return -1;
+        attache__v1__treaty_status__init(ts);
+        cm->treaties[cm->n_treaties++] = ts;
+        ts->status = st.state;
+        if (set_str(&ts->treaty, at_treaty_id(self->treaty, t)) ||
+            set_day(&ts->signed_, st.signed_on) || set_str(&ts->consent_type, st.consent_type) ||
+            set_day(&ts->consent, st.consent) || set_day(&ts->in_force, st.in_force) ||
+            set_day(&ts->withdrawal_notified, st.withdrawal_notified) ||
+            set_day(&ts->withdrawal_effective, st.withdrawal_effective) ||
+            set_day(&ts->signature_withdrawn, st.signature_withdrawn) ||
+            set_str(&ts->source, st.source))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_countries(const at_enrich_t *self, Attache__V1__Event *ev, const tally_t *tallies,
+                         at_day_t day)
+{
+    size_t n;
+    order_t *order = mentioned(tallies, at_gazetteer_country_count(self->gaz), &n);
+    if (!order)
+        return -1;
+    int rc = alloc_repeated((void ***)&ev->countries, &ev->n_countries, n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const tally_t *t = &tallies[order[i].index];
+        const at_country_t *c = at_gazetteer_country(self->gaz, order[i].index);
+        Attache__V1__CountryMention *cm = malloc(sizeof *cm);
+        if (!cm) {
+            rc = -1;
+            break;
+        }
+        attache__v1__country_mention__init(cm);
+        ev->countries[ev->n_countries++] = cm;
+        cm->mentions = t->mentions;
+        cm->first_offset = (uint32_t)t->first;
+        cm->in_title = t->in_title;
+        size_t nk = 0;
+        for (unsigned k = 0; k < 32; k++)
+            nk += (t->kinds >> k) & 1u;
+        cm->kinds = malloc((nk ? nk : 1) * sizeof *cm->kinds);
+        if (!cm->kinds || set_str(&cm->code, c->code) || set_str(&cm->name, c->name)) {
+            rc = -1;
+            break;
+        }
+        for (unsigned k = 0; k < 32; k++)
+            if ((t->kinds >> k) & 1u)
+                cm->kinds[cm->n_kinds++] = (Attache__V1__MentionKind)k;
+        rc = add_treaty_status(self, cm, order[i].index, day);
+    }
+    free(order);
+    return rc;
+}
+
+static int add_roles(const at_enrich_t *self, Attache__V1__ActorMention *am, const at_actor_t *a,
+                     at_day_t day)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < a->nroles; r++)
+        n += at_role_held(&a->roles[r], day);
+    if (alloc_repeated((void ***)&am->roles, &am->n_roles, n) != 0)
+        return -1;
+    for (size_t r = 0; r < a->nroles; r++) {
+        const at_role_t *ro = &a->roles[r];
+        if (!at_role_held(ro, day))
+            continue;
+        Attache__V1__Role *m = malloc(sizeof *m);
+        if (!m)
+            return -1;
+        attache__v1__role__init(m);
+        am->roles[am->n_roles++] = m;
+        if (set_str(&m->role, ro->role) ||
+            set_str(&m->country, at_gazetteer_country(self->gaz, ro->country)->code) ||
+            set_str(&m->title, ro->title) || set_day(&m->start, ro->start) ||
+            set_day(&m->end, ro->end))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_warrants(Attache__V1__ActorMention *am, const at_actor_t *a, at_day_t day)
+{
+    size_t n = 0;
+    for (size_t w = 0; w < a->nwarrants; w++)
+        n += at_warrant_status(&a->warrants[w], day) != NULL;
+    if (alloc_repeated((void ***)&am->warrants, &am->n_warrants, n) != 0)
+        return -1;
+    for (size_t w = 0; w < a->nwarrants; w++) {
+        const at_warrant_t *wa = &a->warrants[w];
+        const char *status = at_warrant_status(wa, day);
+        if (!status)
+            continue;
+        Attache__V1__Warrant *m = malloc(sizeof *m);
+        if (!m)
+            return -1;
+        attache__v1__warrant__init(m);
+        am->warrants[am->n_warrants++] = m;
+        if (set_str(&m->court, wa->court) || set_day(&m->issued, wa->issued) ||
+            set_str(&m->status, status) || set_str(&m->reference, wa->reference) ||
+            set_str(&m->source, wa->source))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_actors(const at_enrich_t *self, Attache__V1__Event *ev, const tally_t *tallies,
+                      at_day_t day)
+{
+    size_t n;
+    order_t *order = mentioned(tallies, at_actors_count(self->actors), &n);
+    if (!order)
+        return -1;
+    int rc = alloc_repeated((void ***)&ev->actors, &ev->n_actors, n);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const tally_t *t = &tallies[order[i].index];
+        const at_actor_t *a = at_actors_get(self->actors, order[i].index);
+        Attache__V1__ActorMention *am = malloc(sizeof *am);
+        if (!am) {
+            rc = -1;
+            break;
+        }
+        attache__v1__actor_mention__init(am);
+        ev->actors[ev->n_actors++] = am;
+        am->mentions = t->mentions;
+        am->first_offset = (uint32_t)t->first;
+        if (set_str(&am->id, a->id) || set_str(&am->name, a->name) ||
+            set_str(&am->country, at_gazetteer_country(self->gaz, a->country)->code) ||
+            add_roles(self, am, a, day) || add_warrants(am, a, day))
+            rc = -1;
+    }
+    free(order);
+    return rc;
+}
+
+static int add_location(const at_enrich_t *self, Attache__V1__Event *ev, const at_alias_t *place,
+                        const char *basis)
+{
+    if (alloc_repeated((void ***)&ev->locations, &ev->n_locations, 1) != 0)
+        return -1;
+    Attache__V1__Location *loc = malloc(sizeof *loc);
+    if (!loc)
+        return -1;
+    attache__v1__location__init(loc);
+    ev->locations[ev->n_locations++] = loc;
+    const at_country_t *c = at_gazetteer_country(self->gaz, place->country);
+    if (set_str(&loc->code, c->code) || set_str(&loc->place, place->place) ||
+        set_str(&loc->basis, basis))
+        return -1;
+    return 0;
+}
+
+/* The ICC warrant the warrant_exposure rule is about: the earliest one
+ * outstanding on day. Only ICC warrants bind States Parties under the
+ * Rome Statute; warrants of other courts do not trigger this rule. */
+static const at_warrant_t *icc_outstanding(const at_actor_t *a, at_day_t day)
+{
+    for (size_t w = 0; w < a->nwarrants; w++) {
+        const char *st = at_warrant_status(&a->warrants[w], day);
+        if (st && strcmp(st, "outstanding") == 0 && strcmp(a->warrants[w].court, "ICC") == 0)
+            return &a->warrants[w];
+    }
+    return NULL;
+}
+
+static int add_alert(const at_enrich_t *self, Attache__V1__Event *ev, const at_actor_t *a,
+                     const at_warrant_t *w, size_t country, at_day_t day)
+{
+    at_treaty_status_t st;
+    at_treaty_status(self->treaty, self->rome, country, day, &st);
+    const at_country_t *c = at_gazetteer_country(self->gaz, country);
+    char issued[16], dstr[16], wn[16], we[16];
+    at_day_format(w->issued, issued, sizeof issued);
+    at_day_format(day, dstr, sizeof dstr);
+
+    Attache__V1__Alert *al = malloc(sizeof *al);
+    if (!al)
+        return -1;
+    attache__v1__alert__init(al);
+    ev->alerts[ev->n_alerts++] = al;
+    if (set_str(&al->rule, "warrant_exposure") || set_str(&al->actor, a->id) ||
+        set_str(&al->country, c->code))
+        return -1;
+    const char *state = at_treaty_state_name(st.state);
+    switch (st.state) {
+    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY:
+        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL;
+        return set_fmt(&al->message,
+                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "a State Party to the Rome Statute obliged to arrest and surrender "
+                       "(arts. 86, 89)",
+                       a->name, issued, w->reference, c->name);
+    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING:
+        /* Still a party until the withdrawal takes effect (art. 127(1)),
+         * with its obligations intact (art. 127(2)). */
+        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL;
+        at_day_format(st.withdrawal_notified, wn, sizeof wn);
+        at_day_format(st.withdrawal_due, we, sizeof we);
+        return set_fmt(&al->message,
+                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "a State Party to the Rome Statute obliged to arrest and surrender "
+                       "(arts. 86, 89); its withdrawal, notified %s, takes effect %s",
+                       a->name, issued, w->reference, c->name, wn, we);
+    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED:
+        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_NOTICE;
+        return set_fmt(&al->message,
+                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "whose Rome Statute status on %s is not in the reference data",
+                       a->name, issued, w->reference, c->name, dstr);
+    default:
+        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_NOTICE;
+        return set_fmt(&al->message,
+                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "which is not a party to the Rome Statute (status on %s: %s)",
+                       a->name, issued, w->reference, c->name, dstr, state);
+    }
+}
+
+static int add_alerts(const at_enrich_t *self, Attache__V1__Event *ev,
+                      const size_t *loc_countries, size_t nloc, at_day_t day)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n_actors; i++) {
+        size_t ai;
+        if (at_actors_find(self->actors, ev->actors[i]->id, &ai) == 0 &&
+            icc_outstanding(at_actors_get(self->actors, ai), day))
+            n += nloc;
+    }
+    if (alloc_repeated((void ***)&ev->alerts, &ev->n_alerts, n) != 0)
+        return -1;
+    for (size_t i = 0; i < ev->n_actors; i++) {
+        size_t ai;
+        if (at_actors_find(self->actors, ev->actors[i]->id, &ai) != 0)
+            continue;
+        const at_actor_t *a = at_actors_get(self->actors, ai);
+        const at_warrant_t *w = icc_outstanding(a, day);
+        if (!w)
+            continue;
+        for (size_t l = 0; l < nloc; l++)
+            if (add_alert(self, ev, a, w, loc_countries[l], day) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsItem **item_p,
+                                   int64_t now)
+{
+    if (!item_p || !*item_p)
+        return NULL;
+    Attache__V1__NewsItem *item = *item_p;
+    *item_p = NULL;
+    Attache__V1__Event *ev = self ? malloc(sizeof *ev) : NULL;
+    if (!ev) {
+        attache__v1__news_item__free_unpacked(item, NULL);
+        return NULL;
+    }
+    attache__v1__event__init(ev);
+    ev->item = item; /* from here on, freeing ev frees the item too */
+    ev->enriched = now;
+
+    size_t nc = at_gazetteer_country_count(self->gaz), na = at_actors_count(self->actors);
+    scan_t scan = {.self = self};
+    scan.countries = calloc(nc ? nc : 1, sizeof *scan.countries);
+    scan.actors = calloc(na ? na : 1, sizeof *scan.actors);
+    if (!scan.countries || !scan.actors)
+        goto fail;
+
+    at_day_t day = item->published   ? at_day_from_unix(item->published)
+                   : item->fetched ? at_day_from_unix(item->fetched)
+                                   : at_day_from_unix(now);
+    if (set_str(&ev->id, item->id) || set_str(&ev->data_version, self->version) ||
+        set_day(&ev->reference_date, day))
+        goto fail;
+
+    /* Offsets refer to title + "\n\n" + text. Scanning the two parts
+     * separately gives the same matches: "\n\n" is a word boundary and no
+     * spelling contains a newline. */
+    const char *title = str_or_empty(item->title);
+    const char *text = str_or_empty(item->body);
+    if (!*text)
+        text = str_or_empty(item->summary);
+    size_t tlen = strlen(title), xlen = strlen(text);
+    if (tlen > MAX_SCAN)
+        tlen = MAX_SCAN;
+    if (xlen > MAX_SCAN - tlen)
+        xlen = MAX_SCAN - tlen;
+    scan.title_end = tlen;
+    at_match_scan(self->match, title, tlen, on_match, &scan);
+    scan.base = tlen + 2;
+    at_match_scan(self->match, text, xlen, on_match, &scan);
+
+    if (add_countries(self, ev, scan.countries, day) != 0 ||
+        add_actors(self, ev, scan.actors, day) != 0)
+        goto fail;
+
+    /* One location: the dateline's place, else the first capital or city
+     * named in the title. */
+    size_t loc_country[1], nloc = 0;
+    const at_alias_t *place = at_gazetteer_dateline(self->gaz, text, xlen);
+    const char *basis = "dateline";
+    if (!place) {
+        place = scan.title_place;
+        basis = "title";
+    }
+    if (place) {
+        if (add_location(self, ev, place, basis) != 0)
+            goto fail;
+        loc_country[nloc++] = place->country;
+    }
+    if (add_alerts(self, ev, loc_country, nloc, day) != 0)
+        goto fail;
+
+    free(scan.countries);
+    free(scan.actors);
+    return ev;
+fail:
+    free(scan.countries);
+    free(scan.actors);
+    at_enrich_event_free(&ev);
+    return NULL;
+}

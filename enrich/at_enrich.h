@@ -1,0 +1,53 @@
+/*
+ * at_enrich: turns a NewsItem into an Event.
+ *
+ * This is the library behind attache-enrich and `attache enrich`. It owns
+ * the loaded reference data (countries and their aliases, treaty
+ * participation, actors with dated roles and warrants) and applies it to
+ * an item as of the item's reference date: its published day, or the day
+ * it was fetched when the producer gave none.
+ *
+ * The engine here is deliberately small (see the enrichment-engine issue
+ * for the full one); callers only see this interface, so it can be
+ * replaced without touching the daemons.
+ */
+#ifndef AT_ENRICH_H
+#define AT_ENRICH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attache/v1/attache.pb-c.h"
+
+typedef struct at_enrich at_enrich_t;
+
+/* Load and validate every table under data_dir (the .tsv tables and VERSION).
+ * Any error (missing file, bad row, bad date, unknown country code in a
+ * reference) fails the whole load: returns NULL with "file:line: reason" in
+ * err. Caller owns the result and must destroy it. */
+at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen);
+
+/* Destroy; NULL-safe, nulls the caller's pointer. */
+void at_enrich_destroy(at_enrich_t **self_p);
+
+/* The data set's "as of" version string (data/VERSION), e.g. "2026-11-28". */
+const char *at_enrich_data_version(const at_enrich_t *self);
+
+/* Number of countries / aliases / actors loaded (for logs and STATUS=). */
+size_t at_enrich_country_count(const at_enrich_t *self);
+size_t at_enrich_alias_count(const at_enrich_t *self);
+size_t at_enrich_actor_count(const at_enrich_t *self);
+
+/* Enrich one item. Takes ownership of *item_p (nulls it); the item becomes
+ * ev->item. `now` (Unix seconds) stamps ev->enriched. Returns the event, or
+ * NULL on allocation failure (the item is freed either way). Caller owns
+ * the result and must free it with at_enrich_event_free. Thread-safe for
+ * concurrent calls on one at_enrich_t (the data is read-only). */
+Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsItem **item_p,
+                                   int64_t now);
+
+/* Free an event from at_enrich_item or protobuf unpack. NULL-safe; nulls
+ * the caller's pointer. */
+void at_enrich_event_free(Attache__V1__Event **ev_p);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * at_gazetteer: countries, their names in the news, and their places.
+ *
+ * Loads three tables (docs/data.md):
+ *   countries.tsv  one row per country: ISO 3166-1 alpha-3 and alpha-2
+ *                  codes, display name;
+ *   aliases.tsv    spellings that name a country in running text: names,
+ *                  demonyms, abbreviations ("Russia", "Russian", "U.S.");
+ *   places.tsv     capitals and cities, each spelling on its own row, tied
+ *                  to a canonical place name ("Ulan Bator" -> "Ulaanbaatar").
+ *
+ * Every spelling carries a case rule: `exact` matches only as written
+ * (so "Turkey" never matches "turkey"), `caps` also matches the ASCII
+ * ALL-CAPS form (headlines, wire datelines). Places carry a scope: `text`
+ * places are tagged anywhere, `dateline` places only when they open the
+ * body as a dateline (ambiguous names such as "Washington").
+ *
+ * The gazetteer feeds its spellings into an at_match matcher (shared with
+ * the actor names, so leftmost-longest works across both) and recognizes
+ * datelines.
+ */
+#ifndef AT_GAZETTEER_H
+#define AT_GAZETTEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "at_match.h"
+#include "attache/v1/attache.pb-c.h"
+
+typedef struct at_gazetteer at_gazetteer_t;
+
+typedef struct {
+    char code[4];   /* ISO 3166-1 alpha-3 */
+    char alpha2[3]; /* ISO 3166-1 alpha-2 */
+    char *name;     /* display name */
+    char *source;
+} at_country_t;
+
+typedef struct {
+    char *text;                   /* the spelling, as written in the table */
+    size_t country;               /* index of the country */
+    Attache__V1__MentionKind kind;
+    int caps;          /* case rule `caps`: the ALL-CAPS form matches too */
+    int dateline_only; /* places with scope `dateline` */
+    char *place;       /* canonical place name (capitals, cities); NULL otherwise */
+    const char *path;  /* table it came from and line, for error messages */
+    size_t line;
+} at_alias_t;
+
+/* Load countries.tsv, aliases.tsv and places.tsv from data_dir. Any error
+ * fails the whole load: NULL with "file:line: reason" in err. Caller owns
+ * the result and must destroy it. */
+at_gazetteer_t *at_gazetteer_new(const char *data_dir, char *err, size_t errlen);
+
+/* Destroy; NULL-safe, nulls the caller's pointer. */
+void at_gazetteer_destroy(at_gazetteer_t **self_p);
+
+/* Countries, in table order. */
+size_t at_gazetteer_country_count(const at_gazetteer_t *self);
+const at_country_t *at_gazetteer_country(const at_gazetteer_t *self, size_t i);
+
+/* Index of the country with alpha-3 `code`. Returns 0 and sets *index, or
+ * -1 when there is no such country. */
+int at_gazetteer_country_find(const at_gazetteer_t *self, const char *code, size_t *index);
+
+/* Spellings from aliases.tsv then places.tsv, in table order. */
+size_t at_gazetteer_alias_count(const at_gazetteer_t *self);
+const at_alias_t *at_gazetteer_alias(const at_gazetteer_t *self, size_t i);
+
+/* Add every spelling that may match in running text to m, with value
+ * base + alias index (both forms of a `caps` spelling get the same
+ * value). Dateline-only places are not added. Returns 0 or -1 on
+ * allocation failure. */
+int at_gazetteer_add_patterns(const at_gazetteer_t *self, at_match_t *m, uint32_t base);
+
+/* Recognize a dateline at the start of `body` (after leading white space)
+ * and return the place it names, or NULL. A dateline is a place name
+ * followed, on the same line and within the first 160 bytes, by a dash
+ * ("-", "–", "—"), optionally with a comma part and a parenthesized agency
+ * in between:
+ *     "ASTANA, July 3 (Reuters) -", "ULAANBAATAR —", "Astana, Kazakhstan —".
+ * An ALL-CAPS place name is compared with every capital/city spelling
+ * ignoring ASCII case; any other form must match a spelling exactly. */
+const at_alias_t *at_gazetteer_dateline(const at_gazetteer_t *self, const char *body, size_t len);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * at_treaty: treaties and each state's participation, as of a given day.
+ *
+ * Loads treaties.tsv (one row per treaty, with its entry-into-force and
+ * withdrawal rules) and participation.tsv (one row per treaty and state:
+ * the dates of signature, consent, entry into force, withdrawals and
+ * revocations). The loader re-derives every computable date from the
+ * treaty's rules (for the Rome Statute: art. 126 entry into force, art. 127
+ * withdrawal) and rejects a table that disagrees, because a wrong date
+ * here makes a wrong arrest-obligation alert.
+ *
+ * at_treaty_status() turns a row into a status on a day D using half-open
+ * day intervals; the rules are in docs/data.md ("Status rules").
+ */
+#ifndef AT_TREATY_H
+#define AT_TREATY_H
+
+#include <stddef.h>
+
+#include "at_gazetteer.h"
+#include "at_time.h"
+#include "attache/v1/attache.pb-c.h"
+
+/* The treaty the warrant_exposure alert is about. */
+#define AT_TREATY_ROME_STATUTE "rome_statute"
+
+typedef struct at_treaty at_treaty_t;
+
+/* A state's status on one day. Dates are AT_DAY_NONE unless the event
+ * happened on or before that day. */
+typedef struct {
+    Attache__V1__TreatyState state; /* UNSPECIFIED: not known from the data */
+    at_day_t signed_on;
+    const char *consent_type; /* "" unless consent is set */
+    at_day_t consent;
+    at_day_t in_force;
+    at_day_t withdrawal_notified;
+    at_day_t withdrawal_effective;
+    at_day_t withdrawal_revoked;
+    at_day_t signature_withdrawn;
+    at_day_t consent_withdrawn;
+    /* For a pending withdrawal: the day it takes effect (after `day`, so
+     * not in withdrawal_effective). AT_DAY_NONE otherwise. */
+    at_day_t withdrawal_due;
+    const char *source; /* the row's source, or the treaty's when no row */
+} at_treaty_status_t;
+
+/* Load treaties.tsv and participation.tsv from data_dir; country codes are
+ * checked against gaz (which must outlive the result). NULL with
+ * "file:line: reason" in err on any error. Caller owns the result and must
+ * destroy it. */
+at_treaty_t *at_treaty_new(const char *data_dir, const at_gazetteer_t *gaz, char *err,
+                           size_t errlen);
+
+/* Destroy; NULL-safe, nulls the caller's pointer. */
+void at_treaty_destroy(at_treaty_t **self_p);
+
+/* Treaties in table order, and lookup by id ("rome_statute"): 0 and
+ * *index, or -1. */
+size_t at_treaty_count(const at_treaty_t *self);
+const char *at_treaty_id(const at_treaty_t *self, size_t treaty);
+int at_treaty_find(const at_treaty_t *self, const char *id, size_t *index);
+
+/* Status of country (gazetteer index) under treaty on day. Always fills
+ * *out; out->state is UNSPECIFIED when the table has no row for the state
+ * and the treaty's participation list is not marked complete. */
+void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at_day_t day,
+                      at_treaty_status_t *out);
+
+/* The JSON/log name of a state: "party", "non_signatory", ... Never NULL. */
+const char *at_treaty_state_name(Attache__V1__TreatyState state);
+
+#endif

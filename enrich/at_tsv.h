@@ -1,0 +1,88 @@
+/*
+ * at_tsv: strict reader for the reference-data tables under data/.
+ *
+ * The tables are hand-edited, reviewed in diffs and loaded into a daemon
+ * that decides whether someone must be arrested, so the reader refuses
+ * anything it is not sure it understood rather than guessing: every error
+ * names the file and line ("data/countries.tsv:12: reason") and the caller
+ * fails the whole load.
+ *
+ * Format (docs/data.md):
+ *   - UTF-8 text (no byte order mark), lines end in LF or CR LF, and the last
+ *     line must end in a newline too (a missing one means a truncated file);
+ *   - lines starting with '#' are comments, empty lines are skipped;
+ *   - the first other line is the header: exactly the expected column names,
+ *     in order, separated by single tabs;
+ *   - each row has exactly as many tab-separated fields as the header; no
+ *     quoting, no escapes; no control characters; no field starts or ends
+ *     with a space;
+ *   - a line is at most AT_TSV_MAX_LINE bytes, a file at most
+ *     AT_TSV_MAX_FILE bytes.
+ */
+#ifndef AT_TSV_H
+#define AT_TSV_H
+
+#include <stddef.h>
+
+#include "at_time.h"
+
+/* Longest accepted line, in bytes, without its line ending. */
+#define AT_TSV_MAX_LINE 4096
+/* Largest accepted file, in bytes. The full world tables are well under
+ * 1 MiB; anything near this limit is a wrong file, not data. */
+#define AT_TSV_MAX_FILE (16u * 1024u * 1024u)
+
+typedef struct at_tsv at_tsv_t;
+
+/* Read the whole file at `path` and check its header against `columns`
+ * (ncolumns names, in order). Returns the reader positioned before the
+ * first row, or NULL with "path:line: reason" in err. Caller owns the
+ * result and must destroy it. */
+at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolumns, char *err,
+                      size_t errlen);
+
+/* Destroy; NULL-safe, nulls the caller's pointer. */
+void at_tsv_destroy(at_tsv_t **self_p);
+
+/* Advance to the next row. Returns 1 when a row is ready, 0 at the end of
+ * the file, -1 with "path:line: reason" in err on a malformed line. */
+int at_tsv_next(at_tsv_t *self, char *err, size_t errlen);
+
+/* Field `col` of the current row (column order as passed to at_tsv_open).
+ * The string lives until the next at_tsv_next or destroy; "" when empty. */
+const char *at_tsv_field(const at_tsv_t *self, size_t col);
+
+/* The current line number (1-based) and the path given to at_tsv_open. */
+size_t at_tsv_line(const at_tsv_t *self);
+const char *at_tsv_path(const at_tsv_t *self);
+
+/* Format "path:line: <fmt...>" into err for the current line. Always
+ * returns -1 so loaders can `return at_tsv_fail(...)`. */
+int at_tsv_fail(const at_tsv_t *self, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Field `col` must be non-empty; returns 0, or -1 with an error naming
+ * the column. */
+int at_tsv_required(const at_tsv_t *self, size_t col, char *err, size_t errlen);
+
+/* Parse field `col` as a "YYYY-MM-DD" civil day into *out. An empty field
+ * gives AT_DAY_NONE when `optional`, an error otherwise. Returns 0 or -1
+ * with an error naming the column. */
+int at_tsv_day(const at_tsv_t *self, size_t col, int optional, at_day_t *out, char *err,
+               size_t errlen);
+
+/* Field `col` must be one of the n strings in `names`; *out is its index.
+ * Returns 0 or -1 with an error listing the allowed values. */
+int at_tsv_choice(const at_tsv_t *self, size_t col, const char *const *names, size_t n, int *out,
+                  char *err, size_t errlen);
+
+/* Check the two columns every table carries: `source` (non-empty) and
+ * `checked_on` (a valid day). Returns 0 or -1 with an error. */
+int at_tsv_provenance(const at_tsv_t *self, size_t source_col, size_t checked_col, char *err,
+                      size_t errlen);
+
+/* Length of the valid UTF-8 prefix of s[0..len): len when all of it is
+ * valid (no overlong forms, surrogates or code points above U+10FFFF). */
+size_t at_tsv_utf8_valid(const unsigned char *s, size_t len);
+
+#endif

@@ -1,0 +1,10 @@
+# enrich/daemon.cmake: the attache-enrich daemon (loop library attache_enrichd
+# over the attache_enrich engine, plus a thin main). Included from
+# enrich/CMakeLists.txt.
+add_library(attache_enrichd STATIC ${CMAKE_CURRENT_SOURCE_DIR}/daemon/at_enrichd.c)
+target_include_directories(attache_enrichd PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/daemon)
+target_link_libraries(attache_enrichd PUBLIC attache_enrich attache_common)
+
+add_executable(attache-enrich ${CMAKE_CURRENT_SOURCE_DIR}/main.c)
+target_link_libraries(attache-enrich PRIVATE attache_enrichd)
+install(TARGETS attache-enrich RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

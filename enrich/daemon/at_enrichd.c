@@ -1,0 +1,270 @@
+/*
+ * at_enrichd: NewsItem in, Event out. See at_enrichd.h.
+ */
+#include "at_enrichd.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "at_enrich.h"
+#include "at_endpoint.h"
+#include "at_json.h"
+#include "at_log.h"
+#include "at_transport.h"
+#include "at_version.h"
+
+const at_cfg_def_t at_enrichd_config[] = {
+    AT_DAEMON_COMMON_KEYS,
+    {"enrich.input", AT_CFG_STRING, "zmq+tcp://*:7101", 0, 0, NULL, false,
+     "Endpoint news items arrive on (from attache-ingest)."},
+    {"enrich.output", AT_CFG_STRING, "zmq+tcp://127.0.0.1:7102", 0, 0, NULL, false,
+     "Endpoint events are pushed to (attache-sink)."},
+    {"enrich.data_dir", AT_CFG_STRING, "", 0, 0, NULL, true,
+     "Reference data directory; empty means the installed data (" AT_DEFAULT_DATADIR
+     "), or the source tree's data/ when running from a build directory."},
+    {"enrich.max_message_bytes", AT_CFG_INT, "1048576", 64, 67108864, NULL, true,
+     "Largest accepted input message; larger ones are rejected."},
+    {"enrich.dead_letter", AT_CFG_STRING, "", 0, 0, NULL, false,
+     "JSON-lines file that receives rejected input; empty turns it off."},
+    AT_CFG_END,
+};
+
+const at_flag_t at_enrichd_flags[] = {
+    {"input", 'i', "enrich.input", "ENDPOINT"},
+    {"output", 'o', "enrich.output", "ENDPOINT"},
+    {"data-dir", 'd', "enrich.data_dir", "DIR"},
+    {"dead-letter", 0, "enrich.dead_letter", "PATH"},
+    {NULL, 0, NULL, NULL},
+};
+
+enum { C_RECEIVED, C_SENT, C_REJECTED, C_OVERSIZE, C_LOST, C_RELOADS, C_COUNT };
+
+struct at_enrichd {
+    at_daemon_t *d;
+    at_enrich_t *engine;
+    at_transport_t *in, *out;
+    at_deadletter_t *dl;
+    uint8_t *buf;
+    size_t bufcap;
+    at_counter_t counters[C_COUNT + 1];
+};
+
+const char *at_enrichd_data_dir(const at_config_t *cfg)
+{
+    const char *dir = at_config_str(cfg, "enrich.data_dir");
+    if (*dir)
+        return dir;
+    if (access(AT_DEFAULT_DATADIR "/VERSION", R_OK) == 0)
+        return AT_DEFAULT_DATADIR;
+    return AT_SOURCE_DATADIR;
+}
+
+int at_enrichd_check(const at_config_t *cfg, char *err, size_t errlen)
+{
+    at_endpoint_t ep;
+    if (at_endpoint_parse(at_config_str(cfg, "enrich.input"), &ep, err, errlen) < 0 ||
+        at_endpoint_parse(at_config_str(cfg, "enrich.output"), &ep, err, errlen) < 0)
+        return -1;
+    at_enrich_t *e = at_enrich_new(at_enrichd_data_dir(cfg), err, errlen);
+    if (!e)
+        return -1;
+    at_enrich_destroy(&e);
+    return 0;
+}
+
+at_enrichd_t *at_enrichd_new(at_daemon_t *d, char *err, size_t errlen)
+{
+    const at_config_t *cfg = d->cfg;
+    at_enrichd_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    self->d = d;
+    static const char *const names[] = {"received", "sent", "rejected",
+                                        "oversize", "lost", "data_reloads"};
+    for (int i = 0; i < C_COUNT; i++)
+        self->counters[i].name = names[i];
+    const char *dir = at_enrichd_data_dir(cfg);
+    self->engine = at_enrich_new(dir, err, errlen);
+    if (!self->engine)
+        goto fail;
+    at_log_info("data %s from %s: %zu countries, %zu aliases, %zu actors",
+                at_enrich_data_version(self->engine), dir, at_enrich_country_count(self->engine),
+                at_enrich_alias_count(self->engine), at_enrich_actor_count(self->engine));
+    const char *dl = at_config_str(cfg, "enrich.dead_letter");
+    if (*dl && !(self->dl = at_deadletter_new(dl, d->spec->name, err, errlen)))
+        goto fail;
+    /* Output first: once the input is bound, upstream starts sending. */
+    self->out = at_transport_new(at_config_str(cfg, "enrich.output"), AT_TX_PUSH, err, errlen);
+    if (!self->out)
+        goto fail;
+    self->in = at_transport_new(at_config_str(cfg, "enrich.input"), AT_TX_PULL, err, errlen);
+    if (!self->in)
+        goto fail;
+    at_daemon_set_counters(d, self->counters);
+    return self;
+fail:
+    at_enrichd_destroy(&self);
+    return NULL;
+}
+
+void at_enrichd_destroy(at_enrichd_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    at_enrichd_t *self = *self_p;
+    at_transport_close(&self->in, 0);
+    at_transport_close(&self->out, 0);
+    at_enrich_destroy(&self->engine);
+    at_deadletter_destroy(&self->dl);
+    free(self->buf);
+    free(self);
+    *self_p = NULL;
+}
+
+static void reject(at_enrichd_t *self, const char *reason, const at_msg_t *msg)
+{
+    self->counters[C_REJECTED].value++;
+    at_daemon_reject(self->d, self->dl, reason, msg->data, msg->len);
+}
+
+static void handle(at_enrichd_t *self, at_msg_t *msg)
+{
+    self->counters[C_RECEIVED].value++;
+    char why[512];
+    if (msg->bad) {
+        reject(self, msg->bad, msg);
+        return;
+    }
+    if (strcmp(msg->type, attache__v1__news_item__descriptor.name) != 0) {
+        snprintf(why, sizeof why, "unexpected message type '%s' (want %s)", msg->type,
+                 attache__v1__news_item__descriptor.name);
+        reject(self, why, msg);
+        return;
+    }
+    long long max = at_config_int(self->d->cfg, "enrich.max_message_bytes");
+    if ((long long)msg->len > max) {
+        self->counters[C_OVERSIZE].value++;
+        snprintf(why, sizeof why, "message of %zu bytes over enrich.max_message_bytes (%lld)",
+                 msg->len, max);
+        reject(self, why, msg);
+        return;
+    }
+    Attache__V1__NewsItem *item = attache__v1__news_item__unpack(NULL, msg->len, msg->data);
+    if (!item) {
+        reject(self, "payload is not a valid attache.v1.NewsItem protobuf", msg);
+        return;
+    }
+    char err[256];
+    if (at_json_item_validate(item, err, sizeof err) < 0) {
+        snprintf(why, sizeof why, "invalid NewsItem: %s", err);
+        at_json_item_free(&item);
+        reject(self, why, msg);
+        return;
+    }
+    Attache__V1__Event *ev = at_enrich_item(self->engine, &item, (int64_t)time(NULL));
+    if (!ev) {
+        at_log_error("out of memory enriching an item; it is lost");
+        self->counters[C_LOST].value++;
+        return;
+    }
+    size_t need = attache__v1__event__get_packed_size(ev);
+    if (need > self->bufcap) {
+        uint8_t *n = realloc(self->buf, need);
+        if (!n) {
+            at_log_error("out of memory packing event %s; it is lost", ev->id);
+            self->counters[C_LOST].value++;
+            at_enrich_event_free(&ev);
+            return;
+        }
+        self->buf = n;
+        self->bufcap = need;
+    }
+    size_t len = attache__v1__event__pack(ev, self->buf);
+    if (at_daemon_send(self->d, self->out, attache__v1__event__descriptor.name, ev->id, self->buf,
+                       len) == 0) {
+        self->counters[C_SENT].value++;
+        at_transport_ack(self->in, msg);
+    } else {
+        self->counters[C_LOST].value++;
+    }
+    at_enrich_event_free(&ev);
+}
+
+static void do_reload(at_enrichd_t *self)
+{
+    at_daemon_reload_flag = 0;
+    at_config_t *old = NULL;
+    if (at_daemon_reload(self->d, &old) == 0) {
+        static const char *const restart_keys[] = {"enrich.input", "enrich.output",
+                                                   "enrich.dead_letter"};
+        for (size_t i = 0; i < sizeof restart_keys / sizeof *restart_keys; i++)
+            if (at_config_changed(old, self->d->cfg, restart_keys[i]))
+                at_log_warn("reload: %s changed; it takes effect after a restart", restart_keys[i]);
+        at_config_destroy(&old);
+    }
+    /* Reload the data whether or not the config changed: SIGHUP is also
+     * how operators publish new reference data. */
+    char err[1024];
+    const char *dir = at_enrichd_data_dir(self->d->cfg);
+    at_enrich_t *fresh = at_enrich_new(dir, err, sizeof err);
+    if (!fresh) {
+        at_log_error("reload: data in %s rejected, keeping %s: %s", dir,
+                     at_enrich_data_version(self->engine), err);
+    } else {
+        at_enrich_destroy(&self->engine);
+        self->engine = fresh;
+        self->counters[C_RELOADS].value++;
+        at_log_info("reload: data %s from %s", at_enrich_data_version(fresh), dir);
+    }
+    if (self->dl && at_deadletter_reopen(self->dl) < 0)
+        at_log_error("reload: cannot reopen the dead-letter file: %s", strerror(errno));
+    at_daemon_ready(self->d, "reloaded");
+}
+
+int at_enrichd_run(at_enrichd_t *self)
+{
+    char status[128];
+    snprintf(status, sizeof status, "enriching with data %s", at_enrich_data_version(self->engine));
+    at_daemon_ready(self->d, status);
+    uint64_t idle_since = 0;
+    for (;;) {
+        if (at_daemon_reload_flag)
+            do_reload(self);
+        at_msg_t msg;
+        int rc = at_transport_recv(self->in, &msg, 100);
+        if (rc == AT_TX_OK) {
+            handle(self, &msg);
+            at_msg_release(&msg);
+            idle_since = 0;
+        } else {
+            at_msg_release(&msg);
+            if (rc == AT_TX_ERROR && errno != EINTR) {
+                at_log_error("receive on %s failed: %s", at_transport_endpoint(self->in),
+                             zmq_strerror(errno));
+                break;
+            }
+            if (at_daemon_stop_flag) {
+                /* Draining: what upstream already sent is ours to pass on. */
+                uint64_t now = at_now_ms();
+                if (!idle_since)
+                    idle_since = now;
+                if (now - idle_since >=
+                    (uint64_t)at_config_int(self->d->cfg, "daemon.drain_idle_ms"))
+                    break;
+            }
+        }
+        at_daemon_tick(self->d);
+    }
+    at_daemon_stopping(self->d, "input drained, handing over");
+    at_transport_close(&self->in, 0);
+    at_transport_close(&self->out,
+                       (int)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000);
+    at_daemon_log_counters(self->d, "final");
+    return self->counters[C_LOST].value ? 1 : 0;
+}
