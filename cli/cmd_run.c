@@ -341,7 +341,8 @@ int cli_run(int argc, char **argv)
         perror("attache run: mkdtemp");
         return 1;
     }
-    char stdin_copy[4200], notify_path[4200];
+    /* mkdtemp's name is short, so the socket path fits sun_path (108). */
+    char stdin_copy[4200], notify_path[100];
     snprintf(notify_path, sizeof notify_path, "%s/notify", tmpdir);
     stdin_copy[0] = '\0';
     if (strcmp(input, "-") == 0) {
@@ -370,7 +371,7 @@ int cli_run(int argc, char **argv)
 
     nfd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", notify_path);
+    memcpy(sa.sun_path, notify_path, strlen(notify_path) + 1);
     if (nfd < 0 || bind(nfd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         perror("attache run: notify socket");
         goto out;
@@ -435,7 +436,7 @@ int cli_run(int argc, char **argv)
         wait_ready(nfd, &enrich, 30000) < 0)
         goto stop;
 
-    char in_pair[4200];
+    char in_pair[4300];
     snprintf(in_pair, sizeof in_pair, "ingest.input=%s", input);
     snprintf(a[7], sizeof a[7], "ingest.output=zmq+tcp://127.0.0.1:%d", p1);
     char *ingest_argv[] = {"attache-ingest", "-s", a[0], "-s", in_pair, "-s", a[7], NULL};

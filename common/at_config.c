@@ -416,7 +416,12 @@ void at_config_print_markdown(const at_cfg_def_t *defs, FILE *out)
             esc[j++] = *p;
         }
         esc[j] = '\0';
-        fprintf(out, "| `%s` | %s | `%s` | %s | %s | %s |\n", d->key, type_name(d),
-                d->def ? d->def : "", esc, d->reloadable ? "yes" : "restart", d->desc);
+        char def[256];
+        if (d->def && *d->def)
+            snprintf(def, sizeof def, "`%s`", d->def);
+        else
+            snprintf(def, sizeof def, "(empty)");
+        fprintf(out, "| `%s` | %s | %s | %s | %s | %s |\n", d->key, type_name(d), def, esc,
+                d->reloadable ? "yes" : "restart", d->desc);
     }
 }

@@ -40,8 +40,7 @@ enum { AC_ID, AC_NAME, AC_COUNTRY, AC_SOURCE, AC_CHECKED, AC_NCOLS };
 static const char *const actor_cols[] = {"id", "name", "country", "source", "checked_on"};
 
 enum { AA_ACTOR, AA_ALIAS, AA_CASE, AA_NOTE, AA_SOURCE, AA_CHECKED, AA_NCOLS };
-static const char *const alias_cols[] = {"actor", "alias",  "case",
-                                         "note",  "source", "checked_on"};
+static const char *const alias_cols[] = {"actor", "alias", "case", "note", "source", "checked_on"};
 
 enum { RO_ACTOR, RO_ROLE, RO_COUNTRY, RO_TITLE, RO_START, RO_END, RO_SOURCE, RO_CHECKED, RO_NCOLS };
 static const char *const role_cols[] = {"actor", "role", "country", "title",
@@ -149,8 +148,8 @@ static int find_actor_col(const at_actors_t *self, const at_tsv_t *t, size_t col
     return 0;
 }
 
-static int find_country_col(const at_gazetteer_t *gaz, const at_tsv_t *t, size_t col,
-                            size_t *index, char *err, size_t errlen)
+static int find_country_col(const at_gazetteer_t *gaz, const at_tsv_t *t, size_t col, size_t *index,
+                            char *err, size_t errlen)
 {
     const char *code = at_tsv_field(t, col);
     if (at_gazetteer_country_find(gaz, code, index) != 0)
@@ -274,7 +273,8 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
             break;
         }
         if (row.r.end <= row.r.start) {
-            rc = at_tsv_fail(t, err, errlen, "end must be after start (intervals are [start, end))");
+            rc =
+                at_tsv_fail(t, err, errlen, "end must be after start (intervals are [start, end))");
             break;
         }
         /* One person cannot hold the same office of the same state twice at
@@ -329,7 +329,8 @@ static int load_warrants(at_actors_t *self, char *err, size_t errlen)
             rc = at_tsv_fail(t, err, errlen, "ended and end_status go together");
             break;
         }
-        if (end_status[0] && (!is_identifier(end_status) || strcmp(end_status, "outstanding") == 0)) {
+        if (end_status[0] &&
+            (!is_identifier(end_status) || strcmp(end_status, "outstanding") == 0)) {
             rc = at_tsv_fail(t, err, errlen, "end_status '%s' must be [a-z0-9_]+, not outstanding",
                              end_status);
             break;

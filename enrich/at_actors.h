@@ -27,7 +27,7 @@
 typedef struct at_actors at_actors_t;
 
 typedef struct {
-    char *role;  /* head_of_state, head_of_government, ... */
+    char *role; /* head_of_state, head_of_government, ... */
     size_t country;
     char *title; /* "President of Russia" */
     at_day_t start;

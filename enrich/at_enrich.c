@@ -125,8 +125,9 @@ static int build_matcher(at_enrich_t *self, char *err, size_t errlen)
         size_t l0, l1;
         describe(self, dup[0], &t0, &p0, &l0);
         describe(self, dup[1], &t1, &p1, &l1);
-        snprintf(err, errlen, "%s:%zu: alias '%s' (or its ALL-CAPS form) is the same as '%s' at %s:%zu",
-                 p1, l1, t1, t0, p0, l0);
+        snprintf(err, errlen,
+                 "%s:%zu: alias '%s' (or its ALL-CAPS form) is the same as '%s' at %s:%zu", p1, l1,
+                 t1, t0, p0, l0);
         return -1;
     }
     return 0;
@@ -571,8 +572,8 @@ static int add_alert(const at_enrich_t *self, Attache__V1__Event *ev, const at_a
     }
 }
 
-static int add_alerts(const at_enrich_t *self, Attache__V1__Event *ev,
-                      const size_t *loc_countries, size_t nloc, at_day_t day)
+static int add_alerts(const at_enrich_t *self, Attache__V1__Event *ev, const size_t *loc_countries,
+                      size_t nloc, at_day_t day)
 {
     size_t n = 0;
     for (size_t i = 0; i < ev->n_actors; i++) {
@@ -621,7 +622,7 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
     if (!scan.countries || !scan.actors)
         goto fail;
 
-    at_day_t day = item->published   ? at_day_from_unix(item->published)
+    at_day_t day = item->published ? at_day_from_unix(item->published)
                    : item->fetched ? at_day_from_unix(item->fetched)
                                    : at_day_from_unix(now);
     if (set_str(&ev->id, item->id) || set_str(&ev->data_version, self->version) ||

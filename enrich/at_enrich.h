@@ -9,7 +9,8 @@
  *
  * The engine here is deliberately small (see the enrichment-engine issue
  * for the full one); callers only see this interface, so it can be
- * replaced without touching the daemons.
+ * replaced without touching the daemons. The tables, the status rules and
+ * the matching rules are documented in docs/data.md.
  */
 #ifndef AT_ENRICH_H
 #define AT_ENRICH_H
@@ -21,10 +22,13 @@
 
 typedef struct at_enrich at_enrich_t;
 
-/* Load and validate every table under data_dir (the .tsv tables and VERSION).
- * Any error (missing file, bad row, bad date, unknown country code in a
- * reference) fails the whole load: returns NULL with "file:line: reason" in
- * err. Caller owns the result and must destroy it. */
+/* Load and validate every table under data_dir (VERSION, countries.tsv,
+ * aliases.tsv, places.tsv, treaties.tsv, participation.tsv, actors.tsv,
+ * actor_aliases.tsv, roles.tsv, warrants.tsv). Any error (missing file,
+ * bad row, bad date, a date that disagrees with the treaty's rules, unknown
+ * country code in a reference, one spelling with two meanings) fails the
+ * whole load: returns NULL with "file:line: reason" in err (err may be
+ * NULL). Caller owns the result and must destroy it. */
 at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen);
 
 /* Destroy; NULL-safe, nulls the caller's pointer. */
@@ -33,16 +37,20 @@ void at_enrich_destroy(at_enrich_t **self_p);
 /* The data set's "as of" version string (data/VERSION), e.g. "2026-11-28". */
 const char *at_enrich_data_version(const at_enrich_t *self);
 
-/* Number of countries / aliases / actors loaded (for logs and STATUS=). */
+/* Number of countries / country spellings (aliases.tsv + places.tsv) /
+ * actors loaded (for logs and STATUS=). */
 size_t at_enrich_country_count(const at_enrich_t *self);
 size_t at_enrich_alias_count(const at_enrich_t *self);
 size_t at_enrich_actor_count(const at_enrich_t *self);
 
 /* Enrich one item. Takes ownership of *item_p (nulls it); the item becomes
- * ev->item. `now` (Unix seconds) stamps ev->enriched. Returns the event, or
- * NULL on allocation failure (the item is freed either way). Caller owns
- * the result and must free it with at_enrich_event_free. Thread-safe for
- * concurrent calls on one at_enrich_t (the data is read-only). */
+ * ev->item. `now` (Unix seconds) stamps ev->enriched, and is the reference
+ * day only when the item has neither `published` nor `fetched`. Returns the
+ * event, or NULL on allocation failure or a NULL self (the item is freed
+ * either way). Any bytes in the item's text are safe; at most the first
+ * 16 MiB of title + text are scanned. Caller owns the result and must free
+ * it with at_enrich_event_free. Thread-safe for concurrent calls on one
+ * at_enrich_t (the data is read-only). */
 Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsItem **item_p,
                                    int64_t now);
 

@@ -261,8 +261,8 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
                     o->kind != place_kind_values[kind];
         }
         if (clash) {
-            rc = at_tsv_fail(t, err, errlen, "place '%s' has another kind on an earlier row",
-                             place);
+            rc =
+                at_tsv_fail(t, err, errlen, "place '%s' has another kind on an earlier row", place);
             break;
         }
         at_alias_t *a = push_alias(self);

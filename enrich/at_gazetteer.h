@@ -38,8 +38,8 @@ typedef struct {
 } at_country_t;
 
 typedef struct {
-    char *text;                   /* the spelling, as written in the table */
-    size_t country;               /* index of the country */
+    char *text;     /* the spelling, as written in the table */
+    size_t country; /* index of the country */
     Attache__V1__MentionKind kind;
     int caps;          /* case rule `caps`: the ALL-CAPS form matches too */
     int dateline_only; /* places with scope `dateline` */

@@ -15,11 +15,11 @@ typedef struct {
     char *name;
     char *source;
     at_day_t adopted;
-    at_day_t in_force;      /* the treaty's own entry into force, or NONE */
-    int eif_days;           /* rule "first_of_month_after_days:N"; 0 = no rule */
+    at_day_t in_force;       /* the treaty's own entry into force, or NONE */
+    int eif_days;            /* rule "first_of_month_after_days:N"; 0 = no rule */
     at_day_t eif_rule_after; /* consents after this day follow the rule */
-    int withdrawal_years;   /* rule "years_after:N"; 0 = no rule */
-    int complete;           /* a state without a row is a non-signatory */
+    int withdrawal_years;    /* rule "years_after:N"; 0 = no rule */
+    int complete;            /* a state without a row is a non-signatory */
 } treaty_t;
 
 typedef struct {
@@ -53,11 +53,9 @@ enum {
     T_NCOLS
 };
 static const char *const treaty_cols[] = {
-    "treaty",          "name",
-    "adopted",         "in_force",
-    "eif_rule",        "eif_rule_after",
-    "withdrawal_rule", "participation_complete",
-    "source",          "checked_on"};
+    "treaty",   "name",           "adopted",         "in_force",
+    "eif_rule", "eif_rule_after", "withdrawal_rule", "participation_complete",
+    "source",   "checked_on"};
 
 enum {
     R_TREATY,
@@ -91,8 +89,8 @@ static const char *const row_cols[] = {"treaty",
                                        "source",
                                        "checked_on"};
 
-static const char *const consent_types[] = {"ratification", "accession", "acceptance",
-                                            "approval", "succession"};
+static const char *const consent_types[] = {"ratification", "accession", "acceptance", "approval",
+                                            "succession"};
 static const char *const yes_no[] = {"no", "yes"};
 
 static char *join(const char *dir, const char *name)
@@ -189,8 +187,8 @@ static int load_treaties(at_treaty_t *self, const char *path, char *err, size_t 
             break;
         }
         if (*wd && parse_rule(wd, "years_after:", 100, &tr.withdrawal_years) != 0) {
-            rc = at_tsv_fail(t, err, errlen, "withdrawal_rule '%s': expected empty or years_after:N",
-                             wd);
+            rc = at_tsv_fail(t, err, errlen,
+                             "withdrawal_rule '%s': expected empty or years_after:N", wd);
             break;
         }
         if (tr.in_force != AT_DAY_NONE && tr.in_force < tr.adopted) {
@@ -311,8 +309,7 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
         return at_tsv_fail(t, err, errlen,
                            "in_force %s disagrees with the treaty's entry-into-force rule: "
                            "expected %s for consent on %s",
-                           fmt_day(r->in_force, a), fmt_day(want, b),
-                           at_tsv_field(t, R_CONSENT));
+                           fmt_day(r->in_force, a), fmt_day(want, b), at_tsv_field(t, R_CONSENT));
     if (r->in_force < r->consent)
         return at_tsv_fail(t, err, errlen, "in_force is before consent");
     if (r->withdrawal_notified == AT_DAY_NONE) {

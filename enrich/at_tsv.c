@@ -182,8 +182,7 @@ static int next_line(at_tsv_t *self, char **line, size_t *len, char *err, size_t
         if (c == '\r')
             return at_tsv_fail(self, err, errlen, "stray carriage return at byte %zu", i + 1);
         if ((c < 0x20 && c != '\t') || c == 0x7F)
-            return at_tsv_fail(self, err, errlen, "control character 0x%02x at byte %zu", c,
-                               i + 1);
+            return at_tsv_fail(self, err, errlen, "control character 0x%02x at byte %zu", c, i + 1);
     }
     start[n] = '\0';
     *line = start;

@@ -8,3 +8,8 @@ target_link_libraries(attache_enrichd PUBLIC attache_enrich attache_common)
 add_executable(attache-enrich ${CMAKE_CURRENT_SOURCE_DIR}/main.c)
 target_link_libraries(attache-enrich PRIVATE attache_enrichd)
 install(TARGETS attache-enrich RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+if(ATTACHE_BUILD_TESTS)
+  attache_unit_test(test_at_enrichd ${CMAKE_CURRENT_SOURCE_DIR}/daemon/tests/test_at_enrichd.c
+                    LIBS attache_enrichd)
+endif()

@@ -178,7 +178,8 @@ static void test_tcp_ephemeral(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    at_transport_shutdown();
+    /* After a failed assertion a socket may still be open and
+     * zmq_ctx_term would wait forever; only terminate when all passed. */
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : -1;

@@ -24,8 +24,8 @@ const at_cfg_def_t at_enrichd_config[] = {
     {"enrich.output", AT_CFG_STRING, "zmq+tcp://127.0.0.1:7102", 0, 0, NULL, false,
      "Endpoint events are pushed to (attache-sink)."},
     {"enrich.data_dir", AT_CFG_STRING, "", 0, 0, NULL, true,
-     "Reference data directory; empty means the installed data (" AT_DEFAULT_DATADIR
-     "), or the source tree's data/ when running from a build directory."},
+     "Reference data directory; empty means the installed data (share/attache under the "
+     "install prefix), or the source tree's data/ when running from a build directory."},
     {"enrich.max_message_bytes", AT_CFG_INT, "1048576", 64, 67108864, NULL, true,
      "Largest accepted input message; larger ones are rejected."},
     {"enrich.dead_letter", AT_CFG_STRING, "", 0, 0, NULL, false,

@@ -1,0 +1,661 @@
+/*
+ * test_at_enrich: NewsItem -> Event end to end on the real data: the
+ * motivating Astana / Ulaanbaatar trips, reference-day edges, mention
+ * aggregation and offsets, locations, alerts, hostile item text, the
+ * protobuf memory convention, and load failures.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "at_enrich.h"
+#include "at_testdata.h"
+#include "at_time.h"
+
+static int setup(void **state)
+{
+    char err[1024];
+    at_enrich_t *e = at_enrich_new(td_data_dir(), err, sizeof err);
+    if (!e)
+        fail_msg("%s", err);
+    *state = e;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    at_enrich_t *e = *state;
+    at_enrich_destroy(&e);
+    assert_null(e);
+    return 0;
+}
+
+/* Unix time of y-m-d h:m:s UTC. */
+static int64_t T(int y, unsigned m, unsigned d, int hh, int mm, int ss)
+{
+    return (int64_t)at_day_from_civil(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
+/* An item allocated the way unpack would (strings strdup'd, unset ones
+ * the shared empty string). */
+static Attache__V1__NewsItem *item(const char *title, const char *body, int64_t published)
+{
+    Attache__V1__NewsItem *it = malloc(sizeof *it);
+    assert_non_null(it);
+    attache__v1__news_item__init(it);
+    it->id = strdup("item-1");
+    it->url = strdup("https://example.org/a");
+    if (title && *title)
+        it->title = strdup(title);
+    if (body && *body)
+        it->body = strdup(body);
+    it->published = published;
+    it->fetched = T(2026, 11, 28, 12, 0, 0);
+    return it;
+}
+
+static Attache__V1__Event *enrich(const at_enrich_t *e, Attache__V1__NewsItem *it)
+{
+    Attache__V1__Event *ev = at_enrich_item(e, &it, 1700000000);
+    assert_null(it);
+    assert_non_null(ev);
+    return ev;
+}
+
+static const Attache__V1__CountryMention *country(const Attache__V1__Event *ev, const char *code)
+{
+    for (size_t i = 0; i < ev->n_countries; i++)
+        if (strcmp(ev->countries[i]->code, code) == 0)
+            return ev->countries[i];
+    return NULL;
+}
+
+static const Attache__V1__ActorMention *actor(const Attache__V1__Event *ev, const char *id)
+{
+    for (size_t i = 0; i < ev->n_actors; i++)
+        if (strcmp(ev->actors[i]->id, id) == 0)
+            return ev->actors[i];
+    return NULL;
+}
+
+static const char *codes(const Attache__V1__Event *ev)
+{
+    static char buf[512];
+    buf[0] = '\0';
+    for (size_t i = 0; i < ev->n_countries; i++) {
+        if (i)
+            strcat(buf, " ");
+        strcat(buf, ev->countries[i]->code);
+    }
+    return buf;
+}
+
+static void test_model_case_astana(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev =
+        enrich(e, item("Putin arrives in Kazakhstan for SCO summit",
+                       "ASTANA, July 3 (Reuters) - Russian President Vladimir Putin arrived in "
+                       "Astana on Wednesday for a summit of the Shanghai Cooperation Organisation.",
+                       T(2024, 7, 3, 9, 30, 0)));
+    assert_string_equal(ev->id, "item-1");
+    assert_string_equal(ev->reference_date, "2024-07-03");
+    assert_string_equal(ev->data_version, "2026-11-28");
+    assert_int_equal(ev->enriched, 1700000000);
+
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->code, "KAZ");
+    assert_string_equal(ev->locations[0]->place, "Astana");
+    assert_string_equal(ev->locations[0]->basis, "dateline");
+
+    const Attache__V1__ActorMention *p = actor(ev, "Q7747");
+    assert_non_null(p);
+    assert_string_equal(p->name, "Vladimir Putin");
+    assert_string_equal(p->country, "RUS");
+    assert_int_equal(p->mentions, 2);
+    assert_int_equal(p->first_offset, 0);
+    assert_int_equal(p->n_roles, 1);
+    assert_string_equal(p->roles[0]->role, "head_of_state");
+    assert_string_equal(p->roles[0]->title, "President of Russia");
+    assert_string_equal(p->roles[0]->start, "2012-05-07");
+    assert_string_equal(p->roles[0]->end, "");
+    assert_int_equal(p->n_warrants, 1);
+    assert_string_equal(p->warrants[0]->court, "ICC");
+    assert_string_equal(p->warrants[0]->issued, "2023-03-17");
+    assert_string_equal(p->warrants[0]->status, "outstanding");
+    assert_string_equal(p->warrants[0]->reference, "ICC-01/22");
+
+    const Attache__V1__CountryMention *kaz = country(ev, "KAZ");
+    assert_non_null(kaz);
+    assert_int_equal(kaz->n_treaties, 1);
+    assert_string_equal(kaz->treaties[0]->treaty, "rome_statute");
+    assert_int_equal(kaz->treaties[0]->status,
+                     ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY);
+
+    assert_int_equal(ev->n_alerts, 1);
+    const Attache__V1__Alert *al = ev->alerts[0];
+    assert_string_equal(al->rule, "warrant_exposure");
+    assert_string_equal(al->actor, "Q7747");
+    assert_string_equal(al->country, "KAZ");
+    assert_int_equal(al->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
+    assert_non_null(strstr(al->message, "Vladimir Putin"));
+    assert_non_null(strstr(al->message, "2023-03-17"));
+    assert_non_null(strstr(al->message, "Kazakhstan"));
+    assert_non_null(strstr(al->message, "not a party"));
+    assert_non_null(strstr(al->message, "non_signatory"));
+    at_enrich_event_free(&ev);
+    assert_null(ev);
+}
+
+static void test_model_case_ulaanbaatar(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev =
+        enrich(e, item("Putin visits Mongolia despite ICC warrant",
+                       "ULAANBAATAR \xE2\x80\x94 Mongolia gave Vladimir Putin a red-carpet "
+                       "welcome on Tuesday.",
+                       T(2024, 9, 3, 6, 0, 0)));
+    assert_string_equal(ev->reference_date, "2024-09-03");
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->code, "MNG");
+    assert_string_equal(ev->locations[0]->place, "Ulaanbaatar");
+    assert_string_equal(ev->locations[0]->basis, "dateline");
+    const Attache__V1__CountryMention *mng = country(ev, "MNG");
+    assert_non_null(mng);
+    assert_int_equal(mng->treaties[0]->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_string_equal(mng->treaties[0]->signed_, "2000-12-29");
+    assert_string_equal(mng->treaties[0]->consent_type, "ratification");
+    assert_string_equal(mng->treaties[0]->consent, "2002-04-11");
+    assert_string_equal(mng->treaties[0]->in_force, "2002-07-01");
+    assert_string_equal(mng->treaties[0]->withdrawal_notified, "");
+    assert_non_null(strstr(mng->treaties[0]->source, "treaties.un.org"));
+
+    assert_int_equal(ev->n_alerts, 1);
+    const Attache__V1__Alert *al = ev->alerts[0];
+    assert_string_equal(al->country, "MNG");
+    assert_int_equal(al->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
+    assert_non_null(strstr(al->message, "Mongolia, a State Party"));
+    assert_non_null(strstr(al->message, "arrest and surrender"));
+    assert_non_null(strstr(al->message, "arts. 86, 89"));
+    at_enrich_event_free(&ev);
+}
+
+static void test_warrant_not_before_issue(void **state)
+{
+    at_enrich_t *e = *state;
+    /* The day before the warrant: no warrant, no alert. */
+    Attache__V1__Event *ev =
+        enrich(e, item("Putin in Ulaanbaatar", "ULAANBAATAR - Putin met officials.",
+                       T(2023, 3, 16, 23, 59, 59)));
+    const Attache__V1__ActorMention *p = actor(ev, "Q7747");
+    assert_non_null(p);
+    assert_int_equal(p->n_warrants, 0);
+    assert_int_equal(ev->n_alerts, 0);
+    at_enrich_event_free(&ev);
+    /* The issue day itself: outstanding, alert. */
+    ev = enrich(e, item("Putin in Ulaanbaatar", "ULAANBAATAR - Putin met officials.",
+                        T(2023, 3, 17, 0, 0, 0)));
+    assert_int_equal(actor(ev, "Q7747")->n_warrants, 1);
+    assert_int_equal(ev->n_alerts, 1);
+    at_enrich_event_free(&ev);
+}
+
+static void test_pending_withdrawal_and_withdrawn(void **state)
+{
+    at_enrich_t *e = *state;
+    /* Hungary: notified 2025-06-02, effective 2026-06-02. */
+    Attache__V1__Event *ev =
+        enrich(e, item("Netanyahu lands in Budapest",
+                       "Netanyahu was received by Hungarian officials.", T(2025, 4, 3, 10, 0, 0)));
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->basis, "title");
+    assert_string_equal(ev->locations[0]->code, "HUN");
+    assert_int_equal(ev->n_alerts, 1);
+    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
+    assert_int_equal(country(ev, "HUN")->treaties[0]->status,
+                     ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    at_enrich_event_free(&ev);
+
+    ev = enrich(e, item("Netanyahu lands in Budapest", "", T(2026, 6, 1, 23, 0, 0)));
+    assert_int_equal(country(ev, "HUN")->treaties[0]->status,
+                     ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING);
+    assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_notified, "2025-06-02");
+    assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_effective, "");
+    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
+    assert_non_null(strstr(ev->alerts[0]->message, "notified 2025-06-02, takes effect 2026-06-02"));
+    at_enrich_event_free(&ev);
+
+    ev = enrich(e, item("Netanyahu lands in Budapest", "", T(2026, 6, 2, 0, 0, 0)));
+    assert_int_equal(country(ev, "HUN")->treaties[0]->status,
+                     ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN);
+    assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_effective, "2026-06-02");
+    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
+    assert_non_null(strstr(ev->alerts[0]->message, "(status on 2026-06-02: withdrawn)"));
+    at_enrich_event_free(&ev);
+}
+
+static void test_unknown_status_is_not_called_non_party(void **state)
+{
+    at_enrich_t *e = *state;
+    /* Japan is a party in reality but has no row in this partial table. */
+    Attache__V1__Event *ev = enrich(e, item("Putin to visit Tokyo", "", T(2024, 7, 3, 12, 0, 0)));
+    const Attache__V1__CountryMention *jpn = country(ev, "JPN");
+    assert_non_null(jpn);
+    assert_int_equal(jpn->n_treaties, 0);
+    assert_int_equal(ev->n_alerts, 1);
+    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
+    assert_null(strstr(ev->alerts[0]->message, "not a party"));
+    assert_non_null(strstr(ev->alerts[0]->message, "not in the reference data"));
+    at_enrich_event_free(&ev);
+}
+
+static void test_reference_day(void **state)
+{
+    at_enrich_t *e = *state;
+    /* Biden's term ends 2025-01-20: held at 23:59:59 on the 19th, not at
+     * midnight on the 20th. */
+    Attache__V1__Event *ev = enrich(e, item("Biden speaks", "", T(2025, 1, 19, 23, 59, 59)));
+    assert_string_equal(ev->reference_date, "2025-01-19");
+    assert_int_equal(actor(ev, "Q6279")->n_roles, 1);
+    assert_string_equal(actor(ev, "Q6279")->roles[0]->end, "2025-01-20");
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Biden speaks", "", T(2025, 1, 20, 0, 0, 0)));
+    assert_string_equal(ev->reference_date, "2025-01-20");
+    assert_int_equal(actor(ev, "Q6279")->n_roles, 0);
+    at_enrich_event_free(&ev);
+
+    /* No published time: the fetch time decides. */
+    Attache__V1__NewsItem *it = item("Trump speaks", "", 0);
+    it->fetched = T(2021, 1, 19, 12, 0, 0);
+    ev = enrich(e, it);
+    assert_string_equal(ev->reference_date, "2021-01-19");
+    assert_int_equal(actor(ev, "Q22686")->n_roles, 1);
+    at_enrich_event_free(&ev);
+    it = item("Trump speaks", "", 0);
+    it->fetched = T(2021, 1, 20, 12, 0, 0);
+    ev = enrich(e, it);
+    assert_int_equal(actor(ev, "Q22686")->n_roles, 0);
+    at_enrich_event_free(&ev);
+    /* Published wins over fetched. */
+    it = item("Trump speaks", "", T(2025, 1, 20, 0, 0, 1));
+    it->fetched = T(2021, 1, 19, 12, 0, 0);
+    ev = enrich(e, it);
+    assert_string_equal(ev->reference_date, "2025-01-20");
+    assert_int_equal(actor(ev, "Q22686")->n_roles, 1);
+    assert_string_equal(actor(ev, "Q22686")->roles[0]->start, "2025-01-20");
+    at_enrich_event_free(&ev);
+}
+
+static void test_treaty_fields_as_of_day(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev = enrich(e, item("Ukraine ratifies", "", T(2024, 11, 1, 0, 0, 0)));
+    const Attache__V1__TreatyStatus *ts = country(ev, "UKR")->treaties[0];
+    assert_int_equal(ts->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_CONSENTED_NOT_IN_FORCE);
+    assert_string_equal(ts->signed_, "2000-01-20");
+    assert_string_equal(ts->consent, "2024-10-25");
+    assert_string_equal(ts->in_force, "");
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Ukraine joins", "", T(2025, 1, 1, 0, 0, 0)));
+    ts = country(ev, "UKR")->treaties[0];
+    assert_int_equal(ts->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_string_equal(ts->in_force, "2025-01-01");
+    at_enrich_event_free(&ev);
+}
+
+static void test_mentions_and_offsets(void **state)
+{
+    at_enrich_t *e = *state;
+    const char *title = "Russia and Mongolia";
+    const char *body = "Mongolian officials met Russian ones in Ulaanbaatar. Nigeria, not "
+                       "Niger. A roast turkey. Papua New Guinea.";
+    Attache__V1__Event *ev = enrich(e, item(title, body, T(2024, 9, 3, 0, 0, 0)));
+    size_t base = strlen(title) + 2;
+    assert_string_equal(codes(ev), "RUS MNG NGA NER PNG");
+
+    const Attache__V1__CountryMention *rus = country(ev, "RUS");
+    assert_int_equal(rus->mentions, 2);
+    assert_int_equal(rus->first_offset, 0);
+    assert_true(rus->in_title);
+    assert_int_equal(rus->n_kinds, 2);
+    assert_int_equal(rus->kinds[0], ATTACHE__V1__MENTION_KIND__MENTION_KIND_NAME);
+    assert_int_equal(rus->kinds[1], ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM);
+
+    const Attache__V1__CountryMention *mng = country(ev, "MNG");
+    assert_int_equal(mng->mentions, 3);
+    assert_int_equal(mng->first_offset, 11);
+    assert_int_equal(mng->n_kinds, 3);
+    assert_int_equal(mng->kinds[2], ATTACHE__V1__MENTION_KIND__MENTION_KIND_CAPITAL);
+
+    const Attache__V1__CountryMention *nga = country(ev, "NGA");
+    assert_false(nga->in_title);
+    assert_int_equal(nga->first_offset, base + (size_t)(strstr(body, "Nigeria") - body));
+    assert_int_equal(nga->mentions, 1);
+    assert_int_equal(country(ev, "NER")->mentions, 1);
+    assert_null(country(ev, "TUR"));
+    assert_null(country(ev, "GIN"));
+    assert_int_equal(country(ev, "PNG")->mentions, 1);
+    /* No dateline; the title names no capital or city: no location. */
+    assert_int_equal(ev->n_locations, 0);
+    at_enrich_event_free(&ev);
+}
+
+static void test_title_location_and_summary(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__NewsItem *it =
+        item("Leaders gather in Ulan Bator and Moscow", "", T(2024, 9, 3, 0, 0, 0));
+    it->summary = strdup("ASTANA - the summary starts with a dateline.");
+    Attache__V1__Event *ev = enrich(e, it);
+    /* The summary stands in for an empty body, dateline included. */
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->place, "Astana");
+    assert_string_equal(ev->locations[0]->basis, "dateline");
+    assert_string_equal(codes(ev), "MNG RUS KAZ");
+    at_enrich_event_free(&ev);
+
+    ev = enrich(e, item("Leaders gather in Ulan Bator and Moscow", "No dateline here.",
+                        T(2024, 9, 3, 0, 0, 0)));
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->code, "MNG");
+    assert_string_equal(ev->locations[0]->place, "Ulaanbaatar");
+    assert_string_equal(ev->locations[0]->basis, "title");
+    at_enrich_event_free(&ev);
+
+    /* A capital only in the body is not a location. */
+    ev = enrich(e, item("Summit news", "Leaders met in Moscow.", T(2024, 9, 3, 0, 0, 0)));
+    assert_int_equal(ev->n_locations, 0);
+    at_enrich_event_free(&ev);
+
+    /* Dateline-only places: WASHINGTON as a dateline, not in text. */
+    ev = enrich(e, item("Trump speaks",
+                        "WASHINGTON (AP) \xE2\x80\x94 George Washington's "
+                        "portrait was moved.",
+                        T(2025, 3, 1, 0, 0, 0)));
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->code, "USA");
+    assert_string_equal(ev->locations[0]->place, "Washington");
+    assert_null(country(ev, "USA"));   /* a location is not a mention */
+    assert_int_equal(ev->n_alerts, 0); /* Trump has no warrant */
+    at_enrich_event_free(&ev);
+}
+
+static void test_case_rules(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev = enrich(
+        e, item("A turkey recipe", "Roast the turkey. TURKEY DINNER.", T(2024, 11, 28, 0, 0, 0)));
+    assert_int_equal(ev->n_countries, 0);
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Turkey and Türkiye", "ERDOGAN and Erdoğan", T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "TUR");
+    assert_int_equal(country(ev, "TUR")->mentions, 2);
+    assert_int_equal(actor(ev, "Q39259")->mentions, 2);
+    assert_string_equal(actor(ev, "Q39259")->roles[0]->title, "President of Türkiye");
+    at_enrich_event_free(&ev);
+}
+
+static void test_hostile_items(void **state)
+{
+    at_enrich_t *e = *state;
+    /* Empty item. */
+    Attache__V1__Event *ev = enrich(e, item("", "", 0));
+    assert_int_equal(ev->n_countries, 0);
+    assert_int_equal(ev->n_actors, 0);
+    assert_int_equal(ev->n_locations, 0);
+    assert_string_equal(ev->id, "item-1");
+    at_enrich_event_free(&ev);
+
+    /* NULL strings (a hand-built item) are treated as empty. */
+    Attache__V1__NewsItem *it = item("", "", 0);
+    it->title = NULL;
+    it->body = NULL;
+    it->summary = NULL;
+    ev = enrich(e, it);
+    assert_int_equal(ev->n_countries, 0);
+    at_enrich_event_free(&ev);
+
+    /* Invalid UTF-8 around and inside names. */
+    ev = enrich(e, item("\xFF\xFERussia\xC3 \xC0\xAF Mongolia\xE2\x80\x99s",
+                        "\xED\xA0\x80 Putin\xF4\x90\x80\x80 \x80 ASTANA \xFF - Kazakh\xE2\x80",
+                        T(2024, 7, 3, 0, 0, 0)));
+    assert_string_equal(codes(ev), "MNG KAZ");
+    at_enrich_event_free(&ev);
+
+    /* A huge body (larger than the scan limit) full of names. */
+    size_t n = 20u * 1024u * 1024u;
+    char *big = malloc(n + 1);
+    assert_non_null(big);
+    for (size_t i = 0; i < n; i += 8)
+        memcpy(big + i, "Russia, ", 8);
+    memcpy(big, "MOSCOW -", 8);
+    big[n] = '\0';
+    it = item("Russia", NULL, T(2024, 7, 3, 0, 0, 0));
+    it->body = big;
+    ev = enrich(e, it);
+    const Attache__V1__CountryMention *rus = country(ev, "RUS");
+    assert_non_null(rus);
+    assert_true(rus->mentions > 1000000);
+    assert_true(rus->mentions <= 16u * 1024u * 1024u / 8u + 2u);
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->place, "Moscow");
+    at_enrich_event_free(&ev);
+
+    /* Random bytes. */
+    char *junk = malloc(65537);
+    uint32_t x = 88172645u;
+    for (size_t i = 0; i < 65536; i++) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        junk[i] = (char)(x | 1); /* no NUL: it is a C string */
+    }
+    junk[65536] = '\0';
+    it = item(NULL, NULL, 0);
+    it->title = strdup(junk);
+    it->body = junk;
+    ev = enrich(e, it);
+    at_enrich_event_free(&ev);
+}
+
+static void test_protobuf_roundtrip(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev =
+        enrich(e, item("Putin in Ulaanbaatar", "ULAANBAATAR \xE2\x80\x94 Putin, Mongolia, Russia.",
+                       T(2024, 9, 3, 0, 0, 0)));
+    size_t len = attache__v1__event__get_packed_size(ev);
+    uint8_t *buf = malloc(len);
+    assert_int_equal(attache__v1__event__pack(ev, buf), len);
+    Attache__V1__Event *back = attache__v1__event__unpack(NULL, len, buf);
+    free(buf);
+    assert_non_null(back);
+    assert_string_equal(back->reference_date, "2024-09-03");
+    assert_int_equal(back->n_countries, ev->n_countries);
+    assert_int_equal(back->n_alerts, 1);
+    assert_string_equal(back->alerts[0]->message, ev->alerts[0]->message);
+    assert_string_equal(back->item->title, "Putin in Ulaanbaatar");
+    /* Both free the same way. */
+    at_enrich_event_free(&back);
+    at_enrich_event_free(&ev);
+    at_enrich_event_free(&ev);
+    at_enrich_event_free(NULL);
+}
+
+static void test_api_edges(void **state)
+{
+    at_enrich_t *e = *state;
+    assert_string_equal(at_enrich_data_version(e), "2026-11-28");
+    assert_true(at_enrich_country_count(e) >= 30);
+    assert_true(at_enrich_alias_count(e) >= 100);
+    assert_int_equal(at_enrich_actor_count(e), 5);
+    assert_string_equal(at_enrich_data_version(NULL), "");
+    assert_int_equal(at_enrich_country_count(NULL), 0);
+
+    Attache__V1__NewsItem *it = NULL;
+    assert_null(at_enrich_item(e, &it, 0));
+    assert_null(at_enrich_item(e, NULL, 0));
+    /* A NULL engine still takes (and frees) the item. */
+    it = item("Russia", "", 0);
+    assert_null(at_enrich_item(NULL, &it, 0));
+    assert_null(it);
+    at_enrich_destroy(NULL);
+}
+
+/* --- load failures --------------------------------------------------------- */
+
+typedef struct {
+    char *dir;
+    char err[2048];
+} fixture_t;
+
+static int setup_copy(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = td_mkdtemp();
+    assert_non_null(f->dir);
+    assert_int_equal(td_copy_data(f->dir), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown_copy(void **state)
+{
+    fixture_t *f = *state;
+    td_rmdir(&f->dir);
+    free(f);
+    return 0;
+}
+
+static void expect_fail(fixture_t *f, const char *file, int line, const char *reason)
+{
+    at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
+    if (e) {
+        at_enrich_destroy(&e);
+        fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
+    }
+    assert_true(td_err_is(f->err, f->dir, file, line, reason));
+}
+
+static void test_version_file(void **state)
+{
+    fixture_t *f = *state;
+    at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
+    assert_non_null(e);
+    at_enrich_destroy(&e);
+
+    assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-28"), 0);
+    expect_fail(f, "VERSION", 1, "ending in a newline");
+    assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-31\n"), 0);
+    expect_fail(f, "VERSION", 1, "'2026-11-31' is not a valid");
+    assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-28\nmore\n"), 0);
+    expect_fail(f, "VERSION", 1, "expected one line");
+    assert_int_equal(td_write(f->dir, "VERSION", "2026-11-2\0\n", 11), 0);
+    expect_fail(f, "VERSION", 1, "expected one line");
+    assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-28\r\n"), 0);
+    e = at_enrich_new(f->dir, f->err, sizeof f->err);
+    assert_non_null(e);
+    at_enrich_destroy(&e);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/VERSION", f->dir);
+    unlink(path);
+    expect_fail(f, "VERSION", 0, "cannot open");
+}
+
+static void test_missing_dir(void **state)
+{
+    (void)state;
+    char err[512];
+    assert_null(at_enrich_new("/nonexistent/attache-data", err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/attache-data/VERSION:0: cannot open"));
+    assert_null(at_enrich_new(NULL, err, sizeof err));
+    assert_null(at_enrich_new("/nonexistent", NULL, 0)); /* no err buffer: no crash */
+}
+
+static void test_spelling_collision(void **state)
+{
+    fixture_t *f = *state;
+    /* An actor spelled like a country alias: one spelling, two meanings. */
+    assert_int_equal(td_append(f->dir, "actor_aliases.tsv",
+                               "Q7747\tRussia\texact\t\thttps://example.org\t2026-11-28\n"),
+                     0);
+    char *s = td_read(f->dir, "actor_aliases.tsv");
+    int line = 0;
+    for (char *p = s; *p; p++)
+        line += *p == '\n';
+    free(s);
+    expect_fail(f, "actor_aliases.tsv", line, "alias 'Russia' (or its ALL-CAPS form) is the same");
+    assert_non_null(strstr(f->err, "aliases.tsv:"));
+}
+
+static void test_caps_collision(void **state)
+{
+    fixture_t *f = *state;
+    /* "Usa" with caps would also match "USA", which is already a spelling. */
+    assert_int_equal(td_append(f->dir, "aliases.tsv",
+                               "USA\tUsa\tabbreviation\tcaps\t\thttps://example.org\t2026-11-28\n"),
+                     0);
+    at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
+    assert_null(e);
+    assert_non_null(strstr(f->err, "is the same as"));
+}
+
+static void test_no_rome_statute(void **state)
+{
+    fixture_t *f = *state;
+    /* Rename the treaty everywhere: the data is consistent, but the alert
+     * rule has nothing to work with. */
+    char *s = td_read(f->dir, "participation.tsv");
+    for (char *p = s; (p = strstr(p, "rome_statute")) != NULL; p += 12)
+        memcpy(p, "rome_statut2", 12);
+    assert_int_equal(td_write_str(f->dir, "participation.tsv", s), 0);
+    free(s);
+    assert_int_equal(td_edit(f->dir, "treaties.tsv", "rome_statute\t", "rome_statut2\t"), 0);
+    expect_fail(f, "treaties.tsv", 0, "no 'rome_statute' row");
+}
+
+static void test_bad_file_fails_whole_load(void **state)
+{
+    fixture_t *f = *state;
+    /* One bad byte in the last-loaded table still fails everything. */
+    assert_int_equal(td_edit(f->dir, "warrants.tsv", "ICC-01/18", "ICC-01/18\xC0"), 0);
+    char *s = td_read(f->dir, "warrants.tsv");
+    int line = 1;
+    for (char *p = s; p < strstr(s, "ICC-01/18"); p++)
+        line += *p == '\n';
+    free(s);
+    expect_fail(f, "warrants.tsv", line, "invalid UTF-8");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_case_astana),
+        cmocka_unit_test(test_model_case_ulaanbaatar),
+        cmocka_unit_test(test_warrant_not_before_issue),
+        cmocka_unit_test(test_pending_withdrawal_and_withdrawn),
+        cmocka_unit_test(test_unknown_status_is_not_called_non_party),
+        cmocka_unit_test(test_reference_day),
+        cmocka_unit_test(test_treaty_fields_as_of_day),
+        cmocka_unit_test(test_mentions_and_offsets),
+        cmocka_unit_test(test_title_location_and_summary),
+        cmocka_unit_test(test_case_rules),
+        cmocka_unit_test(test_hostile_items),
+        cmocka_unit_test(test_protobuf_roundtrip),
+        cmocka_unit_test(test_api_edges),
+    };
+    const struct CMUnitTest load_tests[] = {
+        cmocka_unit_test(test_missing_dir),
+        cmocka_unit_test_setup_teardown(test_version_file, setup_copy, teardown_copy),
+        cmocka_unit_test_setup_teardown(test_spelling_collision, setup_copy, teardown_copy),
+        cmocka_unit_test_setup_teardown(test_caps_collision, setup_copy, teardown_copy),
+        cmocka_unit_test_setup_teardown(test_no_rome_statute, setup_copy, teardown_copy),
+        cmocka_unit_test_setup_teardown(test_bad_file_fails_whole_load, setup_copy, teardown_copy),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    failed += cmocka_run_group_tests(load_tests, NULL, NULL);
+    return failed;
+}

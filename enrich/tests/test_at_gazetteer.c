@@ -1,0 +1,370 @@
+/*
+ * test_at_gazetteer: the country tables load and cross-check, spellings
+ * feed the matcher with their case rules, datelines are recognized, and
+ * every broken table fails the whole load with file:line.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "at_gazetteer.h"
+#include "at_testdata.h"
+
+static at_gazetteer_t *load_real(void)
+{
+    char err[1024];
+    at_gazetteer_t *g = at_gazetteer_new(td_data_dir(), err, sizeof err);
+    if (!g)
+        fail_msg("loading %s: %s", td_data_dir(), err);
+    return g;
+}
+
+static const char *code_of(const at_gazetteer_t *g, size_t country)
+{
+    return at_gazetteer_country(g, country)->code;
+}
+
+static void test_real_data(void **state)
+{
+    (void)state;
+    at_gazetteer_t *g = load_real();
+    assert_true(at_gazetteer_country_count(g) >= 30);
+    assert_true(at_gazetteer_alias_count(g) >= 100);
+    size_t i;
+    assert_int_equal(at_gazetteer_country_find(g, "KAZ", &i), 0);
+    assert_string_equal(at_gazetteer_country(g, i)->name, "Kazakhstan");
+    assert_string_equal(at_gazetteer_country(g, i)->alpha2, "KZ");
+    assert_int_equal(at_gazetteer_country_find(g, "TUR", &i), 0);
+    assert_string_equal(at_gazetteer_country(g, i)->name, "Türkiye");
+    assert_int_equal(at_gazetteer_country_find(g, "XXX", &i), -1);
+    assert_int_equal(at_gazetteer_country_find(g, "kaz", &i), -1);
+    assert_null(at_gazetteer_country(g, 100000));
+    assert_null(at_gazetteer_alias(g, 100000));
+
+    /* Every place spelling carries its canonical name. */
+    int nur_sultan = 0;
+    for (size_t k = 0; k < at_gazetteer_alias_count(g); k++) {
+        const at_alias_t *a = at_gazetteer_alias(g, k);
+        if (a->kind == ATTACHE__V1__MENTION_KIND__MENTION_KIND_CAPITAL ||
+            a->kind == ATTACHE__V1__MENTION_KIND__MENTION_KIND_CITY)
+            assert_non_null(a->place);
+        else
+            assert_null(a->place);
+        if (strcmp(a->text, "Nur-Sultan") == 0) {
+            nur_sultan = 1;
+            assert_string_equal(a->place, "Astana");
+            assert_string_equal(code_of(g, a->country), "KAZ");
+        }
+    }
+    assert_true(nur_sultan);
+    at_gazetteer_destroy(&g);
+    assert_null(g);
+    at_gazetteer_destroy(&g);
+    at_gazetteer_destroy(NULL);
+}
+
+typedef struct {
+    const at_gazetteer_t *g;
+    char codes[256];
+} scan_t;
+
+static void on_hit(void *arg, size_t off, size_t len, uint32_t value)
+{
+    scan_t *s = arg;
+    const at_alias_t *a = at_gazetteer_alias(s->g, value);
+    if (s->codes[0])
+        strncat(s->codes, " ", sizeof s->codes - strlen(s->codes) - 1);
+    strncat(s->codes, code_of(s->g, a->country), sizeof s->codes - strlen(s->codes) - 1);
+}
+
+/* The codes matched in text, space-separated, in order. */
+static void expect_codes(const at_gazetteer_t *g, const at_match_t *m, const char *text,
+                         const char *want)
+{
+    scan_t s = {.g = g};
+    at_match_scan(m, text, strlen(text), on_hit, &s);
+    if (strcmp(s.codes, want) != 0)
+        fail_msg("\"%s\": got \"%s\", want \"%s\"", text, s.codes, want);
+}
+
+static void test_matching_real_spellings(void **state)
+{
+    (void)state;
+    at_gazetteer_t *g = load_real();
+    at_match_t *m = at_match_new();
+    assert_int_equal(at_gazetteer_add_patterns(g, m, 0), 0);
+    uint32_t dup[2];
+    assert_int_equal(at_match_compile(m, dup), 0);
+
+    expect_codes(g, m, "Nigeria", "NGA");
+    expect_codes(g, m, "Niger and Nigeria and Nigerian", "NER NGA NGA");
+    expect_codes(g, m, "Papua New Guinea", "PNG");
+    expect_codes(g, m, "Guinea, Papua New Guinea", "GIN PNG");
+    expect_codes(g, m, "Equatorial Guinea, Guinea-Bissau, Guinea-", "GNQ GNB GIN");
+    expect_codes(g, m, "Democratic People's Republic of Korea; Republic of Korea", "PRK KOR");
+    /* Turkey is `exact`: neither "turkey" nor "TURKEY"; Turkish is `caps`. */
+    expect_codes(g, m, "roast turkey; TURKEY; Turkey; Türkiye; TURKISH; Turkish",
+                 "TUR TUR TUR TUR");
+    expect_codes(g, m, "Kyiv, Kiev, KYIV, Kazakh, Kazakhstani, Astana, Nur-Sultan, NUR-SULTAN",
+                 "UKR UKR UKR KAZ KAZ KAZ KAZ KAZ");
+    expect_codes(g, m, "Ulaanbaatar or Ulan Bator, Mongolian", "MNG MNG MNG");
+    expect_codes(g, m, "U.S. US USA American United States us", "USA USA USA USA USA");
+    expect_codes(g, m, "UK U.K. Britain British London", "GBR GBR GBR GBR GBR");
+    expect_codes(g, m, "China Chinese Beijing china", "CHN CHN CHN");
+    expect_codes(g, m, "Georgia Georgian Tbilisi", "GEO GEO GEO");
+    /* Washington alone is dateline-only; the D.C. forms are not. */
+    expect_codes(g, m, "George Washington; Washington, D.C.; Washington D.C.", "USA USA");
+    /* Rome is dateline-only, so the Rome Statute does not locate Italy. */
+    expect_codes(g, m, "the Rome Statute", "");
+    at_match_destroy(&m);
+    at_gazetteer_destroy(&g);
+}
+
+static void expect_dateline(const at_gazetteer_t *g, const char *body, const char *code,
+                            const char *place)
+{
+    const at_alias_t *a = at_gazetteer_dateline(g, body, strlen(body));
+    if (!code) {
+        if (a)
+            fail_msg("\"%s\": unexpected dateline %s", body, a->text);
+        return;
+    }
+    if (!a)
+        fail_msg("\"%s\": no dateline, want %s", body, place);
+    assert_string_equal(code_of(g, a->country), code);
+    assert_string_equal(a->place, place);
+}
+
+static void test_datelines(void **state)
+{
+    (void)state;
+    at_gazetteer_t *g = load_real();
+    expect_dateline(g, "ASTANA, July 3 (Reuters) - Russian President", "KAZ", "Astana");
+    expect_dateline(g, "ULAANBAATAR \xE2\x80\x94 Putin arrived", "MNG", "Ulaanbaatar");
+    expect_dateline(g, "ULAANBAATAR\xE2\x80\x94Putin arrived", "MNG", "Ulaanbaatar");
+    expect_dateline(g, "Astana, Kazakhstan \xE2\x80\x94 The summit", "KAZ", "Astana");
+    expect_dateline(g, "  \n\tKYIV, Ukraine (AP) \xE2\x80\x93 Air raid", "UKR", "Kyiv");
+    expect_dateline(g, "KIEV, Jan 5 (Reuters) - ", "UKR", "Kyiv");
+    expect_dateline(g, "NUR-SULTAN, June 5 (Reuters) - ", "KAZ", "Astana");
+    expect_dateline(g, "ULAN BATOR (AFP) - ", "MNG", "Ulaanbaatar");
+    expect_dateline(g, "WASHINGTON (AP) \xE2\x80\x94 The White House", "USA", "Washington");
+    expect_dateline(g, "WASHINGTON, D.C. -- officials", "USA", "Washington");
+    expect_dateline(g, "ROME, March 3 (Reuters) - ", "ITA", "Rome");
+    expect_dateline(g, "MOSCOW -- ", "RUS", "Moscow");
+
+    /* Not datelines. */
+    expect_dateline(g, "", NULL, NULL);
+    expect_dateline(g, "   \n ", NULL, NULL);
+    expect_dateline(g, "Astana hosted the summit.", NULL, NULL);           /* no dash */
+    expect_dateline(g, "London, the capital, said - no", "GBR", "London"); /* shape fits */
+    expect_dateline(g, "London, the capital, said.\nNext - line", NULL,
+                    NULL);                               /* dash on next line */
+    expect_dateline(g, "astana, July 3 - ", NULL, NULL); /* neither caps nor exact */
+    expect_dateline(g, "AsTaNa - ", NULL, NULL);
+    expect_dateline(g, "Washington state - ", NULL, NULL);
+    expect_dateline(g, "PARIS, TEXAS - ", "FRA", "Paris");       /* known limitation */
+    expect_dateline(g, "SPRINGFIELD, Ill. (AP) - ", NULL, NULL); /* unknown place */
+    expect_dateline(g, "Kazakhstan - a country", NULL, NULL);    /* a country is not a place */
+    char longplace[300];
+    memset(longplace, 'A', 200);
+    strcpy(longplace + 200, " - x");
+    expect_dateline(g, longplace, NULL, NULL);
+    /* Invalid bytes: no crash, no match. */
+    expect_dateline(g, "\xFF\xFE\xFD - ", NULL, NULL);
+    expect_dateline(g, "ASTANA\xE2\x80", NULL, NULL);
+    assert_null(at_gazetteer_dateline(g, NULL, 10));
+    assert_null(at_gazetteer_dateline(NULL, "ASTANA - ", 9));
+    /* Length-bounded: only the first 6 bytes are the body here. */
+    assert_null(at_gazetteer_dateline(g, "ASTANA - ", 6));
+    at_gazetteer_destroy(&g);
+}
+
+/* --- broken tables ------------------------------------------------------- */
+
+typedef struct {
+    char *dir;
+    char err[2048];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof *f);
+    f->dir = td_mkdtemp();
+    assert_non_null(f->dir);
+    assert_int_equal(td_copy_data(f->dir), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    td_rmdir(&f->dir);
+    free(f);
+    return 0;
+}
+
+/* Line number of the first line of dir/file containing `text`. */
+static int line_of(const char *dir, const char *file, const char *text)
+{
+    char *s = td_read(dir, file);
+    assert_non_null(s);
+    char *p = strstr(s, text);
+    assert_non_null(p);
+    int line = 1;
+    for (char *q = s; q < p; q++)
+        line += *q == '\n';
+    free(s);
+    return line;
+}
+
+static void expect_fail(fixture_t *f, const char *file, int line, const char *reason)
+{
+    at_gazetteer_t *g = at_gazetteer_new(f->dir, f->err, sizeof f->err);
+    if (g) {
+        at_gazetteer_destroy(&g);
+        fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
+    }
+    assert_true(td_err_is(f->err, f->dir, file, line, reason));
+}
+
+static void test_copy_loads(void **state)
+{
+    fixture_t *f = *state;
+    at_gazetteer_t *g = at_gazetteer_new(f->dir, f->err, sizeof f->err);
+    assert_non_null(g);
+    at_gazetteer_destroy(&g);
+}
+
+static void test_bad_countries(void **state)
+{
+    fixture_t *f = *state;
+    int line = line_of(f->dir, "countries.tsv", "KAZ\tKZ");
+    assert_int_equal(td_edit(f->dir, "countries.tsv", "KAZ\tKZ", "KAZ\tKZX"), 0);
+    expect_fail(f, "countries.tsv", line, "alpha2 'KZX'");
+
+    assert_int_equal(td_edit(f->dir, "countries.tsv", "KAZ\tKZX", "Kaz\tKZ"), 0);
+    expect_fail(f, "countries.tsv", line, "code 'Kaz'");
+
+    assert_int_equal(td_edit(f->dir, "countries.tsv", "Kaz\tKZ", "MNG\tKZ"), 0);
+    /* Reported where the second MNG appears (the file is sorted by code). */
+    expect_fail(f, "countries.tsv", line_of(f->dir, "countries.tsv", "MNG\tMN\t"),
+                "duplicate country code MNG");
+}
+
+static void test_alias_unknown_country(void **state)
+{
+    fixture_t *f = *state;
+    int line = line_of(f->dir, "aliases.tsv", "KAZ\tKazakh\t");
+    assert_int_equal(td_edit(f->dir, "aliases.tsv", "KAZ\tKazakh\t", "KAX\tKazakh\t"), 0);
+    expect_fail(f, "aliases.tsv", line, "unknown country code 'KAX'");
+}
+
+static void test_alias_bad_fields(void **state)
+{
+    fixture_t *f = *state;
+    int line = line_of(f->dir, "aliases.tsv", "\tKazakh\t");
+    assert_int_equal(td_edit(f->dir, "aliases.tsv", "\tKazakh\tdemonym", "\tKazakh\tcapital"), 0);
+    expect_fail(f, "aliases.tsv", line, "'capital' is not one of: name, demonym, abbreviation");
+    assert_int_equal(
+        td_edit(f->dir, "aliases.tsv", "\tKazakh\tcapital\tcaps", "\tKazakh\tdemonym\tupper"), 0);
+    expect_fail(f, "aliases.tsv", line, "'upper' is not one of: exact, caps");
+    assert_int_equal(
+        td_edit(f->dir, "aliases.tsv", "\tKazakh\tdemonym\tupper", "\tKazakh,\tdemonym\tcaps"), 0);
+    expect_fail(f, "aliases.tsv", line, "does not end with a letter");
+    assert_int_equal(td_edit(f->dir, "aliases.tsv", "\tKazakh,\t", "\tQazaq\xC3\xA9\t"), 0);
+    expect_fail(f, "aliases.tsv", line, "case 'caps' needs an ASCII spelling");
+    assert_int_equal(td_edit(f->dir, "aliases.tsv", "\tQazaq\xC3\xA9\t", "\tKazakh\t"), 0);
+    assert_int_equal(td_edit(f->dir, "aliases.tsv",
+                             "\tKazakh\tdemonym\tcaps\t\thttps://en.wikipedia.org/wiki/"
+                             "List_of_adjectival_and_demonymic_forms_for_countries_and_nations\t",
+                             "\tKazakh\tdemonym\tcaps\t\t\t"),
+                     0);
+    expect_fail(f, "aliases.tsv", line, "column 'source' must not be empty");
+}
+
+static void test_alias_bad_date(void **state)
+{
+    fixture_t *f = *state;
+    int line = line_of(f->dir, "aliases.tsv", "\tKazakhstani\t");
+    char *s = td_read(f->dir, "aliases.tsv");
+    char *row = strstr(s, "\tKazakhstani\t");
+    char *nl = strchr(row, '\n');
+    /* The checked_on column is the last one on the row. */
+    memcpy(nl - 10, "2026-13-01", 10);
+    assert_int_equal(td_write_str(f->dir, "aliases.tsv", s), 0);
+    free(s);
+    expect_fail(f, "aliases.tsv", line, "column 'checked_on': '2026-13-01'");
+}
+
+static void test_places(void **state)
+{
+    fixture_t *f = *state;
+    int line = line_of(f->dir, "places.tsv", "\tNur-Sultan\t");
+    assert_int_equal(td_edit(f->dir, "places.tsv", "KAZ\tAstana\tNur-Sultan\tcapital",
+                             "KAZ\tAstana\tNur-Sultan\tcity"),
+                     0);
+    expect_fail(f, "places.tsv", line, "place 'Astana' has another kind");
+
+    assert_int_equal(td_edit(f->dir, "places.tsv", "KAZ\tAstana\tNur-Sultan\tcity",
+                             "KAZ\tAstana\tNur-Sultan\tcapital\tcaps\tsomewhere"),
+                     0);
+    /* The replacement doubled the case/scope columns: now 11 columns. */
+    expect_fail(f, "places.tsv", line, "expected 9 columns, found 11");
+
+    assert_int_equal(td_edit(f->dir, "places.tsv", "\tcapital\tcaps\tsomewhere", "\tcapital"), 0);
+    assert_int_equal(
+        td_edit(f->dir, "places.tsv", "KAZ\tAstana\tNur-Sultan", "KAZ\tAstana City\tNur-Sultan"),
+        0);
+    expect_fail(f, "places.tsv", line, "place 'Astana City' has no row whose alias is");
+}
+
+static void test_missing_and_truncated_files(void **state)
+{
+    fixture_t *f = *state;
+    char path[1200];
+    snprintf(path, sizeof path, "%s/places.tsv", f->dir);
+    unlink(path);
+    expect_fail(f, "places.tsv", 0, "cannot open");
+
+    /* Cut aliases.tsv in the middle of a row. */
+    char *s = td_read(td_data_dir(), "aliases.tsv");
+    size_t half = (size_t)(strchr(s + strlen(s) / 2, '\t') - s) + 1;
+    assert_int_equal(td_write(f->dir, "aliases.tsv", s, half), 0);
+    int line = 1;
+    for (size_t i = 0; i < half; i++)
+        line += s[i] == '\n';
+    free(s);
+    at_gazetteer_t *g = at_gazetteer_new(f->dir, f->err, sizeof f->err);
+    assert_null(g);
+    assert_true(td_err_is(f->err, f->dir, "aliases.tsv", line, "truncated"));
+}
+
+static void test_empty_countries(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(
+        td_write_str(f->dir, "countries.tsv", "code\talpha2\tname\tsource\tchecked_on\n"), 0);
+    expect_fail(f, "countries.tsv", 1, "no countries");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_real_data),
+        cmocka_unit_test(test_matching_real_spellings),
+        cmocka_unit_test(test_datelines),
+        cmocka_unit_test_setup_teardown(test_copy_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_countries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alias_unknown_country, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alias_bad_fields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alias_bad_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_places, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_and_truncated_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_countries, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

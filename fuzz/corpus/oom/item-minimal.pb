@@ -1,0 +1,2 @@
+
+id-1https://example.org/b

@@ -1,0 +1,2 @@
+
+id-1surrogate í €

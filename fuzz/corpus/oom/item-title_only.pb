@@ -1,0 +1,2 @@
+
+id-1Only a title, café

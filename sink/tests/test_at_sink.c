@@ -1,0 +1,156 @@
+/*
+ * Tests for at_sink, run in-process: events and bad frames pushed by the
+ * test reach the real daemon loop; on stop it drains, writes one JSON line
+ * per valid event, republishes on PUB, rejects the rest, and fsyncs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "attache/v1/attache.pb-c.h"
+
+#include "at_daemon.h"
+#include "at_sink.h"
+#include "at_transport.h"
+
+static const at_daemon_spec_t spec = {"attache-sink", "test", at_sink_config, at_sink_flags};
+
+static char dir[] = "/tmp/at_sink_test.XXXXXX";
+
+static uint64_t counter(at_daemon_t *d, const char *name)
+{
+    for (at_counter_t *c = d->counters; c && c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c->value;
+    fail_msg("no counter %s", name);
+    return 0;
+}
+
+/* A minimal valid event, packed. Caller frees. */
+static uint8_t *pack_event(const char *id, size_t *len)
+{
+    Attache__V1__NewsItem item = ATTACHE__V1__NEWS_ITEM__INIT;
+    item.id = (char *)id;
+    item.url = "https://example.org/x";
+    item.title = "A title";
+    item.published = 1719999600;
+    Attache__V1__Event ev = ATTACHE__V1__EVENT__INIT;
+    ev.id = (char *)id;
+    ev.item = &item;
+    ev.reference_date = "2024-07-03";
+    ev.data_version = "test";
+    *len = attache__v1__event__get_packed_size(&ev);
+    uint8_t *buf = malloc(*len);
+    attache__v1__event__pack(&ev, buf);
+    return buf;
+}
+
+static void test_drain_write_publish(void **state)
+{
+    (void)state;
+    char out[128], in_ep[160], pub_ep[160], err[512];
+    snprintf(out, sizeof out, "%s/events.jsonl", dir);
+    snprintf(in_ep, sizeof in_ep, "zmq+ipc://%s/sink.sock", dir);
+    snprintf(pub_ep, sizeof pub_ep, "zmq+ipc://%s/pub.sock", dir);
+    char s1[200], s2[200], s3[200];
+    snprintf(s1, sizeof s1, "sink.input=%s?bind=1", in_ep);
+    snprintf(s2, sizeof s2, "sink.output=%s", out);
+    snprintf(s3, sizeof s3, "sink.publish=%s?bind=1", pub_ep);
+    char *argv[] = {
+        "attache-sink", "-s", s1, "-s", s2, "-s", s3, "-s", "daemon.drain_idle_ms=300", NULL};
+    at_daemon_t d;
+    int code;
+    assert_int_equal(at_daemon_init(&d, &spec, 9, argv, &code), 0);
+    at_sink_t *sink = at_sink_new(&d, err, sizeof err);
+    assert_non_null(sink);
+
+    at_transport_t *sub = at_transport_new(pub_ep, AT_TX_SUB, err, sizeof err);
+    assert_non_null(sub);
+    at_transport_t *push = at_transport_new(in_ep, AT_TX_PUSH, err, sizeof err);
+    assert_non_null(push);
+    usleep(200000); /* subscription reaches the publisher */
+    size_t len;
+    uint8_t *e1 = pack_event("ev-1", &len);
+    assert_int_equal(at_transport_send(push, "attache.v1.Event", "ev-1", e1, len, 2000), AT_TX_OK);
+    assert_int_equal(at_transport_send(push, "attache.v1.NewsItem", "x", e1, len, 2000), AT_TX_OK);
+    assert_int_equal(at_transport_send(push, "attache.v1.Event", "x", "\xff\xff", 2, 2000),
+                     AT_TX_OK);
+    uint8_t *e2 = pack_event("ev-2", &len);
+    assert_int_equal(at_transport_send(push, "attache.v1.Event", "ev-2", e2, len, 2000), AT_TX_OK);
+    /* An event whose id does not match its item: invalid. */
+    uint8_t *e3 = pack_event("", &len);
+    assert_int_equal(at_transport_send(push, "attache.v1.Event", "", e3, len, 2000), AT_TX_OK);
+    free(e1);
+    free(e2);
+    free(e3);
+
+    at_daemon_stop_flag = 1; /* drain what is queued, then stop */
+    assert_int_equal(at_sink_run(sink), 0);
+    at_daemon_stop_flag = 0;
+    assert_int_equal(counter(&d, "received"), 5);
+    assert_int_equal(counter(&d, "written"), 2);
+    assert_int_equal(counter(&d, "rejected"), 3);
+    assert_int_equal(counter(&d, "published"), 2);
+    at_sink_destroy(&sink);
+    assert_null(sink);
+
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "\"id\":\"ev-1\""));
+    assert_non_null(strstr(line, "\"published\":\"2024-07-03T09:40:00Z\""));
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "\"id\":\"ev-2\""));
+    assert_null(fgets(line, sizeof line, f));
+    fclose(f);
+
+    at_msg_t m;
+    assert_int_equal(at_transport_recv(sub, &m, 2000), AT_TX_OK);
+    assert_string_equal(m.type, "attache.v1.Event");
+    Attache__V1__Event *ev = attache__v1__event__unpack(NULL, m.len, m.data);
+    assert_non_null(ev);
+    assert_string_equal(ev->id, "ev-1");
+    protobuf_c_message_free_unpacked(&ev->base, NULL);
+    at_msg_release(&m);
+
+    at_transport_close(&push, 0);
+    at_transport_close(&sub, 0);
+    at_daemon_fini(&d);
+}
+
+static void test_bad_output(void **state)
+{
+    (void)state;
+    char err[512];
+    char *argv[] = {"attache-sink", "-s", "sink.output=/nonexistent/dir/out.jsonl", NULL};
+    at_daemon_t d;
+    int code;
+    assert_int_equal(at_daemon_init(&d, &spec, 3, argv, &code), 0);
+    assert_null(at_sink_new(&d, err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/dir/out.jsonl"));
+    at_daemon_fini(&d);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    if (!mkdtemp(dir))
+        return 1;
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_drain_write_publish),
+                                       cmocka_unit_test(test_bad_output)};
+    return cmocka_run_group_tests(tests, NULL, teardown);
+}
