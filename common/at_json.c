@@ -582,6 +582,8 @@ static json_t *treaty_json(const Attache__V1__TreatyStatus *t)
     rc |= put_opt(o, "withdrawal_notified", t->withdrawal_notified);
     rc |= put_opt(o, "withdrawal_effective", t->withdrawal_effective);
     rc |= put_opt(o, "signature_withdrawn", t->signature_withdrawn);
+    rc |= put_opt(o, "withdrawal_revoked", t->withdrawal_revoked);
+    rc |= put_opt(o, "consent_withdrawn", t->consent_withdrawn);
     rc |= put_opt(o, "source", t->source);
     if (rc) {
         json_decref(o);
@@ -929,6 +931,8 @@ static int check_treaty(const char *base, const Attache__V1__TreatyStatus *t, ch
         check_date(P("withdrawal_notified"), t->withdrawal_notified, err, errlen) ||
         check_date(P("withdrawal_effective"), t->withdrawal_effective, err, errlen) ||
         check_date(P("signature_withdrawn"), t->signature_withdrawn, err, errlen) ||
+        check_date(P("withdrawal_revoked"), t->withdrawal_revoked, err, errlen) ||
+        check_date(P("consent_withdrawn"), t->consent_withdrawn, err, errlen) ||
         check_str(P("source"), t->source, AT_JSON_MAX_STRING, err, errlen))
         return -1;
 #undef P

@@ -365,6 +365,8 @@ static int add_treaty_status(const at_enrich_t *self, Attache__V1__CountryMentio
             set_day(&ts->withdrawal_notified, st.withdrawal_notified) ||
             set_day(&ts->withdrawal_effective, st.withdrawal_effective) ||
             set_day(&ts->signature_withdrawn, st.signature_withdrawn) ||
+            set_day(&ts->withdrawal_revoked, st.withdrawal_revoked) ||
+            set_day(&ts->consent_withdrawn, st.consent_withdrawn) ||
             set_str(&ts->source, st.source))
             return -1;
     }

@@ -545,7 +545,10 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
             /* Withdrawing the instrument leaves an earlier signature. */
             s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATORY;
         else
-            s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN;
+            /* Never bound and never signed (Malaysia after 2019-04-29):
+             * "withdrawn" is kept for states that were parties and left
+             * under art. 127. consent_withdrawn shows the history. */
+            s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY;
     } else if (on(r->signed_on, day)) {
         s = on(r->signature_withdrawn, day)
                 ? ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATURE_WITHDRAWN

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +52,7 @@ struct at_ingest {
     at_daemon_t *d;
     int fd;
     int own_fd;
+    int pollable; /* not a regular file: wait with poll(2) */
     at_linereader_t *reader;
     at_transport_t *out;
     at_deadletter_t *dl;
@@ -95,6 +97,16 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
             goto fail;
         }
         self->own_fd = 1;
+    }
+    /* Pipes, FIFOs, ttys and sockets are read non-blocking and waited on
+     * with poll, so a quiet producer never keeps the loop from pinging the
+     * watchdog or noticing a signal. Regular files never block. */
+    struct stat st;
+    if (fstat(self->fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+        int fl = fcntl(self->fd, F_GETFL);
+        if (fl >= 0)
+            fcntl(self->fd, F_SETFL, fl | O_NONBLOCK);
+        self->pollable = 1;
     }
     self->reader = at_linereader_new(self->fd, (size_t)at_config_int(cfg, "ingest.max_item_bytes"));
     if (!self->reader) {
@@ -226,13 +238,12 @@ static void do_reload(at_ingest_t *self)
     at_daemon_ready(self->d, "reloaded");
 }
 
-/* Wait a little for more input in follow mode, or for a signal. */
+/* Wait a little for more input (or a signal). Regular files always poll
+ * readable, so for them (follow mode) this is a short sleep. */
 static void wait_for_input(at_ingest_t *self)
 {
     struct pollfd p = {self->fd, POLLIN, 0};
-    /* Regular files always poll readable, so sleep instead; for pipes and
-     * terminals poll wakes on data. */
-    if (!self->own_fd)
+    if (self->pollable)
         poll(&p, 1, 200);
     else
         poll(NULL, 0, 200);
@@ -262,6 +273,8 @@ int at_ingest_run(at_ingest_t *self)
         } else if (st == AT_LR_EOF) {
             if (!follow)
                 break;
+            wait_for_input(self);
+        } else if (st == AT_LR_AGAIN) {
             wait_for_input(self);
         } else if (st == AT_LR_ERROR) {
             at_log_error("reading %s: %s", in, strerror(errno));

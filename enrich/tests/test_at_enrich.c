@@ -304,6 +304,21 @@ static void test_treaty_fields_as_of_day(void **state)
     assert_int_equal(ts->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
     assert_string_equal(ts->in_force, "2025-01-01");
     at_enrich_event_free(&ev);
+
+    /* Revoked withdrawal and withdrawn accession reach the event. */
+    ev = enrich(e, item("South Africa stays", "", T(2017, 3, 7, 0, 0, 0)));
+    ts = country(ev, "ZAF")->treaties[0];
+    assert_int_equal(ts->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_string_equal(ts->withdrawal_notified, "2016-10-19");
+    assert_string_equal(ts->withdrawal_revoked, "2017-03-07");
+    assert_string_equal(ts->withdrawal_effective, "");
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Malaysia", "", T(2019, 4, 29, 0, 0, 0)));
+    ts = country(ev, "MYS")->treaties[0];
+    assert_int_equal(ts->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY);
+    assert_string_equal(ts->consent, "2019-03-04");
+    assert_string_equal(ts->consent_withdrawn, "2019-04-29");
+    at_enrich_event_free(&ev);
 }
 
 static void test_mentions_and_offsets(void **state)

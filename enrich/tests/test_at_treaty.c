@@ -127,8 +127,8 @@ static void test_withdrawal_edges(void **state)
     expect(r, "MYS", "2019-03-03", "non_signatory");
     expect(r, "MYS", "2019-03-04", "consented_not_in_force");
     expect(r, "MYS", "2019-04-28", "consented_not_in_force");
-    expect(r, "MYS", "2019-04-29", "withdrawn");
-    expect(r, "MYS", "2019-06-01", "withdrawn");
+    expect(r, "MYS", "2019-04-29", "non_signatory");
+    expect(r, "MYS", "2019-06-01", "non_signatory");
 }
 
 static void test_signatures(void **state)
