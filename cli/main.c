@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "at_json.h"
 #include "at_version.h"
 #include "cli.h"
 
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    at_json_init();
     const char *cmd = argv[1];
     if (strcmp(cmd, "run") == 0)
         return cli_run(argc - 1, argv + 1);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "at_json.h"
 #include "at_log.h"
 #include "at_version.h"
 
@@ -124,6 +125,7 @@ int at_daemon_init(at_daemon_t *self, const at_daemon_spec_t *spec, int argc, ch
     memset(self, 0, sizeof *self);
     self->spec = spec;
     at_log_init(spec->name);
+    at_json_init();
 
     enum { OPT_CHECK = 1000, OPT_HELP_CONFIG, OPT_FLAG0 };
     size_t nflags = 0;

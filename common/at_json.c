@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "at_time.h"
@@ -1094,4 +1095,23 @@ int at_json_event_validate(const Attache__V1__Event *ev, char *err, size_t errle
 #undef P
     }
     return 0;
+}
+
+/* See at_json_init in at_json.h. */
+static void *json_alloc_or_abort(size_t n)
+{
+    void *p = malloc(n);
+    if (!p && n) {
+        static const char msg[] = "attache: out of memory inside jansson; aborting, because "
+                                  "jansson 2.14 cannot fail an allocation safely\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)w;
+        abort();
+    }
+    return p;
+}
+
+void at_json_init(void)
+{
+    json_set_alloc_funcs(json_alloc_or_abort, free);
 }

@@ -30,6 +30,14 @@
  * has one treaty today. */
 #define AT_JSON_MAX_TREATIES 64
 
+/* Make jansson abort the process when an allocation fails. jansson 2.14
+ * (Debian 12) can corrupt its heap or silently alter parsed text when
+ * malloc fails mid-parse (jansson issues #362 and #655, found by
+ * fuzz_oom), so a daemon out of memory must stop and let systemd restart
+ * it rather than go on with wrong data. Every program calls this once at
+ * start (at_daemon_init and the CLI do). */
+void at_json_init(void);
+
 /* Parse one JSON line (without its newline; `len` bytes, need not be NUL
  * terminated) into a freshly allocated NewsItem.
  *

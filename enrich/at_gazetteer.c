@@ -240,8 +240,8 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
     size_t first = self->naliases;
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
-        size_t country;
-        int kind, caserule, scope;
+        size_t country = 0; /* set by lookup_code; gcc cannot see it */
+        int kind = 0, caserule = 0, scope = 0;
         if (lookup_code(self, t, P_CODE, &country, err, errlen) ||
             at_tsv_required(t, P_PLACE, err, errlen) ||
             at_tsv_choice(t, P_KIND, place_kinds, 2, &kind, err, errlen) ||

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "at_daemon.h"
+#include "at_testutil.h"
 #include "at_ingest.h"
 #include "at_json.h"
 #include "at_transport.h"
@@ -21,15 +22,6 @@
 static const at_daemon_spec_t spec = {"attache-ingest", "test", at_ingest_config, at_ingest_flags};
 
 static char dir[] = "/tmp/at_ingest_test.XXXXXX";
-
-static uint64_t counter(at_daemon_t *d, const char *name)
-{
-    for (at_counter_t *c = d->counters; c && c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c->value;
-    fail_msg("no counter %s", name);
-    return 0;
-}
 
 static void test_file_to_socket(void **state)
 {
@@ -64,10 +56,10 @@ static void test_file_to_socket(void **state)
     at_ingest_t *ing = at_ingest_new(&d, err, sizeof err);
     assert_non_null(ing);
     assert_int_equal(at_ingest_run(ing), 0);
-    assert_int_equal(counter(&d, "read"), 5);
-    assert_int_equal(counter(&d, "sent"), 3);
-    assert_int_equal(counter(&d, "rejected"), 1);
-    assert_int_equal(counter(&d, "duplicate"), 1);
+    assert_int_equal(at_test_counter(&d, "read"), 5);
+    assert_int_equal(at_test_counter(&d, "sent"), 3);
+    assert_int_equal(at_test_counter(&d, "rejected"), 1);
+    assert_int_equal(at_test_counter(&d, "duplicate"), 1);
     at_ingest_destroy(&ing);
     assert_null(ing);
 
@@ -121,11 +113,7 @@ static void test_errors(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    /* No at_transport_shutdown(): after a failed assertion a socket may
-     * still be open, and zmq_ctx_term would then wait forever. */
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return at_test_rmdir(dir);
 }
 
 int main(void)

@@ -16,21 +16,13 @@
 #include "attache/v1/attache.pb-c.h"
 
 #include "at_daemon.h"
+#include "at_testutil.h"
 #include "at_sink.h"
 #include "at_transport.h"
 
 static const at_daemon_spec_t spec = {"attache-sink", "test", at_sink_config, at_sink_flags};
 
 static char dir[] = "/tmp/at_sink_test.XXXXXX";
-
-static uint64_t counter(at_daemon_t *d, const char *name)
-{
-    for (at_counter_t *c = d->counters; c && c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c->value;
-    fail_msg("no counter %s", name);
-    return 0;
-}
 
 /* A minimal valid event, packed. Caller frees. */
 static uint8_t *pack_event(const char *id, size_t *len)
@@ -93,10 +85,10 @@ static void test_drain_write_publish(void **state)
     at_daemon_stop_flag = 1; /* drain what is queued, then stop */
     assert_int_equal(at_sink_run(sink), 0);
     at_daemon_stop_flag = 0;
-    assert_int_equal(counter(&d, "received"), 5);
-    assert_int_equal(counter(&d, "written"), 2);
-    assert_int_equal(counter(&d, "rejected"), 3);
-    assert_int_equal(counter(&d, "published"), 2);
+    assert_int_equal(at_test_counter(&d, "received"), 5);
+    assert_int_equal(at_test_counter(&d, "written"), 2);
+    assert_int_equal(at_test_counter(&d, "rejected"), 3);
+    assert_int_equal(at_test_counter(&d, "published"), 2);
     at_sink_destroy(&sink);
     assert_null(sink);
 
@@ -141,9 +133,7 @@ static void test_bad_output(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return at_test_rmdir(dir);
 }
 
 int main(void)

@@ -17,6 +17,7 @@
 #include "attache/v1/attache.pb-c.h"
 
 #include "at_daemon.h"
+#include "at_testutil.h"
 #include "at_enrichd.h"
 #include "at_transport.h"
 
@@ -24,15 +25,6 @@ static const at_daemon_spec_t spec = {"attache-enrich", "test", at_enrichd_confi
                                       at_enrichd_flags};
 
 static char dir[] = "/tmp/at_enrichd_test.XXXXXX";
-
-static uint64_t counter(at_daemon_t *d, const char *name)
-{
-    for (at_counter_t *c = d->counters; c && c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c->value;
-    fail_msg("no counter %s", name);
-    return 0;
-}
 
 static void send_item(at_transport_t *push, const char *id, const char *title, int64_t published)
 {
@@ -92,10 +84,10 @@ static void test_items_to_events_and_reload(void **state)
     assert_int_equal(at_enrichd_run(e), 0);
     at_daemon_stop_flag = 0;
     assert_int_equal(at_daemon_reload_flag, 0);
-    assert_int_equal(counter(&d, "data_reloads"), 0);
-    assert_int_equal(counter(&d, "received"), 3);
-    assert_int_equal(counter(&d, "sent"), 1);
-    assert_int_equal(counter(&d, "rejected"), 2);
+    assert_int_equal(at_test_counter(&d, "data_reloads"), 0);
+    assert_int_equal(at_test_counter(&d, "received"), 3);
+    assert_int_equal(at_test_counter(&d, "sent"), 1);
+    assert_int_equal(at_test_counter(&d, "rejected"), 2);
     at_enrichd_destroy(&e);
 
     at_msg_t m;
@@ -127,9 +119,7 @@ static void test_items_to_events_and_reload(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return at_test_rmdir(dir);
 }
 
 int main(void)

@@ -1,0 +1,36 @@
+/*
+ * at_testutil.h: small helpers shared by the in-process daemon tests
+ * (ingest/tests, sink/tests, enrich/daemon/tests). Header-only so each test
+ * stays one source file; include after <cmocka.h>.
+ */
+#ifndef AT_TESTUTIL_H
+#define AT_TESTUTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "at_daemon.h"
+
+/* The value of a daemon counter by name; fails the test if there is none. */
+static inline uint64_t at_test_counter(const at_daemon_t *d, const char *name)
+{
+    for (const at_counter_t *c = d->counters; c && c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c->value;
+    fail_msg("no counter %s", name);
+    return 0;
+}
+
+/* Remove a test's temporary directory. Deliberately no
+ * at_transport_shutdown(): after a failed assertion a socket may still be
+ * open, and zmq_ctx_term would then wait forever. */
+static inline int at_test_rmdir(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+#endif
