@@ -172,10 +172,16 @@ def write_items(path, corpus, prefix, n):
 
 # ---------------------------------------------------------- processes
 
-def start_pipeline(tmp, sink_output, sink_extra=None):
-    """sink and enrich, ready (READY=1); ingest is started by the caller."""
-    return h.Pipeline(tmp=tmp, sink_output=sink_output, start_ingest=False,
-                      extra={"sink": sink_extra or {}})
+def start_pipeline(args, tmp, sink_output, sink_extra=None):
+    """sink and enrich, ready (READY=1); ingest is started by the caller
+    with start_ingest(). --set settings are applied on top."""
+    extra = {name: dict(sets) for name, sets in args.sets.items()}
+    extra.setdefault("sink", {}).update(sink_extra or {})
+    return h.Pipeline(tmp=tmp, sink_output=sink_output, start_ingest=False, extra=extra)
+
+
+def start_ingest(args, p, path):
+    return p.start_ingest(path, dict(args.sets.get("ingest", {})))
 
 
 def try_reap(daemon):
@@ -289,7 +295,7 @@ def run_throughput(args, items_path, n, rundir):
     out = os.path.join(rundir, "events.jsonl")
     p = None
     try:
-        p = start_pipeline(rundir, out)
+        p = start_pipeline(args, rundir, out)
         perf = None
         if args.perf:
             # System-wide software-clock sampling (hardware counters are often
@@ -307,7 +313,7 @@ def run_throughput(args, items_path, n, rundir):
         start_cpu = {d.name: proc_cpu(d.pid) for d in (p.enrich, p.sink)}
         sys0 = system_cpu()
         t0 = time.monotonic()
-        p.start_ingest(items_path)
+        start_ingest(args, p, items_path)
         samples = [(0.0, 0)]
         count = 0
         t_ingest_done = None
@@ -477,17 +483,18 @@ def run_latency(args, corpus, rundir):
     recfile = os.path.join(rundir, "sub.tsv")
     p = sub = fd = None
     try:
-        p = start_pipeline(rundir, out, {"sink.publish": "zmq+" + endpoint + "?bind=1"})
+        p = start_pipeline(args, rundir, out, {"sink.publish": "zmq+" + endpoint + "?bind=1"})
         sub = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--sub-client",
                                 endpoint, recfile, "lat-end",
                                 str(args.warmup + args.duration + 60)],
                                stdout=subprocess.PIPE, text=True)
         if sub.stdout.readline().strip() != "ready":
             raise RuntimeError("SUB client did not start")
-        p.start_ingest(fifo)
+        start_ingest(args, p, fifo)
         fd = os.open(fifo, os.O_WRONLY)  # returns once ingest has opened it
         p.notify.wait_ready(p.ingest.proc)
-        own0 = sum(proc_cpu(d.pid) for d in (p.ingest, p.enrich, p.sink, sub))
+        daemons0 = {d.name: proc_cpu(d.pid) for d in (p.ingest, p.enrich, p.sink)}
+        own0 = sum(daemons0.values()) + proc_cpu(sub.pid)
         self0 = cpu_of(resource.getrusage(resource.RUSAGE_SELF))
         sys0 = system_cpu()
         t_start = time.monotonic()
@@ -505,7 +512,8 @@ def run_latency(args, corpus, rundir):
             os.write(fd, line)  # < PIPE_BUF: one atomic write per item
             sent.append(t)
         t_last_sent = time.monotonic_ns()
-        own1 = sum(proc_cpu(d.pid) for d in (p.ingest, p.enrich, p.sink, sub))
+        daemons1 = {d.name: proc_cpu(d.pid) for d in (p.ingest, p.enrich, p.sink)}
+        own1 = sum(daemons1.values()) + proc_cpu(sub.pid)
         self1 = cpu_of(resource.getrusage(resource.RUSAGE_SELF))
         sys1 = system_cpu()
         t_phase = time.monotonic() - t_start
@@ -561,7 +569,11 @@ def run_latency(args, corpus, rundir):
             # As in the throughput run: what other processes used meanwhile.
             "other_cpu_s": max(0.0, sys1[0] - sys0[0] - (own1 - own0) - (self1 - self0)),
             "cpu_capacity_s": (os.cpu_count() or 1) * t_phase,
-            "cpu_s": {name.replace("attache-", ""): cpu_of(r) for name, r in ru.items()},
+            # CPU of each daemon while items flowed, per item (start-up and
+            # shutdown excluded).
+            "cpu_ms_per_item": {name.replace("attache-", ""):
+                                (daemons1[name] - daemons0[name]) * 1000 / len(lines)
+                                for name in daemons0},
         }
     finally:
         if fd is not None:
@@ -619,15 +631,23 @@ def machine_info(args):
         libzmq, pyzmq = zmq.zmq_version(), zmq.__version__
     except ImportError:
         libzmq, pyzmq = sh(["pkg-config", "--modversion", "libzmq"]), "missing"
-    build_type = ""
+    # The source tree the daemons were built from (from the build's
+    # CMakeCache), which need not be this script's tree.
+    build_type, src = "", ROOT
     cache = os.path.join(os.path.dirname(os.path.abspath(args.bin)), "CMakeCache.txt")
     if os.path.exists(cache):
         with open(cache) as f:
-            m = re.search(r"^CMAKE_BUILD_TYPE:STRING=(.*)$", f.read(), re.M)
-            build_type = m.group(1) if m else ""
-    commit = sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
-    if commit and sh(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]):
+            text = f.read()
+        m = re.search(r"^CMAKE_BUILD_TYPE:STRING=(.*)$", text, re.M)
+        build_type = m.group(1) if m else ""
+        m = re.search(r"^CMAKE_HOME_DIRECTORY:INTERNAL=(.*)$", text, re.M)
+        src = m.group(1) if m else src
+    commit = sh(["git", "-C", src, "rev-parse", "--short", "HEAD"])
+    if commit and sh(["git", "-C", src, "status", "--porcelain", "--untracked-files=no"]):
         commit += " (with uncommitted changes)"
+    elif not commit and os.path.exists(os.path.join(src, ".export-rev")):
+        with open(os.path.join(src, ".export-rev")) as f:
+            commit = f.read().strip() + " (clean export in %s)" % src
     mem_kb = 0
     with open("/proc/meminfo") as f:
         for line in f:
@@ -664,6 +684,9 @@ def report(info, inputs, rounds, args):
              % (args.items, inputs["text"], inputs["body_bytes"], inputs["pb_bytes"],
                 inputs["line_bytes"], len(rounds)))
     L.append("")
+    if args.set:
+        L.append("Daemon settings changed for this run: %s." % ", ".join(args.set))
+        L.append("")
     L.append("| measure | median | spread |")
     L.append("|---|---:|---:|")
 
@@ -753,6 +776,10 @@ def report(info, inputs, rounds, args):
                  "worst send lag %.2f ms); mean Event protobuf %.0f B; sink publish drops %d."
                  % (x["measured"], args.rate, args.duration, args.warmup, x["achieved_rate"],
                     x["max_send_lag_ms"], x["event_pb_bytes"], x["publish_dropped"]))
+        L.append("CPU per item at that rate, ms (median): " + ", ".join(
+            "%s %.3f" % (name, statistics.median(y["cpu_ms_per_item"][name] for y in la))
+            for name in ("ingest", "enrich", "sink")) + " (cf. the throughput run above: "
+                 "at a low rate every message pays its own thread wake-ups).")
     L.append("")
     if tp and r2:
         med = statistics.median(t["steady_items_per_s"] for t in tp)
@@ -795,6 +822,10 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep work files")
     ap.add_argument("--json", help="also write every figure to this JSON file")
     ap.add_argument("--timeout", type=float, default=600, help="per-phase timeout, s")
+    ap.add_argument("--set", metavar="DAEMON:KEY=VALUE", action="append", default=[],
+                    help="extra daemon setting for experiments, e.g. "
+                         "sink:sink.flush_interval_ms=0 (repeatable; the default run uses "
+                         "none: every daemon at its defaults)")
     ap.add_argument("--perf", metavar="FILE",
                     help="record `perf record -a -e cpu-clock` with call graphs into FILE "
                          "during the throughput run (use with --repeat 1, --skip latency, "
@@ -809,6 +840,12 @@ def main():
                     help="'quiet' = fewer than this many CPUs busy over 2 s (default 0.15)")
     ap.add_argument("--poll-ms", type=float, default=10, help="output polling interval")
     args = ap.parse_args()
+    args.sets = {}
+    for spec in args.set:
+        m = re.match(r"^(ingest|enrich|sink):([a-z_.]+)=(.*)$", spec)
+        if not m:
+            ap.error("--set wants DAEMON:KEY=VALUE with DAEMON ingest, enrich or sink: " + spec)
+        args.sets.setdefault(m.group(1), {})[m.group(2)] = m.group(3)
     args.zmq_raw = args.zmq_raw or os.path.join(args.bin, "attache-bench-zmq-raw")
     for name in ("attache-ingest", "attache-enrich", "attache-sink"):
         if not os.access(os.path.join(args.bin, name), os.X_OK):

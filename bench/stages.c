@@ -14,9 +14,13 @@
  *   sink:   Event unpack, at_json_event_validate, at_json_event_dump,
  *           fwrite to /dev/null, event free
  *
+ * and, for reference, jansson alone on the same documents (json_loadb of
+ * each input line, json_dumps of each event's tree), which splits the two
+ * JSON stages into the library's share and attache's own.
+ *
  * Running a stage over all items in a row keeps caches warmer than the
  * daemons' interleaving does, so the figures are a lower bound of each
- * stage's cost in the pipeline. Output: one Markdown table, microseconds
+ * stage's cost in the pipeline. Output: Markdown tables, microseconds
  * per item.
  *
  *   attache-bench-stages --data-dir data/ [--limit N] items.jsonl
@@ -25,6 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "at_dedup.h"
 #include "at_enrich.h"
@@ -202,7 +208,6 @@ int main(int argc, char **argv)
     STAGE("sink", "fputs + fputc to a 1 MiB stdio buffer", {
         fputs(json[i], devnull);
         fputc('\n', devnull);
-        free(json[i]);
     });
     STAGE("sink", "Event free (protobuf_c_message_free_unpacked)",
           protobuf_c_message_free_unpacked(&events[i]->base, NULL));
@@ -228,8 +233,38 @@ int main(int argc, char **argv)
     }
     printf("| **all** | %zu items from %s | **%.2f** | |\n", n, path, total * 1e6 / (double)n);
 
-    for (size_t i = 0; i < n; i++)
+    /* jansson alone on the same documents, to split the two JSON stages
+     * into the library's share and attache's (checks, tree building). */
+    double ref_load = cpu_now();
+    for (size_t i = 0; i < n; i++) {
+        json_error_t jerr;
+        json_decref(json_loadb(lines[i], strlen(lines[i]), JSON_REJECT_DUPLICATES, &jerr));
+    }
+    ref_load = cpu_now() - ref_load;
+    json_t **trees = calloc(n, sizeof *trees);
+    double ref_dump = 0;
+    if (trees) {
+        for (size_t i = 0; i < n; i++)
+            trees[i] = json_loads(json[i], 0, NULL);
+        ref_dump = cpu_now();
+        for (size_t i = 0; i < n; i++)
+            free(json_dumps(trees[i], JSON_COMPACT | JSON_PRESERVE_ORDER));
+        ref_dump = cpu_now() - ref_dump;
+        for (size_t i = 0; i < n; i++)
+            json_decref(trees[i]);
+        free(trees);
+    }
+    printf("\n| jansson alone (reference) | µs per item |\n|---|---:|\n");
+    printf("| json_loadb of the input line, JSON_REJECT_DUPLICATES | %.2f |\n",
+           ref_load * 1e6 / (double)n);
+    printf("| json_dumps of the event's tree (built beforehand), COMPACT+PRESERVE_ORDER | "
+           "%.2f |\n",
+           ref_dump * 1e6 / (double)n);
+
+    for (size_t i = 0; i < n; i++) {
         free(lines[i]);
+        free(json[i]);
+    }
     free(lines);
     free(items);
     free(events);

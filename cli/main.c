@@ -4,6 +4,8 @@
  *   attache run      the three daemons as separate processes, end to end
  *   attache enrich   NewsItem JSON lines in, Event JSON lines out (a filter)
  *   attache decode   protobuf messages to JSON
+ *   attache feed     feed documents to normalized items (JSON lines)
+ *   attache feeds    feed polling state
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@ static void usage(FILE *out)
                  "  run       run ingest -> enrich -> sink as three processes on loopback\n"
                  "  enrich    filter: NewsItem JSON lines on stdin, Event JSON lines on stdout\n"
                  "  decode    print attache protobuf messages (file or endpoint) as JSON\n"
+                 "  feed      parse RSS/Atom/JSON Feed files or URLs and print the items\n"
+                 "  feeds     'feeds status': each feed's polling state from ingest.state\n"
                  "  version   print the version and the reference data's as-of date\n\n"
                  "Run 'attache COMMAND --help' for a command's options.\n");
 }
@@ -79,6 +83,10 @@ int main(int argc, char **argv)
         return cli_enrich(argc - 1, argv + 1);
     if (strcmp(cmd, "decode") == 0)
         return cli_decode(argc - 1, argv + 1);
+    if (strcmp(cmd, "feed") == 0)
+        return cli_feed(argc - 1, argv + 1);
+    if (strcmp(cmd, "feeds") == 0)
+        return cli_feeds(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         version();
         return 0;

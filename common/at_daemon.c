@@ -252,6 +252,23 @@ void at_daemon_set_counters(at_daemon_t *self, at_counter_t *counters)
     self->counters = counters;
 }
 
+void at_daemon_set_more_counters(at_daemon_t *self, at_counter_t *counters)
+{
+    self->more_counters = counters;
+}
+
+/* Both counter sets of a daemon, "a=1 b=2 c=3". */
+static void format_all(const at_daemon_t *self, char *buf, size_t len)
+{
+    at_counters_format(self->counters, buf, len);
+    size_t n = strlen(buf);
+    if (self->more_counters && n + 2 < len) {
+        if (n)
+            buf[n++] = ' ';
+        at_counters_format(self->more_counters, buf + n, len - n);
+    }
+}
+
 void at_counters_format(const at_counter_t *c, char *buf, size_t len)
 {
     size_t n = 0;
@@ -267,8 +284,8 @@ void at_counters_format(const at_counter_t *c, char *buf, size_t len)
 
 void at_daemon_log_counters(const at_daemon_t *self, const char *prefix)
 {
-    char buf[1024];
-    at_counters_format(self->counters, buf, sizeof buf);
+    char buf[2048];
+    format_all(self, buf, sizeof buf);
     at_log_info("%s: %s", prefix, buf);
 }
 
@@ -296,8 +313,8 @@ void at_daemon_tick(at_daemon_t *self)
     }
     long long every = self->cfg ? at_config_int(self->cfg, "daemon.stats_interval") : 0;
     if (every > 0 && now - self->last_stats_ms >= (uint64_t)every * 1000u) {
-        char buf[1024];
-        at_counters_format(self->counters, buf, sizeof buf);
+        char buf[2048];
+        format_all(self, buf, sizeof buf);
         sd_notifyf(0, "STATUS=%s", buf);
         at_log_info("stats: %s", buf);
         self->last_stats_ms = now;

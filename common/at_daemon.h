@@ -87,6 +87,7 @@ typedef struct {
     bool check_config;
     at_config_t *cfg; /* current config (owned) */
     at_counter_t *counters;
+    at_counter_t *more_counters; /* a second set (e.g. the feed source's) */
     uint64_t watchdog_usec;
     uint64_t last_watchdog_ms, last_stats_ms;
     uint64_t reject_window_ms, give_up_at_ms;
@@ -120,6 +121,9 @@ int at_daemon_reload(at_daemon_t *self, at_config_t **old_p);
 
 /* Counters to log and report in STATUS= (array must outlive the daemon). */
 void at_daemon_set_counters(at_daemon_t *self, at_counter_t *counters);
+
+/* A second set of counters, logged after the first (NULL to remove). */
+void at_daemon_set_more_counters(at_daemon_t *self, at_counter_t *counters);
 
 /* Tell systemd (and `attache run`) the daemon is ready. */
 void at_daemon_ready(at_daemon_t *self, const char *status);

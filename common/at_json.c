@@ -316,6 +316,8 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, int64_t now, char
         take_string(obj, "guid", AT_JSON_MAX_STRING, &item->guid, err, errlen) ||
         take_list(obj, "authors", &item->n_authors, &item->authors, err, errlen) ||
         take_list(obj, "categories", &item->n_categories, &item->categories, err, errlen) ||
+        take_string(obj, "feed", AT_JSON_MAX_STRING, &item->feed, err, errlen) ||
+        take_list(obj, "enclosures", &item->n_enclosures, &item->enclosures, err, errlen) ||
         take_published(obj, &item->published, err, errlen))
         return -1;
 
@@ -566,6 +568,9 @@ char *at_json_item_dump(const Attache__V1__NewsItem *item)
     rc |= put_opt(o, "summary", item->summary);
     rc |= put_opt(o, "body", item->body);
     rc |= put_time(o, "fetched", item->fetched);
+    rc |= put_opt(o, "feed", item->feed);
+    if (item->n_enclosures)
+        rc |= put(o, "enclosures", string_list(item->enclosures, item->n_enclosures));
     return dump_and_release(o, rc);
 }
 
@@ -886,7 +891,9 @@ static int check_item(const char *prefix, const Attache__V1__NewsItem *item, cha
         check_time(P("published"), item->published, err, errlen) ||
         check_time(P("fetched"), item->fetched, err, errlen) ||
         check_list(P("authors"), item->n_authors, item->authors, err, errlen) ||
-        check_list(P("categories"), item->n_categories, item->categories, err, errlen))
+        check_list(P("categories"), item->n_categories, item->categories, err, errlen) ||
+        check_str(P("feed"), item->feed, AT_JSON_MAX_STRING, err, errlen) ||
+        check_list(P("enclosures"), item->n_enclosures, item->enclosures, err, errlen))
         return -1;
     if (is_blank(item->url) && is_blank(item->title)) {
         set_err(err, errlen, "%smissing url and title", prefix);
@@ -900,6 +907,11 @@ static int check_item(const char *prefix, const Attache__V1__NewsItem *item, cha
     for (size_t i = 0; i < item->n_categories; i++) {
         snprintf(path, sizeof path, "%scategories[%zu]", prefix, i);
         if (check_str(path, item->categories[i], AT_JSON_MAX_STRING, err, errlen))
+            return -1;
+    }
+    for (size_t i = 0; i < item->n_enclosures; i++) {
+        snprintf(path, sizeof path, "%senclosures[%zu]", prefix, i);
+        if (check_str(path, item->enclosures[i], AT_JSON_MAX_STRING, err, errlen))
             return -1;
     }
 #undef P

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "at_dedup.h"
+#include "at_feeds.h"
+#include "at_seen.h"
 #include "at_endpoint.h"
 #include "at_json.h"
 #include "at_linereader.h"
@@ -23,7 +25,7 @@
 const at_cfg_def_t at_ingest_config[] = {
     AT_DAEMON_COMMON_KEYS,
     {"ingest.input", AT_CFG_STRING, "-", 0, 0, NULL, false,
-     "JSON-lines file to read news items from, or - for stdin."},
+     "JSON-lines file to read news items from, - for stdin, or empty for none (feeds only)."},
     {"ingest.follow", AT_CFG_BOOL, "false", 0, 0, NULL, false,
      "Keep reading the file as it grows (like tail -f) instead of exiting after EOF."},
     {"ingest.output", AT_CFG_STRING, "zmq+tcp://127.0.0.1:7101", 0, 0, NULL, false,
@@ -36,6 +38,12 @@ const at_cfg_def_t at_ingest_config[] = {
      "Item ids remembered to drop duplicates (about 16 bytes each); 0 turns dedup off."},
     {"ingest.source", AT_CFG_STRING, "", 0, 0, NULL, true,
      "Source name given to items that carry none."},
+    {"ingest.state", AT_CFG_STRING, "", 0, 0, NULL, false,
+     "SQLite file remembering emitted item ids and titles and each feed's polling state, so "
+     "a restart re-emits nothing; empty keeps them in memory only."},
+    {"ingest.retention_days", AT_CFG_INT, "30", 1, 3650, NULL, true,
+     "Days an emitted id or title is remembered in ingest.state."},
+    AT_FEEDS_CONFIG_KEYS,
     AT_CFG_END,
 };
 
@@ -57,16 +65,28 @@ struct at_ingest {
     at_transport_t *out;
     at_deadletter_t *dl;
     at_dedup_t *dedup;
+    at_seen_t *store;
+    at_feeds_t *feeds;
+    int input_open; /* the line input is still being read */
+    uint64_t last_prune_ms;
     uint8_t *buf;
     size_t bufcap;
     at_counter_t counters[C_COUNT + 1];
 };
+
+static int emit_item(void *arg, Attache__V1__NewsItem **item_p);
 
 int at_ingest_check(const at_config_t *cfg, char *err, size_t errlen)
 {
     at_endpoint_t ep;
     if (at_endpoint_parse(at_config_str(cfg, "ingest.output"), &ep, err, errlen) < 0)
         return -1;
+    if (at_feeds_check(cfg, err, errlen) < 0)
+        return -1;
+    if (!*at_config_str(cfg, "ingest.input") && !at_feeds_configured(cfg)) {
+        snprintf(err, errlen, "nothing to ingest: ingest.input is empty and no feed is configured");
+        return -1;
+    }
     return 0;
 }
 
@@ -88,7 +108,9 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
         self->counters[i].name = names[i];
 
     const char *in = at_config_str(cfg, "ingest.input");
-    if (strcmp(in, "-") == 0) {
+    if (!*in) {
+        /* feeds only */
+    } else if (strcmp(in, "-") == 0) {
         self->fd = STDIN_FILENO;
     } else {
         self->fd = open(in, O_RDONLY | O_CLOEXEC);
@@ -102,16 +124,20 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
      * with poll, so a quiet producer never keeps the loop from pinging the
      * watchdog or noticing a signal. Regular files never block. */
     struct stat st;
-    if (fstat(self->fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (self->fd >= 0 && fstat(self->fd, &st) == 0 && !S_ISREG(st.st_mode)) {
         int fl = fcntl(self->fd, F_GETFL);
         if (fl >= 0)
             fcntl(self->fd, F_SETFL, fl | O_NONBLOCK);
         self->pollable = 1;
     }
-    self->reader = at_linereader_new(self->fd, (size_t)at_config_int(cfg, "ingest.max_item_bytes"));
-    if (!self->reader) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
+    if (self->fd >= 0) {
+        self->reader =
+            at_linereader_new(self->fd, (size_t)at_config_int(cfg, "ingest.max_item_bytes"));
+        if (!self->reader) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        self->input_open = 1;
     }
     const char *dl = at_config_str(cfg, "ingest.dead_letter");
     if (*dl && !(self->dl = at_deadletter_new(dl, d->spec->name, err, errlen)))
@@ -121,9 +147,20 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory for %lld dedup slots", cap);
         goto fail;
     }
+    const char *state = at_config_str(cfg, "ingest.state");
+    if (*state && !(self->store = at_seen_open(state, err, errlen)))
+        goto fail;
     self->out = at_transport_new(at_config_str(cfg, "ingest.output"), AT_TX_PUSH, err, errlen);
     if (!self->out)
         goto fail;
+    if (at_feeds_configured(cfg)) {
+        self->feeds = at_feeds_new(cfg, self->store, emit_item, self, err, errlen);
+        if (!self->feeds)
+            goto fail;
+        at_daemon_set_more_counters(d, at_feeds_counters(self->feeds));
+        at_log_info("polling %zu feeds%s%s", at_feeds_count(self->feeds),
+                    self->store ? ", state in " : "", self->store ? state : "");
+    }
     at_daemon_set_counters(d, self->counters);
     return self;
 fail:
@@ -139,6 +176,9 @@ void at_ingest_destroy(at_ingest_t **self_p)
     at_linereader_destroy(&self->reader);
     if (self->own_fd && self->fd >= 0)
         close(self->fd);
+    /* The poller saves feed state into the store: destroy it first. */
+    at_feeds_destroy(&self->feeds);
+    at_seen_close(&self->store);
     at_transport_close(&self->out, 0);
     at_deadletter_destroy(&self->dl);
     at_dedup_destroy(&self->dedup);
@@ -156,47 +196,86 @@ static void reject(at_ingest_t *self, const char *reason, const char *line, size
     at_daemon_reject(self->d, self->dl, msg, line, len);
 }
 
-/* Normalize, dedupe, pack and send one parsed item. Takes ownership. */
+/* Grow the pack buffer to at least n bytes. 0, or -1 (buffer unchanged). */
+static int ensure_buf(at_ingest_t *self, size_t n)
+{
+    if (n <= self->bufcap)
+        return 0;
+    uint8_t *b = realloc(self->buf, n);
+    if (!b)
+        return -1;
+    self->buf = b;
+    self->bufcap = n;
+    return 0;
+}
+
+/* Is this item new? 1 new (and now remembered), 0 duplicate, -1 when the
+ * state store failed (logged). With ingest.state the store decides (ids and
+ * titles per source per day, across restarts); without it, an in-memory id
+ * set. */
+static int is_new(at_ingest_t *self, const Attache__V1__NewsItem *item)
+{
+    if (self->store) {
+        char key[AT_SEEN_TITLE_KEY_MAX], err[256];
+        at_seen_title_key(item->title, key, sizeof key);
+        int rc = at_seen_check_and_add(self->store, item->id, item->source, key, item->published,
+                                       (int64_t)time(NULL), err, sizeof err);
+        if (rc < 0)
+            at_log_error("state store: %s", err);
+        return rc;
+    }
+    bool cleared = false;
+    if (self->dedup && at_dedup_seen(self->dedup, item->id, &cleared))
+        return 0;
+    if (cleared)
+        at_log_info("dedup: capacity reached; remembered ids cleared");
+    return 1;
+}
+
+/* Normalize, dedupe, pack and send one parsed item. Takes ownership.
+ * Returns 0 when sent, 1 for a duplicate (dropped), -1 when it could not
+ * be handed over (counted as lost). */
 static int forward(at_ingest_t *self, Attache__V1__NewsItem *item)
 {
     const char *src = at_config_str(self->d->cfg, "ingest.source");
     if (!item->source[0] && src[0]) {
         char *s = strdup(src);
-        if (s) {
+        if (s)
             item->source = s;
-        }
     }
-    bool cleared = false;
-    if (self->dedup && at_dedup_seen(self->dedup, item->id, &cleared)) {
+    int fresh = is_new(self, item);
+    if (fresh == 0) {
         self->counters[C_DUPLICATE].value++;
         at_log_debug("duplicate item %s dropped", item->id);
         at_json_item_free(&item);
-        return 0;
+        return 1;
     }
-    if (cleared)
-        at_log_info("dedup: capacity reached; remembered ids cleared");
-
+    int rc = -1;
     size_t need = attache__v1__news_item__get_packed_size(item);
-    if (need > self->bufcap) {
-        uint8_t *n = realloc(self->buf, need);
-        if (!n) {
-            at_log_error("out of memory packing item %s", item->id);
-            self->counters[C_LOST].value++;
-            at_json_item_free(&item);
-            return -1;
-        }
-        self->buf = n;
-        self->bufcap = need;
-    }
-    size_t len = attache__v1__news_item__pack(item, self->buf);
-    int rc = at_daemon_send(self->d, self->out, attache__v1__news_item__descriptor.name, item->id,
+    if (fresh < 0) {
+        /* The store cannot promise no re-emission; refusing the item makes
+         * the feed poller retry it later rather than lose it. */
+    } else if (ensure_buf(self, need) < 0) {
+        at_log_error("out of memory packing item %s", item->id);
+    } else {
+        size_t len = attache__v1__news_item__pack(item, self->buf);
+        rc = at_daemon_send(self->d, self->out, attache__v1__news_item__descriptor.name, item->id,
                             self->buf, len);
+    }
     if (rc == 0)
         self->counters[C_SENT].value++;
     else
         self->counters[C_LOST].value++;
     at_json_item_free(&item);
     return rc;
+}
+
+/* at_feeds_emit_fn: items from feeds take the same path as lines. */
+static int emit_item(void *arg, Attache__V1__NewsItem **item_p)
+{
+    Attache__V1__NewsItem *item = *item_p;
+    *item_p = NULL;
+    return forward(arg, item);
 }
 
 static void handle_line(at_ingest_t *self, const char *line, size_t len)
@@ -238,26 +317,29 @@ static void do_reload(at_ingest_t *self)
     at_daemon_ready(self->d, "reloaded");
 }
 
-/* Wait a little for more input (or a signal). Regular files always poll
- * readable, so for them (follow mode) this is a short sleep. */
-static void wait_for_input(at_ingest_t *self)
+/* Wait up to timeout_ms for more line input (or a signal). Regular files
+ * always poll readable, so for them (follow mode) this is a short sleep. */
+static void wait_for_input(at_ingest_t *self, int timeout_ms)
 {
     struct pollfd p = {self->fd, POLLIN, 0};
-    if (self->pollable)
-        poll(&p, 1, 200);
+    if (self->pollable && self->input_open)
+        poll(&p, 1, timeout_ms);
     else
-        poll(NULL, 0, 200);
+        poll(NULL, 0, timeout_ms);
 }
 
-int at_ingest_run(at_ingest_t *self)
+/* Read up to `budget` lines of the line input. Returns how many were
+ * handled; sets *idle when nothing was there. Lines of one call share one
+ * state-store transaction, committed once they were all handed over. */
+static int read_lines(at_ingest_t *self, int budget, int follow, int *idle)
 {
-    int follow = at_config_bool(self->d->cfg, "ingest.follow");
     const char *in = at_config_str(self->d->cfg, "ingest.input");
-    at_daemon_ready(self->d, strcmp(in, "-") == 0 ? "reading stdin" : "reading input file");
-
-    while (!at_daemon_stop_flag) {
-        if (at_daemon_reload_flag)
-            do_reload(self);
+    int n = 0;
+    *idle = 0;
+    if (self->store && at_seen_begin(self->store) < 0)
+        at_log_error("state store: %s", at_seen_errmsg(self->store));
+    uint64_t lost_before = self->counters[C_LOST].value;
+    while (n < budget && !at_daemon_stop_flag) {
         const char *line;
         size_t len;
         at_lr_status_t st = at_linereader_next(self->reader, &line, &len, follow);
@@ -270,16 +352,71 @@ int at_ingest_run(at_ingest_t *self)
             snprintf(why, sizeof why, "line longer than ingest.max_item_bytes (%lld)",
                      at_config_int(self->d->cfg, "ingest.max_item_bytes"));
             reject(self, why, line, len);
-        } else if (st == AT_LR_EOF) {
-            if (!follow)
-                break;
-            wait_for_input(self);
-        } else if (st == AT_LR_AGAIN) {
-            wait_for_input(self);
-        } else if (st == AT_LR_ERROR) {
-            at_log_error("reading %s: %s", in, strerror(errno));
+        } else {
+            if (st == AT_LR_EOF && !follow)
+                self->input_open = 0;
+            else if (st == AT_LR_ERROR) {
+                at_log_error("reading %s: %s", in, strerror(errno));
+                self->input_open = 0;
+            }
+            *idle = 1;
             break;
         }
+        n++;
+    }
+    if (self->store) {
+        int failed = self->counters[C_LOST].value != lost_before;
+        if (failed ? at_seen_rollback(self->store) : at_seen_commit(self->store))
+            at_log_error("state store: %s", at_seen_errmsg(self->store));
+    }
+    return n;
+}
+
+/* Forget remembered ids and titles past ingest.retention_days, hourly. */
+static void prune_store(at_ingest_t *self)
+{
+    uint64_t now = at_now_ms();
+    if (!self->store || (self->last_prune_ms && now - self->last_prune_ms < 3600u * 1000u))
+        return;
+    self->last_prune_ms = now;
+    int64_t cutoff =
+        (int64_t)time(NULL) - at_config_int(self->d->cfg, "ingest.retention_days") * 86400;
+    long removed = at_seen_prune(self->store, cutoff);
+    if (removed < 0)
+        at_log_error("state store: pruning: %s", at_seen_errmsg(self->store));
+    else if (removed > 0)
+        at_log_info("state store: forgot %ld ids and titles past retention", removed);
+}
+
+int at_ingest_run(at_ingest_t *self)
+{
+    int follow = at_config_bool(self->d->cfg, "ingest.follow");
+    const char *in = at_config_str(self->d->cfg, "ingest.input");
+    char status[160];
+    snprintf(status, sizeof status, "%s%s%s",
+             !*in                   ? ""
+             : strcmp(in, "-") == 0 ? "reading stdin"
+                                    : "reading input file",
+             *in && self->feeds ? ", " : "", self->feeds ? "polling feeds" : "");
+    at_daemon_ready(self->d, status);
+
+    /* Ends when the stop flag is set, or when the line input is exhausted
+     * and there is nothing else (feeds) to wait for. */
+    while (!at_daemon_stop_flag && (self->input_open || self->feeds)) {
+        if (at_daemon_reload_flag)
+            do_reload(self);
+        int idle = 1;
+        if (self->input_open)
+            read_lines(self, 256, follow, &idle);
+        if (self->feeds) {
+            /* Poll feeds; when the line input has nothing now, this is
+             * also where the loop waits. */
+            if (at_feeds_step(self->feeds, idle ? 100 : 0) < 0)
+                at_log_error("feeds: libcurl multi error");
+        } else if (idle && self->input_open) {
+            wait_for_input(self, 200);
+        }
+        prune_store(self);
         at_daemon_tick(self->d);
     }
 

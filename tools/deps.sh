@@ -13,6 +13,7 @@ pkgs=(
   libsystemd-dev systemd                       # sd_notify; systemd-analyze for tests
   libxxhash-dev                                # item ids, dedup
   libutf8proc-dev                              # word boundaries in matching
+  libxml2-dev libcurl4-openssl-dev libsqlite3-dev  # live feeds: parse, poll, remember
   libcmocka-dev                                # unit tests
   protobuf-compiler                            # interop test: protoc --decode
   python3 python3-zmq                          # integration tests, benchmarks
