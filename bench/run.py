@@ -822,6 +822,9 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep work files")
     ap.add_argument("--json", help="also write every figure to this JSON file")
     ap.add_argument("--timeout", type=float, default=600, help="per-phase timeout, s")
+    ap.add_argument("--write-items", metavar="PATH",
+                    help="only write --items items to PATH (JSON lines, e.g. for "
+                         "attache-bench-stages) and exit")
     ap.add_argument("--set", metavar="DAEMON:KEY=VALUE", action="append", default=[],
                     help="extra daemon setting for experiments, e.g. "
                          "sink:sink.flush_interval_ms=0 (repeatable; the default run uses "
@@ -840,6 +843,13 @@ def main():
                     help="'quiet' = fewer than this many CPUs busy over 2 s (default 0.15)")
     ap.add_argument("--poll-ms", type=float, default=10, help="output polling interval")
     args = ap.parse_args()
+    if args.write_items:
+        arts = load_wikinews(args.wikinews) or generated_articles()
+        body, pb, line = write_items(args.write_items, Corpus(arts, args.body_bytes), "bench",
+                                     args.items)
+        print("%d items in %s: mean body %.0f B, NewsItem protobuf %.0f B, JSON line %.0f B"
+              % (args.items, args.write_items, body, pb, line))
+        return 0
     args.sets = {}
     for spec in args.set:
         m = re.match(r"^(ingest|enrich|sink):([a-z_.]+)=(.*)$", spec)

@@ -37,6 +37,8 @@ typedef struct {
     char *err;
     size_t errlen;
     size_t added;
+    char **urls; /* when collecting (reload): every configured URL */
+    size_t nurls;
 } add_ctx_t;
 
 /* Is `url` an absolute http(s) URL? The poller checks again; this gives the
@@ -70,6 +72,14 @@ static int add_one(add_ctx_t *c, const char *origin, const char *url, long inter
     if (!is_http_url(url)) {
         snprintf(c->err, c->errlen, "%s: '%s' is not an http(s) URL", origin, url);
         return -1;
+    }
+    if (c->urls) {
+        char *u = strdup(url);
+        if (!u) {
+            snprintf(c->err, c->errlen, "out of memory");
+            return -1;
+        }
+        c->urls[c->nurls++] = u;
     }
     if (c->self) {
         char why[256];
@@ -130,7 +140,7 @@ static int add_all(add_ctx_t *c)
 
 int at_feeds_configured(const at_config_t *cfg)
 {
-    add_ctx_t c = {NULL, cfg, NULL, 0, 0};
+    add_ctx_t c = {NULL, cfg, NULL, 0, 0, NULL, 0};
     char err[8];
     c.err = err;
     c.errlen = sizeof err;
@@ -140,7 +150,7 @@ int at_feeds_configured(const at_config_t *cfg)
 
 int at_feeds_check(const at_config_t *cfg, char *err, size_t errlen)
 {
-    add_ctx_t c = {NULL, cfg, err, errlen, 0};
+    add_ctx_t c = {NULL, cfg, err, errlen, 0, NULL, 0};
     return add_all(&c);
 }
 
@@ -232,13 +242,69 @@ at_feeds_t *at_feeds_new(const at_config_t *cfg, at_seen_t *store, at_feeds_emit
         free(self);
         return NULL;
     }
-    add_ctx_t c = {self, cfg, err, errlen, 0};
+    add_ctx_t c = {self, cfg, err, errlen, 0, NULL, 0};
     if (add_all(&c) < 0) {
         at_feeds_destroy(&self);
         return NULL;
     }
     self->nfeeds = c.added;
     return self;
+}
+
+typedef struct {
+    add_ctx_t *wanted;
+    char **gone;
+    size_t ngone, cap;
+} prune_ctx_t;
+
+static int note_gone(void *arg, const at_feedstate_t *st)
+{
+    prune_ctx_t *p = arg;
+    for (size_t i = 0; i < p->wanted->nurls; i++)
+        if (strcmp(p->wanted->urls[i], st->url) == 0)
+            return 0;
+    if (p->ngone == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        char **n = realloc(p->gone, cap * sizeof *n);
+        if (!n)
+            return -1;
+        p->gone = n;
+        p->cap = cap;
+    }
+    p->gone[p->ngone] = strdup(st->url);
+    if (!p->gone[p->ngone])
+        return -1;
+    p->ngone++;
+    return 0;
+}
+
+int at_feeds_reload(at_feeds_t *self, const at_config_t *cfg, char *err, size_t errlen)
+{
+    if (at_feeds_check(cfg, err, errlen) < 0)
+        return -1;
+    /* Bounded by the OPML cap plus the config's keys. */
+    size_t cap = 10000 + 4096;
+    add_ctx_t c = {self, cfg, err, errlen, 0, calloc(cap, sizeof(char *)), 0};
+    int rc = c.urls ? add_all(&c) : -1;
+    prune_ctx_t p = {&c, NULL, 0, 0};
+    if (rc == 0 && at_poller_each_state(self->poller, note_gone, &p) != 0)
+        rc = -1;
+    for (size_t i = 0; i < p.ngone; i++) {
+        if (rc == 0) {
+            at_poller_remove_feed(self->poller, p.gone[i]);
+            at_log_info("feeds: %s is no longer configured; stopped polling it", p.gone[i]);
+        }
+        free(p.gone[i]);
+    }
+    free(p.gone);
+    for (size_t i = 0; i < c.nurls; i++)
+        free(c.urls[i]);
+    free(c.urls);
+    if (rc == 0)
+        self->nfeeds = c.added;
+    else if (!*err)
+        snprintf(err, errlen, "out of memory");
+    return rc;
 }
 
 int at_feeds_step(at_feeds_t *self, int timeout_ms)

@@ -97,6 +97,11 @@ int at_feeds_check(const at_config_t *cfg, char *err, size_t errlen);
 at_feeds_t *at_feeds_new(const at_config_t *cfg, at_seen_t *store, at_feeds_emit_fn *emit,
                          void *arg, char *err, size_t errlen);
 
+/* Apply a new config's feed list (SIGHUP): new feeds are added, changed
+ * intervals and titles applied, feeds no longer listed stop being polled
+ * (their state stays in the store). On error (err set) nothing changes. */
+int at_feeds_reload(at_feeds_t *self, const at_config_t *cfg, char *err, size_t errlen);
+
 /* Poll for at most about timeout_ms (see at_poller_step). Returns the
  * number of documents handled, or -1 on a libcurl error. */
 int at_feeds_step(at_feeds_t *self, int timeout_ms);

@@ -304,13 +304,24 @@ static void do_reload(at_ingest_t *self)
     at_daemon_reload_flag = 0;
     at_config_t *old = NULL;
     if (at_daemon_reload(self->d, &old) == 0) {
-        static const char *const restart_keys[] = {"ingest.input",          "ingest.follow",
-                                                   "ingest.output",         "ingest.max_item_bytes",
-                                                   "ingest.dedup_capacity", "ingest.dead_letter"};
+        static const char *const restart_keys[] = {
+            "ingest.input",          "ingest.follow",         "ingest.output",
+            "ingest.max_item_bytes", "ingest.dedup_capacity", "ingest.dead_letter",
+            "ingest.state",          "feeds.timeout_ms",      "feeds.max_response_bytes",
+            "feeds.max_per_host",    "feeds.max_connections"};
         for (size_t i = 0; i < sizeof restart_keys / sizeof *restart_keys; i++)
             if (at_config_changed(old, self->d->cfg, restart_keys[i]))
                 at_log_warn("reload: %s changed; it takes effect after a restart", restart_keys[i]);
         at_config_destroy(&old);
+        char err[512];
+        if (self->feeds) {
+            if (at_feeds_reload(self->feeds, self->d->cfg, err, sizeof err) < 0)
+                at_log_error("reload: feeds: %s (keeping the running feed list)", err);
+            else
+                at_log_info("reload: polling %zu feeds", at_feeds_count(self->feeds));
+        } else if (at_feeds_configured(self->d->cfg)) {
+            at_log_warn("reload: feeds were added; they are polled after a restart");
+        }
     }
     if (self->dl && at_deadletter_reopen(self->dl) < 0)
         at_log_error("reload: cannot reopen the dead-letter file: %s", strerror(errno));

@@ -33,8 +33,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "at_html.h"
 #include "at_json.h"
 #include "at_time.h"
+#include "at_url.h"
 
 /* How much of a rejected value to quote in an error message. */
 #define QUOTE_MAX 48
@@ -76,59 +78,22 @@ static bool is_blank(const char *s, size_t len)
     return true;
 }
 
-/* Copy s[0..len) normalizing whitespace. One line (titles, names): every
- * run of whitespace becomes one space. Multi-line (bodies): line breaks
- * are kept, runs of spaces and tabs within a line become one space, lines
- * are trimmed, and more than one empty line in a row becomes one (a
- * paragraph break). Both trim the ends. Returns a malloc'd string or NULL
- * when out of memory. */
+/* Copy s[0..len) with whitespace normalized the way feed text is
+ * (at_html_plain): on one line for titles and names; for bodies, runs
+ * holding two or more line breaks become a paragraph break and other runs
+ * one space. Trimmed. Returns a malloc'd string or NULL when out of
+ * memory. */
 static char *text_dup(const char *s, size_t len, bool multiline)
 {
-    char *out = malloc(len + 1);
-    if (!out)
-        return NULL;
-    size_t n = 0;
-    int newlines = 0;   /* line breaks pending in the current gap */
-    bool space = false; /* a space pending in the current gap */
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (is_space(c)) {
-            if (multiline && c == '\n')
-                newlines++;
-            else if (multiline && c == '\r') {
-                if (i + 1 >= len || s[i + 1] != '\n')
-                    newlines++; /* a lone CR is a line break too */
-            } else
-                space = true;
-            continue;
-        }
-        if (n > 0) {
-            if (newlines > 0) {
-                out[n++] = '\n';
-                if (newlines > 1)
-                    out[n++] = '\n';
-            } else if (space) {
-                out[n++] = ' ';
-            }
-        }
-        newlines = 0;
-        space = false;
-        out[n++] = (char)c;
-    }
-    out[n] = '\0';
-    return out;
+    return at_html_plain(s, len, multiline ? 0 : AT_HTML_ONE_LINE);
 }
 
-/* HTML (text/html, application/xhtml+xml) to plain text.
- *
- * TODO(at_html): ingest/feed/at_html.h (another module of this library,
- * libxml2's HTML parser: entities decoded, script/style dropped,
- * paragraph breaks kept) was not there when this was written; until it
- * is wired in here, HTML bodies are kept as markup, with their whitespace
- * normalized. This is the one place to change. */
-static char *html_to_text(const char *html, size_t len)
+/* HTML (text/html, application/xhtml+xml) to plain text: entities
+ * decoded, script and style dropped, paragraphs kept (at_html, the same
+ * code the feed parser uses). */
+static char *html_to_text(const char *html, size_t len, bool multiline)
 {
-    return text_dup(html, len, true);
+    return at_html_to_text(html, len, multiline ? 0 : AT_HTML_ONE_LINE);
 }
 
 /* True for content types whose value is markup to turn into text. */
@@ -144,32 +109,14 @@ static bool is_plain_type(const char *ct)
     return !ct || !ct[0] || strncasecmp(ct, "text/plain", 10) == 0;
 }
 
-/* An http(s) URL with nothing around it, or NULL. Returns a malloc'd
- * copy (*oom set when the copy fails).
- *
- * TODO(at_url): canonicalize with at_url_canonical once ingest/feed/
- * at_url.c is in the library, so an agency item and a feed entry for the
- * same page get the same id. */
-static char *web_url(const char *href, size_t len, bool *oom)
+/* The canonical form of an http(s) URL (at_url_canonical: the same rules
+ * as feed links, so an agency item and a feed entry for the same page get
+ * the same id), or NULL when it is not one (or, rarely, when memory ran
+ * out: at_url does not tell the two apart, and skipping a link is the
+ * safe reading of both). */
+static char *web_url(const char *href)
 {
-    while (len > 0 && is_space((unsigned char)*href)) {
-        href++;
-        len--;
-    }
-    while (len > 0 && is_space((unsigned char)href[len - 1]))
-        len--;
-    if (!((len > 7 && strncasecmp(href, "http://", 7) == 0) ||
-          (len > 8 && strncasecmp(href, "https://", 8) == 0)))
-        return NULL;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)href[i];
-        if (c <= 0x20 || c == 0x7f)
-            return NULL; /* not a URL: spaces and controls are never in one */
-    }
-    char *d = strndup(href, len);
-    if (!d)
-        *oom = true;
-    return d;
+    return at_url_canonical(NULL, href);
 }
 
 /* --- JSON access --------------------------------------------------------- */
@@ -327,13 +274,7 @@ static int take_text(char **field, const char *name, json_t *obj, const char *ar
         rc = pick_member(obj, members, &s, &n, &html, err, errlen);
     if (rc <= 0)
         return rc;
-    char *text = html ? html_to_text(s, n) : text_dup(s, n, multiline);
-    if (html && text && !multiline) {
-        /* A headline given as HTML: its text on one line. */
-        char *line = text_dup(text, strlen(text), false);
-        free(text);
-        text = line;
-    }
+    char *text = html ? html_to_text(s, n, multiline) : text_dup(s, n, multiline);
     return put_text(field, name, text, err, errlen);
 }
 
@@ -455,6 +396,7 @@ static int take_rendition(Attache__V1__NewsItem *item, json_t *r, const char *pa
     const char *href, *ct;
     size_t hlen, clen;
     snprintf(p, sizeof p, "%s.href", path);
+    /* jansson strings are NUL-terminated, and get_str refused inner NULs. */
     int rc = get_str(r, "href", p, AT_JSON_MAX_STRING, &href, &hlen, err, errlen);
     if (rc <= 0)
         return rc;
@@ -466,12 +408,7 @@ static int take_rendition(Attache__V1__NewsItem *item, json_t *r, const char *pa
         if (get_str(r, "mimetype", p, AT_JSON_MAX_ID, &ct, &clen, err, errlen) < 0)
             return -1;
     }
-    bool oom = false;
-    char *url = web_url(href, hlen, &oom);
-    if (oom) {
-        set_err(err, errlen, "out of memory");
-        return -1;
-    }
+    char *url = web_url(href);
     if (!url)
         return 0; /* not a web address; nothing to follow */
     if (is_html_type(ct) && item->url == protobuf_c_empty_string) {

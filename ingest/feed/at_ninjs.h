@@ -38,7 +38,8 @@ at_ninjs_kind_t at_ninjs_detect(const char *data, size_t len);
  * be NUL-terminated) into a freshly allocated NewsItem:
  *
  *   guid       uri (required)
- *   url        the href of a text/html rendition, if any (http/https)
+ *   url        the href of the first text/html rendition, canonical
+ *              (at_url_canonical; http/https only), if any
  *   id         at_json_item_id(url), or of the uri when there is no url
  *   title      headlines[] (role "main" first) | headline | title
  *   body       bodies[] | body_text | body_html | body_xhtml, plain text
@@ -48,12 +49,13 @@ at_ninjs_kind_t at_ninjs_detect(const char *data, size_t len);
  *   language   language
  *   authors    by | byline ("By " prefix dropped)
  *   categories subjects[].name | subject[].name (duplicates dropped)
- *   enclosures hrefs of the other renditions (http/https)
+ *   enclosures hrefs of the other renditions (canonical, http/https)
  *   source     infosources[0].name | infosource[0].name, else
  *              default_source, else copyrightholder
  *   fetched    now
  *
- * Whitespace is normalized (titles, authors, categories on one line;
+ * HTML values are turned into text (at_html_to_text) and whitespace is
+ * normalized (at_html_plain: titles, authors, categories on one line;
  * bodies keep paragraph breaks). Members of the wrong type, a date
  * at_time_parse rejects, an item whose pubstatus is "canceled" or
  * "withheld" (withdrawn by its provider), an item without any text

@@ -6,12 +6,14 @@ sink as events.
   - a feed that grows between polls emits only its new item;
   - conditional GET: an unchanged feed is answered 304;
   - a restart of ingest re-emits nothing (ingest.state);
+  - SIGHUP applies a new feed list from the config file;
   - `attache feeds status` prints each feed's state;
   - `attache feed URL` prints the normalized items.
 """
 import http.server
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -142,13 +144,38 @@ def main():
         assert second["feed_items_new"] == 0 and second["sent"] == 0, second
         assert h.count_lines(p.sink_output) == 4
 
+        # SIGHUP applies a new feed list: a third feed appears.
+        feeds.set("/third.rss", rss([("Ankara talks", "https://news.example.org/2024/09/06/ankara",
+                                      "https://news.example.org/2024/09/06/ankara",
+                                      "Fri, 06 Sep 2024 10:00:00 +0000", "Turkish officials.")]))
+        cfg = os.path.join(p.tmp, "ingest.ini")
+        with open(cfg, "w") as f:
+            f.write("[feed]\nsteppe = %s/steppe.rss\n" % base)
+        args = [os.path.join(h.BIN, "attache-ingest"), "-c", cfg]
+        for k, v in sets.items():
+            if not k.startswith("feed."):
+                args += ["-s", "%s=%s" % (k, v)]
+        args += ["-s", "ingest.output=" + p.enrich_in]
+        log = open(os.path.join(p.tmp, "ingest-hup.log"), "w")
+        hup = subprocess.Popen(args, stderr=log, env=dict(os.environ, NOTIFY_SOCKET=p.notify.path))
+        p.notify.wait_ready(hup)
+        time.sleep(1.5)
+        with open(cfg, "w") as f:
+            f.write("[feed]\nsteppe = %s/steppe.rss\nthird = %s/third.rss\n" % (base, base))
+        hup.send_signal(signal.SIGHUP)
+        assert h.wait_for(lambda: h.count_lines(p.sink_output) >= 5, 20), "third feed not polled"
+        hup.terminate()
+        assert hup.wait(30) == 0
+        log.close()
+        assert "reload: polling 2 feeds" in open(log.name).read()
+
         st = subprocess.run([os.path.join(h.BIN, "attache"), "feeds", "status", "--state", state,
                              "--json"], capture_output=True, check=True).stdout.decode()
         rows = [json.loads(line) for line in st.splitlines()]
-        assert sorted(r["url"] for r in rows) == sorted([base + "/steppe.rss",
+        assert sorted(r["url"] for r in rows) == sorted([base + "/steppe.rss", base + "/third.rss",
                                                          base + "/khalkha.atom"]), rows
         assert all(r["http_status"] in (200, 304) and r["error_count"] == 0 for r in rows), rows
-        assert sum(r["items_new"] for r in rows) == 4, rows
+        assert sum(r["items_new"] for r in rows) == 5, rows
 
         out = subprocess.run([os.path.join(h.BIN, "attache"), "feed", base + "/khalkha.atom"],
                              capture_output=True, check=True).stdout.decode()

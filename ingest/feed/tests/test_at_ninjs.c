@@ -43,7 +43,8 @@ static const char NINJS1[] =
     "  \"copyrightholder\": \"Agency Example Ltd\",\n"
     "  \"located\": \"Astana\",\n"
     "  \"renditions\": {\n"
-    "    \"web\": {\"href\": \"https://agency.example/2024/07/03/astana-summit\", "
+    "    \"web\": {\"href\": \"HTTPS://Agency.Example:443/2024/07/03/astana-summit"
+    "?utm_source=feed#top\", "
     "\"mimetype\": \"text/html\"},\n"
     "    \"photo\": {\"href\": \"https://cdn.agency.example/p/1.jpg\", \"mimetype\": "
     "\"image/jpeg\", \"width\": 1024}\n"
@@ -185,8 +186,22 @@ static void test_html_choices(void **state)
                  "\"bodies\":[{\"contenttype\":\"text/html\",\"value\":\"<p>First para.</p>\"}],"
                  "\"descriptions\":[{\"contenttype\":\"text/html\",\"value\":\"<i>Sum</i>\"}]}",
                  NULL);
-    assert_non_null(strstr(item->body, "First para."));
-    assert_non_null(strstr(item->summary, "Sum"));
+    assert_string_equal(item->body, "First para.");
+    assert_string_equal(item->summary, "Sum");
+    at_json_item_free(&item);
+
+    /* Markup, entities and scripts, as at_html renders them. */
+    item = parse_ok("{\"uri\":\"u:4\",\"headline\":\"H\",\"body_html\":"
+                    "\"<p>One &amp; two</p><script>alert(1)</script><p>Three<br>four</p>\"}",
+                    NULL);
+    assert_string_equal(item->body, "One & two\n\nThree\nfour");
+    at_json_item_free(&item);
+
+    /* An HTML headline comes out on one line. */
+    item = parse_ok("{\"uri\":\"u:5\",\"headlines\":[{\"contenttype\":\"text/html\","
+                    "\"value\":\"<p>Big</p><p>news</p>\"}]}",
+                    NULL);
+    assert_string_equal(item->title, "Big news");
     at_json_item_free(&item);
 
     /* 1.x: body_text wins over body_html whatever the member order. */
@@ -354,15 +369,21 @@ static void test_hostile(void **state)
     expect_error(deep, "invalid JSON");
     free(deep);
 
-    /* Control characters and odd URLs do not get through as URLs. */
+    /* Odd URLs: spaces are escaped (at_url), other schemes and control
+     * characters do not get through. */
     item = parse_ok("{\"uri\":\"u\",\"headline\":\"h\",\"renditions\":["
                     "{\"href\":\"https://a.example/x y\",\"contenttype\":\"text/html\"},"
                     "{\"href\":\"file:///etc/passwd\",\"contenttype\":\"text/html\"},"
                     "{\"href\":\"https://a.example/\\u0001\",\"contenttype\":\"image/png\"},"
                     "{\"href\":\"\"},{\"name\":\"nohref\"}]}",
                     NULL);
-    assert_string_equal(item->url, "");
+    assert_string_equal(item->url, "https://a.example/x%20y");
     assert_int_equal(item->n_enclosures, 0);
+    at_json_item_free(&item);
+    item = parse_ok("{\"uri\":\"u\",\"headline\":\"h\",\"renditions\":["
+                    "{\"href\":\"file:///etc/passwd\",\"contenttype\":\"text/html\"}]}",
+                    NULL);
+    assert_string_equal(item->url, "");
     at_json_item_free(&item);
 
     /* Not NUL-terminated input is read within len only. */
