@@ -524,7 +524,7 @@ def run_latency(args, corpus, rundir):
             sub.wait()
         os.close(fd)
         fd = None
-        ru = stop_all(p)
+        stop_all(p)
         ing, enr, snk = check_counters(p, len(lines), "latency")
         sent_at = {}
         for i, t in enumerate(sent):
