@@ -6,8 +6,9 @@
  *
  * On a fresh store file (removed first, and at the end unless --keep):
  *   1. N new ids (at_json_item_id of distinct URLs, as feeds give them),
- *      each with a distinct title key, B calls per transaction: the cost
- *      of recording new items;
+ *      each with a distinct title key, arriving at 100 a second of
+ *      (simulated) time, B calls per transaction: the cost of recording
+ *      new items;
  *   2. the same N ids again: every call a duplicate (what a poll of an
  *      unchanged feed costs);
  *   3. --single new ids with one transaction per call (no batching), to
@@ -66,7 +67,10 @@ static long run(at_seen_t *s, long from, long to, long batch)
         at_json_item_id(url, id, sizeof id);
         snprintf(title, sizeof title, "Story number %ld: leaders meet in Astana", i);
         at_seen_title_key(title, key, sizeof key);
-        int rc = at_seen_check_and_add(s, id, "bench", key, T0, T0, err, sizeof err);
+        /* Items arrive over time, 100 a second: first_seen grows, as in
+         * the daemon, so the first_seen indexes are appended to. */
+        int64_t now = T0 + i / 100;
+        int rc = at_seen_check_and_add(s, id, "bench", key, now, now, err, sizeof err);
         if (rc < 0)
             die("check_and_add", err);
         fresh += rc;
@@ -142,7 +146,7 @@ int main(int argc, char **argv)
            wsize / 1e6, (double)size / (double)(n + single));
 
     t = now_s();
-    long removed = at_seen_prune(s, T0 + 1);
+    long removed = at_seen_prune(s, T0 + (n + single) / 100 + 1);
     dt = now_s() - t;
     if (removed < 0)
         die("prune", at_seen_errmsg(s));

@@ -482,252 +482,549 @@ const char *at_json_mention_kind_name(Attache__V1__MentionKind k)
 
 /* --- output: messages -> JSON -------------------------------------------- */
 
-/* Each put_* returns 0 or -1. json_string() refuses invalid UTF-8, which is
- * how an unvalidated bad string makes the whole dump fail rather than emit
- * broken JSON. json_object_set_new() releases the value even on failure. */
-static int put(json_t *o, const char *key, json_t *v)
+/*
+ * Why the output is written by hand rather than through jansson: the schema
+ * is attache's own and fixed (docs/json.md), and printing it through a
+ * jansson tree was the largest cost of attache-sink. attache-bench-stages
+ * measured at_json_event_dump at ~40 us of the sink's ~50 us per event
+ * (2.9 KB lines), and the pipeline profile put it at 63% of the sink's CPU
+ * (docs/benchmarks.md): json_string() copied and re-validated every string
+ * that at_json_event_validate had just checked, every node and key was
+ * malloc'd and hashed, and json_dumps walked it all again. The writer below
+ * appends straight into one growable buffer, and its string escaper checks
+ * UTF-8 and escapes in the same pass, copying runs of plain bytes with one
+ * memcpy. Input is still parsed by jansson (at_json_item_parse); only the
+ * two dumps are hand-written.
+ *
+ * The output is byte for byte what json_dumps(tree, JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) of jansson 2.14 printed for the tree the old code
+ * built, and the unit tests hold it to that:
+ *   - members in insertion order, no whitespace;
+ *   - strings escaped as jansson's dump_string does without
+ *     JSON_ENSURE_ASCII and JSON_ESCAPE_SLASH: '"' and '\' with a
+ *     backslash, \b \f \n \r \t, every other byte below 0x20 as \u00XX
+ *     (uppercase hex), and everything else as is: '/', DEL, U+2028/U+2029
+ *     and all other UTF-8;
+ *   - a string that is not valid UTF-8 (table 3-7, which is also what
+ *     jansson's utf8_check accepts) fails the whole dump (NULL), as
+ *     json_string() made it fail;
+ *   - treaties are an object keyed by treaty id: a repeated id (only an
+ *     unvalidated message has one) keeps the position of its first
+ *     occurrence and the value of its last, as json_object_set_new did.
+ */
+
+/* A growable output buffer. Once anything fails (allocation, or a string
+ * that is not UTF-8) the buffer is freed, `failed` is set and every later
+ * call does nothing, so the dumps check once, at the end (jw_finish). */
+typedef struct {
+    char *buf;
+    size_t len; /* bytes written */
+    size_t cap; /* bytes allocated; writes always leave room for a NUL */
+    int failed;
+} jw_t;
+
+static void jw_fail(jw_t *w)
 {
-    return v ? json_object_set_new(o, key, v) : -1;
+    free(w->buf);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+    w->failed = 1;
 }
 
-static int put_str(json_t *o, const char *key, const char *s)
+/* Make room for n more bytes and the final NUL, doubling the capacity
+ * (from 256 bytes, or from the hint given to jw_init). Returns 0, or -1
+ * with the writer failed. */
+static int jw_grow(jw_t *w, size_t n)
 {
-    return put(o, key, json_string(str_or_empty(s)));
+    if (w->failed)
+        return -1;
+    if (n >= SIZE_MAX - w->len) {
+        jw_fail(w);
+        return -1;
+    }
+    size_t need = w->len + n + 1, cap = w->cap ? w->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    char *p = realloc(w->buf, cap);
+    if (!p) {
+        jw_fail(w);
+        return -1;
+    }
+    w->buf = p;
+    w->cap = cap;
+    return 0;
 }
 
-/* Optional strings (and dates) are left out when empty. */
-static int put_opt(json_t *o, const char *key, const char *s)
+/* The fast check. A failed writer has cap == len == 0, so it always takes
+ * jw_grow, which refuses. */
+static inline int jw_reserve(jw_t *w, size_t n)
 {
-    return s && s[0] ? put_str(o, key, s) : 0;
+    return w->cap - w->len > n ? 0 : jw_grow(w, n);
 }
 
-static int put_uint(json_t *o, const char *key, uint32_t v)
+/* Start with room for about `hint` bytes: one allocation for a typical
+ * event instead of a series of doublings. */
+static void jw_init(jw_t *w, size_t hint)
 {
-    return put(o, key, json_integer((json_int_t)v));
+    *w = (jw_t){0};
+    jw_reserve(w, hint);
+}
+
+static inline void jw_put(jw_t *w, const void *p, size_t n)
+{
+    if (jw_reserve(w, n) == 0) {
+        memcpy(w->buf + w->len, p, n);
+        w->len += n;
+    }
+}
+
+/* A string literal, e.g. a member's separator and key: ",\"url\":". */
+#define JW_LIT(w, lit) jw_put((w), (lit), sizeof(lit) - 1)
+
+/* Drop what was written after `mark` (see jw_treaties). */
+static void jw_rollback(jw_t *w, size_t mark)
+{
+    if (!w->failed)
+        w->len = mark;
+}
+
+/* Returns the NUL-terminated text (caller owns it and must free() it), or
+ * NULL, having freed the buffer, if anything failed. */
+static char *jw_finish(jw_t *w)
+{
+    if (jw_reserve(w, 0) != 0)
+        return NULL;
+    w->buf[w->len] = '\0';
+    return w->buf;
+}
+
+/* Length of the well-formed UTF-8 sequence at s (s[0] >= 0x80), of at most
+ * `left` bytes; 0 if it is ill-formed. Same rules as utf8_valid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t left)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (left < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++) {
+        if (s[k] < 0x80 || s[k] > 0xBF)
+            return 0;
+    }
+    return n;
+}
+
+#define JW_ONES  0x0101010101010101ULL
+#define JW_HIGHS 0x8080808080808080ULL
+
+/* Non-zero if any of the 8 bytes in x needs a look: below 0x20, '"', '\\'
+ * or non-ASCII. The classic "has a byte less than n" / "has a zero byte"
+ * bit tricks; exact for the question "any?". News text is mostly ASCII, so
+ * this skips 8 bytes per step over most of a body. */
+static inline uint64_t jw_special8(uint64_t x)
+{
+    uint64_t q = x ^ (JW_ONES * '"'), b = x ^ (JW_ONES * '\\');
+    return (((x - JW_ONES * 0x20) & ~x) | ((q - JW_ONES) & ~q) | ((b - JW_ONES) & ~b) | x) &
+           JW_HIGHS;
+}
+
+/* A JSON string (see the list above for the escaping). NULL is "". */
+static void jw_str(jw_t *w, const char *str)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (w->failed)
+        return;
+    const unsigned char *s = (const unsigned char *)str_or_empty(str);
+    size_t len = strlen((const char *)s);
+    /* Quotes and the text, for the common case of nothing to escape. */
+    if (jw_reserve(w, len + 2) != 0)
+        return;
+    w->buf[w->len++] = '"';
+    size_t i = 0, run = 0; /* s[run..i) is plain text not yet copied */
+    while (i < len) {
+        for (uint64_t x; i + 8 <= len; i += 8) {
+            memcpy(&x, s + i, 8);
+            if (jw_special8(x))
+                break;
+        }
+        if (i >= len)
+            break;
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t n = utf8_seq_len(s + i, len - i);
+            if (n == 0) {
+                jw_fail(w);
+                return;
+            }
+            i += n;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        char esc[6] = {'\\', (char)c, 0, 0, 0, 0};
+        size_t k = 2;
+        switch (c) {
+        case '"':
+        case '\\':
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 0xF];
+            k = 6;
+            break;
+        }
+        jw_put(w, s + run, i - run);
+        jw_put(w, esc, k);
+        run = ++i;
+    }
+    jw_put(w, s + run, len - run);
+    JW_LIT(w, "\"");
+}
+
+/* An optional string member: left out when NULL or empty. */
+static void jw_opt(jw_t *w, const char *member, size_t member_len, const char *s)
+{
+    if (s && s[0]) {
+        jw_put(w, member, member_len);
+        jw_str(w, s);
+    }
+}
+#define JW_OPT(w, lit, s) jw_opt((w), (lit), sizeof(lit) - 1, (s))
+
+static void jw_uint(jw_t *w, uint32_t v)
+{
+    char digits[10];
+    size_t k = sizeof digits;
+    do {
+        digits[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    jw_put(w, digits + k, sizeof digits - k);
+}
+
+static void jw_bool(jw_t *w, int v)
+{
+    if (v)
+        JW_LIT(w, "true");
+    else
+        JW_LIT(w, "false");
 }
 
 /* An instant as RFC 3339, or null when unknown (0). */
-static int put_time(json_t *o, const char *key, int64_t t)
+static void jw_time(jw_t *w, int64_t t)
 {
-    if (t == 0)
-        return put(o, key, json_null());
-    char buf[40];
-    return put_str(o, key, at_time_format_rfc3339(t, buf, sizeof buf));
-}
-
-/* Append to an array; json_array_append_new() releases v on failure. */
-static int append(json_t *a, json_t *v)
-{
-    return v ? json_array_append_new(a, v) : -1;
-}
-
-/* Serialize and release. Caller frees the result with free(): jansson
- * allocates with malloc unless someone installs other allocators, which
- * attache never does. */
-static char *dump_and_release(json_t *root, int rc)
-{
-    char *out = NULL;
-    if (rc == 0)
-        out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    return out;
-}
-
-static json_t *string_list(char **list, size_t n)
-{
-    json_t *a = json_array();
-    if (!a)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        if (append(a, json_string(str_or_empty(list[i])))) {
-            json_decref(a);
-            return NULL;
-        }
+    if (t == 0) {
+        JW_LIT(w, "null");
+        return;
     }
-    return a;
+    char buf[40];
+    jw_str(w, at_time_format_rfc3339(t, buf, sizeof buf));
+}
+
+/* An array of strings; NULL elements are "". */
+static void jw_str_list(jw_t *w, char *const *list, size_t n)
+{
+    JW_LIT(w, "[");
+    for (size_t i = 0; list && i < n; i++) {
+        if (i)
+            JW_LIT(w, ",");
+        jw_str(w, list[i]);
+    }
+    JW_LIT(w, "]");
 }
 
 char *at_json_item_dump(const Attache__V1__NewsItem *item)
 {
     if (!item)
         return NULL;
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= put_str(o, "id", item->id);
-    rc |= put_str(o, "url", item->url);
-    rc |= put_str(o, "title", item->title);
-    rc |= put_time(o, "published", item->published);
-    rc |= put_str(o, "source", item->source);
-    rc |= put_opt(o, "language", item->language);
-    rc |= put_opt(o, "guid", item->guid);
-    rc |= put(o, "authors", string_list(item->authors, item->authors ? item->n_authors : 0));
-    rc |= put(o, "categories",
-              string_list(item->categories, item->categories ? item->n_categories : 0));
-    rc |= put_opt(o, "summary", item->summary);
-    rc |= put_opt(o, "body", item->body);
-    rc |= put_time(o, "fetched", item->fetched);
-    rc |= put_opt(o, "feed", item->feed);
-    if (item->n_enclosures)
-        rc |= put(o, "enclosures", string_list(item->enclosures, item->n_enclosures));
-    return dump_and_release(o, rc);
-}
-
-static json_t *treaty_json(const Attache__V1__TreatyStatus *t)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= put_str(o, "status", at_json_treaty_state_name(t->status));
-    rc |= put_opt(o, "signed", t->signed_);
-    rc |= put_opt(o, "consent_type", t->consent_type);
-    rc |= put_opt(o, "consent", t->consent);
-    rc |= put_opt(o, "in_force", t->in_force);
-    rc |= put_opt(o, "withdrawal_notified", t->withdrawal_notified);
-    rc |= put_opt(o, "withdrawal_effective", t->withdrawal_effective);
-    rc |= put_opt(o, "signature_withdrawn", t->signature_withdrawn);
-    rc |= put_opt(o, "withdrawal_revoked", t->withdrawal_revoked);
-    rc |= put_opt(o, "consent_withdrawn", t->consent_withdrawn);
-    rc |= put_opt(o, "source", t->source);
-    if (rc) {
-        json_decref(o);
-        return NULL;
+    jw_t w;
+    jw_init(&w, 1024 + strlen(str_or_empty(item->body)) + strlen(str_or_empty(item->summary)));
+    JW_LIT(&w, "{\"id\":");
+    jw_str(&w, item->id);
+    JW_LIT(&w, ",\"url\":");
+    jw_str(&w, item->url);
+    JW_LIT(&w, ",\"title\":");
+    jw_str(&w, item->title);
+    JW_LIT(&w, ",\"published\":");
+    jw_time(&w, item->published);
+    JW_LIT(&w, ",\"source\":");
+    jw_str(&w, item->source);
+    JW_OPT(&w, ",\"language\":", item->language);
+    JW_OPT(&w, ",\"guid\":", item->guid);
+    JW_LIT(&w, ",\"authors\":");
+    jw_str_list(&w, item->authors, item->n_authors);
+    JW_LIT(&w, ",\"categories\":");
+    jw_str_list(&w, item->categories, item->n_categories);
+    JW_OPT(&w, ",\"summary\":", item->summary);
+    JW_OPT(&w, ",\"body\":", item->body);
+    JW_LIT(&w, ",\"fetched\":");
+    jw_time(&w, item->fetched);
+    JW_OPT(&w, ",\"feed\":", item->feed);
+    if (item->n_enclosures) {
+        JW_LIT(&w, ",\"enclosures\":");
+        jw_str_list(&w, item->enclosures, item->n_enclosures);
     }
-    return o;
+    JW_LIT(&w, "}");
+    return jw_finish(&w);
 }
 
-static json_t *country_json(const Attache__V1__CountryMention *c)
+static void jw_treaty(jw_t *w, const Attache__V1__TreatyStatus *t)
 {
-    json_t *o = json_object(), *kinds = json_array(), *treaties = json_object();
-    int rc = (o && kinds && treaties) ? 0 : -1;
-    if (rc == 0) {
-        for (size_t i = 0; c->kinds && i < c->n_kinds; i++)
-            rc |= append(kinds, json_string(at_json_mention_kind_name(c->kinds[i])));
-        for (size_t i = 0; c->treaties && i < c->n_treaties; i++) {
-            const Attache__V1__TreatyStatus *t = c->treaties[i];
-            if (t)
-                rc |= put(treaties, str_or_empty(t->treaty), treaty_json(t));
+    JW_LIT(w, "{\"status\":");
+    jw_str(w, at_json_treaty_state_name(t->status));
+    JW_OPT(w, ",\"signed\":", t->signed_);
+    JW_OPT(w, ",\"consent_type\":", t->consent_type);
+    JW_OPT(w, ",\"consent\":", t->consent);
+    JW_OPT(w, ",\"in_force\":", t->in_force);
+    JW_OPT(w, ",\"withdrawal_notified\":", t->withdrawal_notified);
+    JW_OPT(w, ",\"withdrawal_effective\":", t->withdrawal_effective);
+    JW_OPT(w, ",\"signature_withdrawn\":", t->signature_withdrawn);
+    JW_OPT(w, ",\"withdrawal_revoked\":", t->withdrawal_revoked);
+    JW_OPT(w, ",\"consent_withdrawn\":", t->consent_withdrawn);
+    JW_OPT(w, ",\"source\":", t->source);
+    JW_LIT(w, "}");
+}
+
+/* Render treaty t[i] or, when `value` is not i, key t[i] with t[value]'s
+ * value; value NO_TREATY renders nothing. A treaty whose value does not
+ * appear (an earlier occurrence of a repeated id) is still rendered and
+ * then dropped, so an invalid string in it fails the dump as it did when
+ * the tree was built. */
+#define NO_TREATY SIZE_MAX
+
+static void jw_treaty_member(jw_t *w, Attache__V1__TreatyStatus *const *t, size_t i, size_t value,
+                             int *first)
+{
+    if (value != NO_TREATY) {
+        if (!*first)
+            JW_LIT(w, ",");
+        *first = 0;
+        jw_str(w, t[i]->treaty);
+        JW_LIT(w, ":");
+        jw_treaty(w, t[value]);
+    }
+    if (value != i) {
+        size_t mark = w->len;
+        jw_str(w, t[i]->treaty);
+        jw_treaty(w, t[i]);
+        jw_rollback(w, mark);
+    }
+}
+
+typedef struct {
+    const char *key;
+    size_t index;
+} treaty_key_t;
+
+static int treaty_key_cmp(const void *a, const void *b)
+{
+    const treaty_key_t *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    if (c)
+        return c;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* The treaties object. Validated messages have at most
+ * AT_JSON_MAX_TREATIES treaties with distinct ids; for them a pairwise
+ * check costs nothing and allocates nothing. Longer lists (unvalidated
+ * messages only) are sorted by id instead, so a hostile message cannot
+ * make the dump quadratic, as jansson's hash table did not. */
+static void jw_treaties(jw_t *w, Attache__V1__TreatyStatus *const *t, size_t n)
+{
+    int first = 1;
+    JW_LIT(w, "{");
+    if (!t)
+        n = 0;
+    if (n <= AT_JSON_MAX_TREATIES) {
+        for (size_t i = 0; i < n; i++) {
+            if (!t[i])
+                continue;
+            const char *key = str_or_empty(t[i]->treaty);
+            size_t value = i;
+            for (size_t j = 0; j < i && value != NO_TREATY; j++) {
+                if (t[j] && strcmp(str_or_empty(t[j]->treaty), key) == 0)
+                    value = NO_TREATY;
+            }
+            for (size_t k = i + 1; k < n && value != NO_TREATY; k++) {
+                if (t[k] && strcmp(str_or_empty(t[k]->treaty), key) == 0)
+                    value = k;
+            }
+            jw_treaty_member(w, t, i, value, &first);
         }
-        rc |= put_str(o, "code", c->code);
-        rc |= put_str(o, "name", c->name);
-        rc |= put_uint(o, "mentions", c->mentions);
-        rc |= put_uint(o, "first_offset", c->first_offset);
-        rc |= put(o, "in_title", json_boolean(c->in_title));
-        rc |= put(o, "kinds", kinds);
-        kinds = NULL;
-        rc |= put(o, "treaties", treaties);
-        treaties = NULL;
-    }
-    json_decref(kinds);
-    json_decref(treaties);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static json_t *role_json(const Attache__V1__Role *r)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= put_str(o, "role", r->role);
-    rc |= put_str(o, "country", r->country);
-    rc |= put_str(o, "title", r->title);
-    rc |= put_opt(o, "start", r->start);
-    rc |= put_opt(o, "end", r->end);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static json_t *warrant_json(const Attache__V1__Warrant *w)
-{
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= put_str(o, "court", w->court);
-    rc |= put_opt(o, "issued", w->issued);
-    rc |= put_str(o, "status", w->status);
-    rc |= put_str(o, "reference", w->reference);
-    rc |= put_str(o, "source", w->source);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static json_t *actor_json(const Attache__V1__ActorMention *a)
-{
-    json_t *o = json_object(), *roles = json_array(), *warrants = json_array();
-    int rc = (o && roles && warrants) ? 0 : -1;
-    if (rc == 0) {
-        for (size_t i = 0; a->roles && i < a->n_roles; i++) {
-            if (a->roles[i])
-                rc |= append(roles, role_json(a->roles[i]));
+    } else {
+        /* keys[] sorted by (id, index); value[i] as jw_treaty_member takes
+         * it, for every non-NULL t[i]. */
+        treaty_key_t *keys = NULL;
+        size_t *value = NULL, m = 0;
+        if (n <= SIZE_MAX / (sizeof *keys + sizeof *value))
+            keys = malloc(n * (sizeof *keys + sizeof *value));
+        if (!keys) {
+            jw_fail(w);
+            return;
         }
-        for (size_t i = 0; a->warrants && i < a->n_warrants; i++) {
-            if (a->warrants[i])
-                rc |= append(warrants, warrant_json(a->warrants[i]));
+        value = (size_t *)(keys + n);
+        for (size_t i = 0; i < n; i++) {
+            if (t[i])
+                keys[m++] = (treaty_key_t){str_or_empty(t[i]->treaty), i};
         }
-        rc |= put_str(o, "id", a->id);
-        rc |= put_str(o, "name", a->name);
-        rc |= put_str(o, "country", a->country);
-        rc |= put_uint(o, "mentions", a->mentions);
-        rc |= put(o, "roles", roles);
-        roles = NULL;
-        rc |= put(o, "warrants", warrants);
-        warrants = NULL;
+        qsort(keys, m, sizeof *keys, treaty_key_cmp);
+        for (size_t g = 0, e; g < m; g = e) {
+            for (e = g + 1; e < m && strcmp(keys[e].key, keys[g].key) == 0; e++)
+                value[keys[e].index] = NO_TREATY;
+            value[keys[g].index] = keys[e - 1].index;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (t[i])
+                jw_treaty_member(w, t, i, value[i], &first);
+        }
+        free(keys);
     }
-    json_decref(roles);
-    json_decref(warrants);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    JW_LIT(w, "}");
 }
 
-static json_t *location_json(const Attache__V1__Location *l)
+static void jw_country(jw_t *w, const Attache__V1__CountryMention *c)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= put_str(o, "code", l->code);
-    rc |= put_str(o, "place", l->place);
-    rc |= put_str(o, "basis", l->basis);
-    if (rc) {
-        json_decref(o);
-        return NULL;
+    JW_LIT(w, "{\"code\":");
+    jw_str(w, c->code);
+    JW_LIT(w, ",\"name\":");
+    jw_str(w, c->name);
+    JW_LIT(w, ",\"mentions\":");
+    jw_uint(w, c->mentions);
+    JW_LIT(w, ",\"first_offset\":");
+    jw_uint(w, c->first_offset);
+    JW_LIT(w, ",\"in_title\":");
+    jw_bool(w, c->in_title);
+    JW_LIT(w, ",\"kinds\":[");
+    for (size_t i = 0; c->kinds && i < c->n_kinds; i++) {
+        if (i)
+            JW_LIT(w, ",");
+        jw_str(w, at_json_mention_kind_name(c->kinds[i]));
     }
-    return o;
+    JW_LIT(w, "],\"treaties\":");
+    jw_treaties(w, c->treaties, c->n_treaties);
+    JW_LIT(w, "}");
 }
 
-static json_t *alert_json(const Attache__V1__Alert *a)
+static void jw_role(jw_t *w, const Attache__V1__Role *r)
 {
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    int rc = 0;
-    rc |= put_str(o, "rule", a->rule);
-    rc |= put_str(o, "actor", a->actor);
-    rc |= put_str(o, "country", a->country);
-    rc |= put_str(o, "severity", at_json_severity_name(a->severity));
-    rc |= put_str(o, "message", a->message);
-    if (rc) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    JW_LIT(w, "{\"role\":");
+    jw_str(w, r->role);
+    JW_LIT(w, ",\"country\":");
+    jw_str(w, r->country);
+    JW_LIT(w, ",\"title\":");
+    jw_str(w, r->title);
+    JW_OPT(w, ",\"start\":", r->start);
+    JW_OPT(w, ",\"end\":", r->end);
+    JW_LIT(w, "}");
+}
+
+static void jw_warrant(jw_t *w, const Attache__V1__Warrant *x)
+{
+    JW_LIT(w, "{\"court\":");
+    jw_str(w, x->court);
+    JW_OPT(w, ",\"issued\":", x->issued);
+    JW_LIT(w, ",\"status\":");
+    jw_str(w, x->status);
+    JW_LIT(w, ",\"reference\":");
+    jw_str(w, x->reference);
+    JW_LIT(w, ",\"source\":");
+    jw_str(w, x->source);
+    JW_LIT(w, "}");
+}
+
+/* An array of messages, skipping NULL elements (which only a hand-built
+ * message has). */
+#define JW_ARRAY(w, arr, n, fn)                                                                    \
+    do {                                                                                           \
+        int first_ = 1;                                                                            \
+        JW_LIT(w, "[");                                                                            \
+        for (size_t i_ = 0; (arr) && i_ < (n); i_++) {                                             \
+            if (!(arr)[i_])                                                                        \
+                continue;                                                                          \
+            if (!first_)                                                                           \
+                JW_LIT(w, ",");                                                                    \
+            first_ = 0;                                                                            \
+            fn(w, (arr)[i_]);                                                                      \
+        }                                                                                          \
+        JW_LIT(w, "]");                                                                            \
+    } while (0)
+
+static void jw_actor(jw_t *w, const Attache__V1__ActorMention *a)
+{
+    JW_LIT(w, "{\"id\":");
+    jw_str(w, a->id);
+    JW_LIT(w, ",\"name\":");
+    jw_str(w, a->name);
+    JW_LIT(w, ",\"country\":");
+    jw_str(w, a->country);
+    JW_LIT(w, ",\"mentions\":");
+    jw_uint(w, a->mentions);
+    JW_LIT(w, ",\"roles\":");
+    JW_ARRAY(w, a->roles, a->n_roles, jw_role);
+    JW_LIT(w, ",\"warrants\":");
+    JW_ARRAY(w, a->warrants, a->n_warrants, jw_warrant);
+    JW_LIT(w, "}");
+}
+
+static void jw_location(jw_t *w, const Attache__V1__Location *l)
+{
+    JW_LIT(w, "{\"code\":");
+    jw_str(w, l->code);
+    JW_LIT(w, ",\"place\":");
+    jw_str(w, l->place);
+    JW_LIT(w, ",\"basis\":");
+    jw_str(w, l->basis);
+    JW_LIT(w, "}");
+}
+
+static void jw_alert(jw_t *w, const Attache__V1__Alert *a)
+{
+    JW_LIT(w, "{\"rule\":");
+    jw_str(w, a->rule);
+    JW_LIT(w, ",\"actor\":");
+    jw_str(w, a->actor);
+    JW_LIT(w, ",\"country\":");
+    jw_str(w, a->country);
+    JW_LIT(w, ",\"severity\":");
+    jw_str(w, at_json_severity_name(a->severity));
+    JW_LIT(w, ",\"message\":");
+    jw_str(w, a->message);
+    JW_LIT(w, "}");
 }
 
 char *at_json_event_dump(const Attache__V1__Event *ev)
@@ -738,55 +1035,42 @@ char *at_json_event_dump(const Attache__V1__Event *ev)
      * renders the item fields from an all-defaults item. */
     Attache__V1__NewsItem empty = ATTACHE__V1__NEWS_ITEM__INIT;
     const Attache__V1__NewsItem *it = ev->item ? ev->item : &empty;
-    json_t *o = json_object();
-    json_t *countries = json_array(), *actors = json_array(), *locations = json_array(),
-           *alerts = json_array();
-    int rc = (o && countries && actors && locations && alerts) ? 0 : -1;
-    if (rc == 0) {
-        for (size_t i = 0; ev->countries && i < ev->n_countries; i++) {
-            if (ev->countries[i])
-                rc |= append(countries, country_json(ev->countries[i]));
-        }
-        for (size_t i = 0; ev->actors && i < ev->n_actors; i++) {
-            if (ev->actors[i])
-                rc |= append(actors, actor_json(ev->actors[i]));
-        }
-        for (size_t i = 0; ev->locations && i < ev->n_locations; i++) {
-            if (ev->locations[i])
-                rc |= append(locations, location_json(ev->locations[i]));
-        }
-        for (size_t i = 0; ev->alerts && i < ev->n_alerts; i++) {
-            if (ev->alerts[i])
-                rc |= append(alerts, alert_json(ev->alerts[i]));
-        }
-        rc |= put_str(o, "id", ev->id);
-        rc |= put_str(o, "url", it->url);
-        rc |= put_str(o, "title", it->title);
-        rc |= put_time(o, "published", it->published);
-        rc |= put_str(o, "source", it->source);
-        rc |= put_opt(o, "language", it->language);
-        rc |= put_opt(o, "summary", it->summary);
-        rc |= put_opt(o, "body", it->body);
-        rc |= put_time(o, "fetched", it->fetched);
-        /* A date or null, like "published". */
-        if (ev->reference_date && ev->reference_date[0])
-            rc |= put_str(o, "reference_date", ev->reference_date);
-        else
-            rc |= put(o, "reference_date", json_null());
-        rc |= put_str(o, "data_version", ev->data_version);
-        rc |= put(o, "countries", countries);
-        rc |= put(o, "actors", actors);
-        rc |= put(o, "locations", locations);
-        rc |= put(o, "alerts", alerts);
-        countries = actors = locations = alerts = NULL;
-    }
-    json_decref(countries);
-    json_decref(actors);
-    json_decref(locations);
-    json_decref(alerts);
-    if (!o)
-        return NULL;
-    return dump_and_release(o, rc);
+    jw_t w;
+    /* The body dominates; 2 KB covers the rest of a typical event. */
+    jw_init(&w, 2048 + strlen(str_or_empty(it->body)) + strlen(str_or_empty(it->summary)));
+    JW_LIT(&w, "{\"id\":");
+    jw_str(&w, ev->id);
+    JW_LIT(&w, ",\"url\":");
+    jw_str(&w, it->url);
+    JW_LIT(&w, ",\"title\":");
+    jw_str(&w, it->title);
+    JW_LIT(&w, ",\"published\":");
+    jw_time(&w, it->published);
+    JW_LIT(&w, ",\"source\":");
+    jw_str(&w, it->source);
+    JW_OPT(&w, ",\"language\":", it->language);
+    JW_OPT(&w, ",\"summary\":", it->summary);
+    JW_OPT(&w, ",\"body\":", it->body);
+    JW_LIT(&w, ",\"fetched\":");
+    jw_time(&w, it->fetched);
+    /* A date or null, like "published". */
+    JW_LIT(&w, ",\"reference_date\":");
+    if (ev->reference_date && ev->reference_date[0])
+        jw_str(&w, ev->reference_date);
+    else
+        JW_LIT(&w, "null");
+    JW_LIT(&w, ",\"data_version\":");
+    jw_str(&w, ev->data_version);
+    JW_LIT(&w, ",\"countries\":");
+    JW_ARRAY(&w, ev->countries, ev->n_countries, jw_country);
+    JW_LIT(&w, ",\"actors\":");
+    JW_ARRAY(&w, ev->actors, ev->n_actors, jw_actor);
+    JW_LIT(&w, ",\"locations\":");
+    JW_ARRAY(&w, ev->locations, ev->n_locations, jw_location);
+    JW_LIT(&w, ",\"alerts\":");
+    JW_ARRAY(&w, ev->alerts, ev->n_alerts, jw_alert);
+    JW_LIT(&w, "}");
+    return jw_finish(&w);
 }
 
 /* --- validation of decoded messages -------------------------------------- */

@@ -25,8 +25,7 @@ static void check_line(const char *what, const char *s)
     AT_FUZZ_CHECK(s[0] != '\0', "%s is empty instead of NULL", what);
     AT_FUZZ_CHECK(s[0] != ' ' && s[strlen(s) - 1] != ' ', "%s not trimmed: '%s'", what, s);
     for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-        AT_FUZZ_CHECK(*c != '\n' && *c != '\r' && *c != '\t', "%s is not one line: '%s'", what,
-                      s);
+        AT_FUZZ_CHECK(*c != '\n' && *c != '\r' && *c != '\t', "%s is not one line: '%s'", what, s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

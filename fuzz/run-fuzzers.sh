@@ -11,6 +11,11 @@
 # final stats, corpus-<name>/ with what the run found interesting, and
 # crash-*/leak-*/timeout-* reproducers. Exits non-zero if any target found
 # something.
+#
+# For CI, ATTACHE_FUZZ_RUNS=N runs N inputs per target instead of SECONDS,
+# and ATTACHE_FUZZ_SEED=S fixes libFuzzer's seed: the same build then
+# explores the same inputs everywhere, so a CI run repeats what passed
+# here instead of gambling on new random inputs.
 set -u
 build=${1:?usage: run-fuzzers.sh BUILD_DIR [SECONDS] [PARALLEL] [TARGET...]}
 secs=${2:-60}
@@ -25,7 +30,7 @@ targets=${*:-$(cd "$build/fuzz" && ls fuzz_* | sed 's/^fuzz_//')}
 
 dict_for() {
     case $1 in
-    json_item | oom) echo json ;;
+    json_item | oom | ninjs) echo json ;;
     time) echo time ;;
     config) echo config ;;
     endpoint) echo endpoint ;;
@@ -40,8 +45,14 @@ run_one() {
     mkdir -p "$work"
     cp -n "$here/corpus/$name/"* "$work/" 2>/dev/null || true
     d=$(dict_for "$name")
-    set -- -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$out/$name-" \
-        -timeout=10 -rss_limit_mb=4096
+    if [ -n "${ATTACHE_FUZZ_RUNS:-}" ]; then
+        set -- -runs="$ATTACHE_FUZZ_RUNS"
+    else
+        set -- -max_total_time="$secs"
+    fi
+    [ -n "${ATTACHE_FUZZ_SEED:-}" ] && set -- "$@" -seed="$ATTACHE_FUZZ_SEED"
+    set -- "$@" -print_final_stats=1 -artifact_prefix="$out/$name-" -timeout=10 \
+        -rss_limit_mb=4096
     [ -n "$d" ] && set -- "$@" -dict="$here/dict/$d.dict"
     if "$build/fuzz/fuzz_$name" "$@" "$work" >"$out/$name.log" 2>&1; then
         echo "$name: ok"

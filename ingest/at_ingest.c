@@ -15,6 +15,8 @@
 
 #include "at_dedup.h"
 #include "at_feeds.h"
+#include "at_ninjs.h"
+#include "at_spool.h"
 #include "at_seen.h"
 #include "at_endpoint.h"
 #include "at_json.h"
@@ -43,6 +45,9 @@ const at_cfg_def_t at_ingest_config[] = {
      "a restart re-emits nothing; empty keeps them in memory only."},
     {"ingest.retention_days", AT_CFG_INT, "30", 1, 3650, NULL, true,
      "Days an emitted id or title is remembered in ingest.state."},
+    {"ingest.spool", AT_CFG_STRING, "", 0, 0, NULL, false,
+     "Spool directory: files (*.json, *.ninjs, *.jsonl, *.ndjson) renamed into it are "
+     "ingested and moved to done/ or failed/; empty turns it off."},
     AT_FEEDS_CONFIG_KEYS,
     AT_CFG_END,
 };
@@ -67,6 +72,7 @@ struct at_ingest {
     at_dedup_t *dedup;
     at_seen_t *store;
     at_feeds_t *feeds;
+    at_spool_t *spool;
     int input_open; /* the line input is still being read */
     uint64_t last_prune_ms;
     uint8_t *buf;
@@ -83,8 +89,11 @@ int at_ingest_check(const at_config_t *cfg, char *err, size_t errlen)
         return -1;
     if (at_feeds_check(cfg, err, errlen) < 0)
         return -1;
-    if (!*at_config_str(cfg, "ingest.input") && !at_feeds_configured(cfg)) {
-        snprintf(err, errlen, "nothing to ingest: ingest.input is empty and no feed is configured");
+    if (!*at_config_str(cfg, "ingest.input") && !*at_config_str(cfg, "ingest.spool") &&
+        !at_feeds_configured(cfg)) {
+        snprintf(err, errlen,
+                 "nothing to ingest: ingest.input and ingest.spool are empty and no "
+                 "feed is configured");
         return -1;
     }
     return 0;
@@ -153,6 +162,14 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
     self->out = at_transport_new(at_config_str(cfg, "ingest.output"), AT_TX_PUSH, err, errlen);
     if (!self->out)
         goto fail;
+    const char *spool = at_config_str(cfg, "ingest.spool");
+    if (*spool) {
+        at_spool_opts_t so = {0};
+        so.max_record = (size_t)at_config_int(cfg, "ingest.max_item_bytes");
+        if (!(self->spool = at_spool_new(spool, &so, err, errlen)))
+            goto fail;
+        at_log_info("watching spool directory %s", spool);
+    }
     if (at_feeds_configured(cfg)) {
         self->feeds = at_feeds_new(cfg, self->store, emit_item, self, err, errlen);
         if (!self->feeds)
@@ -178,6 +195,7 @@ void at_ingest_destroy(at_ingest_t **self_p)
         close(self->fd);
     /* The poller saves feed state into the store: destroy it first. */
     at_feeds_destroy(&self->feeds);
+    at_spool_destroy(&self->spool);
     at_seen_close(&self->store);
     at_transport_close(&self->out, 0);
     at_deadletter_destroy(&self->dl);
@@ -187,13 +205,22 @@ void at_ingest_destroy(at_ingest_t **self_p)
     *self_p = NULL;
 }
 
+/* Count, log and dead-letter one rejected input; `where` says which. */
+static void reject_at(at_ingest_t *self, const char *where, const char *reason, const char *data,
+                      size_t len)
+{
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s: %s", where, reason);
+    self->counters[C_REJECTED].value++;
+    at_daemon_reject(self->d, self->dl, msg, data, len);
+}
+
 static void reject(at_ingest_t *self, const char *reason, const char *line, size_t len)
 {
-    char msg[768];
-    snprintf(msg, sizeof msg, "line at byte %llu: %s",
-             at_linereader_offset(self->reader) - (unsigned long long)len, reason);
-    self->counters[C_REJECTED].value++;
-    at_daemon_reject(self->d, self->dl, msg, line, len);
+    char where[64];
+    snprintf(where, sizeof where, "line at byte %llu",
+             at_linereader_offset(self->reader) - (unsigned long long)len);
+    reject_at(self, where, reason, line, len);
 }
 
 /* Grow the pack buffer to at least n bytes. 0, or -1 (buffer unchanged). */
@@ -290,8 +317,10 @@ static void handle_line(at_ingest_t *self, const char *line, size_t len)
         return;
     }
     char err[512];
+    /* A line is an attache item or an IPTC ninjs object. */
     Attache__V1__NewsItem *item =
-        at_json_item_parse(line, len, (int64_t)time(NULL), err, sizeof err);
+        at_ninjs_parse_any(line, len, at_config_str(self->d->cfg, "ingest.source"),
+                           (int64_t)time(NULL), err, sizeof err);
     if (!item) {
         reject(self, err, line, len);
         return;
@@ -305,9 +334,11 @@ static void do_reload(at_ingest_t *self)
     at_config_t *old = NULL;
     if (at_daemon_reload(self->d, &old) == 0) {
         static const char *const restart_keys[] = {
-            "ingest.input",          "ingest.follow",         "ingest.output",
-            "ingest.max_item_bytes", "ingest.dedup_capacity", "ingest.dead_letter",
-            "ingest.state",          "feeds.timeout_ms",      "feeds.max_response_bytes",
+            "ingest.input",          "ingest.follow",
+            "ingest.output",         "ingest.max_item_bytes",
+            "ingest.dedup_capacity", "ingest.dead_letter",
+            "ingest.state",          "ingest.spool",
+            "feeds.timeout_ms",      "feeds.max_response_bytes",
             "feeds.max_per_host",    "feeds.max_connections"};
         for (size_t i = 0; i < sizeof restart_keys / sizeof *restart_keys; i++)
             if (at_config_changed(old, self->d->cfg, restart_keys[i]))
@@ -328,15 +359,23 @@ static void do_reload(at_ingest_t *self)
     at_daemon_ready(self->d, "reloaded");
 }
 
-/* Wait up to timeout_ms for more line input (or a signal). Regular files
+/* Wait up to timeout_ms for more line input or spool files (or a signal). Regular files
  * always poll readable, so for them (follow mode) this is a short sleep. */
 static void wait_for_input(at_ingest_t *self, int timeout_ms)
 {
-    struct pollfd p = {self->fd, POLLIN, 0};
+    struct pollfd p[2];
+    nfds_t n = 0;
     if (self->pollable && self->input_open)
-        poll(&p, 1, timeout_ms);
-    else
-        poll(NULL, 0, timeout_ms);
+        p[n++] = (struct pollfd){self->fd, POLLIN, 0};
+    if (self->spool) {
+        /* Without inotify (fd -1) the timeout alone drives the spool. */
+        long t = at_spool_timeout_ms(self->spool);
+        if (t >= 0 && t < timeout_ms)
+            timeout_ms = (int)t;
+        if (at_spool_fd(self->spool) >= 0)
+            p[n++] = (struct pollfd){at_spool_fd(self->spool), POLLIN, 0};
+    }
+    poll(n ? p : NULL, n, timeout_ms);
 }
 
 /* Read up to `budget` lines of the line input. Returns how many were
@@ -383,6 +422,53 @@ static int read_lines(at_ingest_t *self, int budget, int follow, int *idle)
     return n;
 }
 
+/* at_spool_fn: one record (a line or a whole file) from the spool. */
+static int on_spool_record(void *arg, const at_spool_record_t *rec)
+{
+    at_ingest_t *self = arg;
+    char where[600], err[512];
+    if (rec->line)
+        snprintf(where, sizeof where, "spool %s line %lu", rec->file, rec->line);
+    else
+        snprintf(where, sizeof where, "spool %s", rec->file);
+    self->counters[C_READ].value++;
+    if (rec->error) {
+        reject_at(self, where, rec->error, rec->data, rec->len);
+        return AT_SPOOL_REJECT;
+    }
+    Attache__V1__NewsItem *item =
+        at_ninjs_parse_any(rec->data, rec->len, at_config_str(self->d->cfg, "ingest.source"),
+                           (int64_t)time(NULL), err, sizeof err);
+    if (!item) {
+        reject_at(self, where, err, rec->data, rec->len);
+        return AT_SPOOL_REJECT;
+    }
+    /* A file whose items cannot be handed over stays in the spool and is
+     * read again later; dedup drops what already went through. */
+    return forward(self, item) < 0 ? AT_SPOOL_STOP : AT_SPOOL_ACCEPT;
+}
+
+/* Read what the spool has, inside one state-store transaction. */
+static void read_spool(at_ingest_t *self)
+{
+    struct pollfd p = {at_spool_fd(self->spool), POLLIN, 0};
+    if (at_spool_timeout_ms(self->spool) > 0 && (p.fd < 0 || poll(&p, 1, 0) <= 0))
+        return;
+    if (self->store && at_seen_begin(self->store) < 0)
+        at_log_error("state store: %s", at_seen_errmsg(self->store));
+    uint64_t lost_before = self->counters[C_LOST].value;
+    char err[512];
+    if (at_spool_process(self->spool, on_spool_record, self, err, sizeof err) < 0) {
+        at_log_error("spool: %s; no longer watching it", err);
+        at_spool_destroy(&self->spool);
+    }
+    if (self->store) {
+        int failed = self->counters[C_LOST].value != lost_before;
+        if (failed ? at_seen_rollback(self->store) : at_seen_commit(self->store))
+            at_log_error("state store: %s", at_seen_errmsg(self->store));
+    }
+}
+
 /* Forget remembered ids and titles past ingest.retention_days, hourly. */
 static void prune_store(at_ingest_t *self)
 {
@@ -413,19 +499,21 @@ int at_ingest_run(at_ingest_t *self)
 
     /* Ends when the stop flag is set, or when the line input is exhausted
      * and there is nothing else (feeds) to wait for. */
-    while (!at_daemon_stop_flag && (self->input_open || self->feeds)) {
+    while (!at_daemon_stop_flag && (self->input_open || self->feeds || self->spool)) {
         if (at_daemon_reload_flag)
             do_reload(self);
         int idle = 1;
         if (self->input_open)
             read_lines(self, 256, follow, &idle);
+        if (self->spool)
+            read_spool(self);
         if (self->feeds) {
             /* Poll feeds; when the line input has nothing now, this is
              * also where the loop waits. */
             if (at_feeds_step(self->feeds, idle ? 100 : 0) < 0)
                 at_log_error("feeds: libcurl multi error");
-        } else if (idle && self->input_open) {
-            wait_for_input(self, 200);
+        } else if (idle) {
+            wait_for_input(self, self->spool ? 100 : 200);
         }
         prune_store(self);
         at_daemon_tick(self->d);

@@ -17,6 +17,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "at_json.h"
 
@@ -1235,6 +1239,541 @@ static void test_enum_names(void **state)
     assert_string_equal(at_json_mention_kind_name((Attache__V1__MentionKind)-7), "unspecified");
 }
 
+/* --- dump: escaping, sizes, repeated ids, allocation failure ---------------
+ *
+ * The dumps write JSON by hand (not through a jansson tree), promising the
+ * bytes json_dumps(..., JSON_COMPACT | JSON_PRESERVE_ORDER) printed. These
+ * tests pin the escaping rules as literals and also hold every string to
+ * jansson's own rendering of it. */
+
+/* Bytes test_event_dump_minimal's event renders around its title. */
+#define MIN_HEAD "{\"id\":\"x\",\"url\":\"u\",\"title\":"
+#define MIN_TAIL                                                                                   \
+    ",\"published\":null,\"source\":\"\",\"fetched\":null,\"reference_date\":null,"                \
+    "\"data_version\":\"\",\"countries\":[],\"actors\":[],\"locations\":[],\"alerts\":[]}"
+
+/* The minimal event with `title`, dumped (NULL if the dump fails). */
+static char *dump_title(const char *title)
+{
+    Attache__V1__NewsItem it = ATTACHE__V1__NEWS_ITEM__INIT;
+    Attache__V1__Event ev = ATTACHE__V1__EVENT__INIT;
+    it.id = "x";
+    it.url = "u";
+    it.title = (char *)title;
+    ev.id = "x";
+    ev.item = &it;
+    return at_json_event_dump(&ev);
+}
+
+/* The title must render as the JSON string `want` (quotes included). */
+static void expect_title(const char *title, const char *want)
+{
+    char *out = dump_title(title);
+    if (!out)
+        fail_msg("dump failed for a title that should render as %s", want);
+    size_t hl = strlen(MIN_HEAD), wl = strlen(want);
+    if (strncmp(out, MIN_HEAD, hl) != 0 || strncmp(out + hl, want, wl) != 0 ||
+        strcmp(out + hl + wl, MIN_TAIL) != 0)
+        fail_msg("title rendered as %.200s, wanted %.200s", out + hl, want);
+    free(out);
+}
+
+/* What jansson's json_dumps makes of s as a string, or NULL where
+ * json_string refuses it (not UTF-8). Caller frees. */
+static char *jansson_string(const char *s)
+{
+    json_t *j = json_string(s);
+    if (!j)
+        return NULL;
+    char *d = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(j);
+    assert_non_null(d);
+    return d;
+}
+
+/* The dump of s agrees with jansson: the same bytes, or both refuse. */
+static void expect_like_jansson(const char *s)
+{
+    char *want = jansson_string(s);
+    if (want) {
+        expect_title(s, want);
+        free(want);
+    } else {
+        char *out = dump_title(s);
+        if (out)
+            fail_msg("dump accepted a string jansson refuses: %.200s", out);
+    }
+}
+
+static void test_dump_escaping(void **state)
+{
+    /* Every control character. */
+    static const char *const ctl[0x20] = {
+        NULL,      "\\u0001", "\\u0002", "\\u0003", "\\u0004", "\\u0005", "\\u0006", "\\u0007",
+        "\\b",     "\\t",     "\\n",     "\\u000B", "\\f",     "\\r",     "\\u000E", "\\u000F",
+        "\\u0010", "\\u0011", "\\u0012", "\\u0013", "\\u0014", "\\u0015", "\\u0016", "\\u0017",
+        "\\u0018", "\\u0019", "\\u001A", "\\u001B", "\\u001C", "\\u001D", "\\u001E", "\\u001F"};
+    for (int c = 1; c < 0x20; c++) {
+        char in[4] = {'a', (char)c, 'b', 0}, want[16];
+        snprintf(want, sizeof want, "\"a%sb\"", ctl[c]);
+        expect_title(in, want);
+    }
+    /* Quote and backslash are escaped; '/', DEL and all other ASCII not. */
+    expect_title("\"", "\"\\\"\"");
+    expect_title("\\", "\"\\\\\"");
+    expect_title("a/b</script>", "\"a/b</script>\"");
+    expect_title("\x7f", "\"\x7f\"");
+    expect_title(" ~!#$%&'()*+,-.:;<=>?@[]^_`{|}", "\" ~!#$%&'()*+,-.:;<=>?@[]^_`{|}\"");
+    expect_title("", "\"\"");
+    /* UTF-8 is written as is, U+2028/U+2029 included (JSON allows them;
+     * JavaScript before ES2019 did not, which is the reader's business). */
+    expect_title("\xe2\x80\xa8\xe2\x80\xa9", "\"\xe2\x80\xa8\xe2\x80\xa9\"");
+    expect_title("\xc2\x80\xdf\xbf", "\"\xc2\x80\xdf\xbf\"");                 /* U+0080, U+07FF */
+    expect_title("\xe0\xa0\x80\xef\xbf\xbf", "\"\xe0\xa0\x80\xef\xbf\xbf\""); /* U+0800, U+FFFF */
+    expect_title("\xed\x9f\xbf\xee\x80\x80", "\"\xed\x9f\xbf\xee\x80\x80\""); /* U+D7FF, U+E000 */
+    expect_title("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");                 /* U+1F600, 4 bytes */
+    expect_title("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", "\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"");
+    /* Not UTF-8: the dump fails rather than write it. */
+    static const char *const bad[] = {"\x80",
+                                      "\xbf",
+                                      "\xc0\xaf",
+                                      "\xc1\xbf",
+                                      "\xc2",
+                                      "\xe0\x80\xaf",
+                                      "\xe0\x9f\xbf",
+                                      "\xed\xa0\x80",
+                                      "\xed\xbf\xbf",
+                                      "\xe2\x80",
+                                      "\xf0\x8f\xbf\xbf",
+                                      "\xf4\x90\x80\x80",
+                                      "\xf5\x80\x80\x80",
+                                      "\xf0\x9f\x98",
+                                      "\xfe",
+                                      "\xff",
+                                      "ok \xc3\x28",
+                                      "0123456789\xe2\x28\xa1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = dump_title(bad[i]);
+        if (out)
+            fail_msg("bad UTF-8 #%zu rendered: %s", i, out);
+    }
+
+    /* Every byte value, alone and at every position of strings of 1..24
+     * bytes (the escaper looks at 8 bytes at a time), against jansson. */
+    char s[64];
+    for (int c = 1; c < 0x100; c++) {
+        for (size_t len = 1; len <= 24; len++) {
+            for (size_t pos = 0; pos < len; pos++) {
+                memset(s, 'x', len);
+                s[len] = '\0';
+                s[pos] = (char)c;
+                expect_like_jansson(s);
+            }
+        }
+    }
+    /* Multibyte characters straddling the 8-byte steps, and cut off. */
+    static const char *const mb[] = {"\xc3\xa9", "\xe2\x80\xa8", "\xf0\x9f\x98\x80"};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = strlen(mb[k]);
+        for (size_t len = n; len <= 24; len++) {
+            for (size_t pos = 0; pos + n <= len; pos++) {
+                memset(s, 'y', len);
+                s[len] = '\0';
+                memcpy(s + pos, mb[k], n);
+                expect_like_jansson(s);
+                s[pos + n - 1] = 'z'; /* truncated sequence */
+                expect_like_jansson(s);
+            }
+        }
+    }
+}
+
+/* A growing string for building expected output. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+} sb_t;
+
+static void sb_add(sb_t *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        b->cap = (b->len + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+static void sb_addf(sb_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_addf(sb_t *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < sizeof tmp);
+    sb_add(b, tmp, (size_t)n);
+}
+
+static void test_dump_long_strings(void **state)
+{
+    /* A body of AT_JSON_MAX_STRING bytes made of a 16-byte unit with
+     * something of every kind. */
+    static const char unit[] = "ab\"\\\n\x01/\x7f\xe2\x80\xa8\xf0\x9f\x98\x80!";
+    static const char unit_json[] = "ab\\\"\\\\\\n\\u0001/\x7f\xe2\x80\xa8\xf0\x9f\x98\x80!";
+    size_t ul = sizeof unit - 1, n = AT_JSON_MAX_STRING / ul;
+    assert_int_equal(ul, 16);
+    char *body = malloc(n * ul + 1);
+    assert_non_null(body);
+    for (size_t i = 0; i < n; i++)
+        memcpy(body + i * ul, unit, ul);
+    body[n * ul] = '\0';
+    sb_t want = {0};
+    sb_add(&want, "\"", 1);
+    for (size_t i = 0; i < n; i++)
+        sb_add(&want, unit_json, sizeof unit_json - 1);
+    sb_add(&want, "\"", 1);
+    expect_title(body, want.s);
+
+    /* Only escapes: the output is 6 times the input and the buffer has to
+     * grow several times past its first guess. */
+    memset(body, 0x1f, n * ul);
+    want.len = 0;
+    sb_add(&want, "\"", 1);
+    for (size_t i = 0; i < n * ul; i++)
+        sb_add(&want, "\\u001F", 6);
+    sb_add(&want, "\"", 1);
+    expect_title(body, want.s);
+
+    /* One bad byte at the very end of a long string still fails the dump. */
+    memset(body, 'a', n * ul);
+    body[n * ul - 1] = '\xc3';
+    assert_null(dump_title(body));
+    free(body);
+    free(want.s);
+}
+
+/* An event with AT_JSON_MAX_LIST of everything: countries with
+ * AT_JSON_MAX_TREATIES treaties, actors with roles and warrants,
+ * locations, alerts. Checked byte for byte against a rendering built
+ * here. */
+static void test_dump_huge_lists(void **state)
+{
+    const size_t n = AT_JSON_MAX_LIST, nt = AT_JSON_MAX_TREATIES;
+    char buf[64];
+    Attache__V1__Event *ev = malloc(sizeof *ev);
+    assert_non_null(ev);
+    attache__v1__event__init(ev);
+    ev->id = S("big");
+    Attache__V1__NewsItem *it = malloc(sizeof *it);
+    assert_non_null(it);
+    attache__v1__news_item__init(it);
+    it->id = S("big");
+    it->url = S("u");
+    it->n_authors = n;
+    it->authors = array_of(n, sizeof *it->authors);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(buf, sizeof buf, "author \"%zu\"", i);
+        it->authors[i] = S(buf);
+    }
+    ev->item = it;
+    ev->n_countries = ev->n_actors = ev->n_locations = ev->n_alerts = n;
+    ev->countries = array_of(n, sizeof *ev->countries);
+    ev->actors = array_of(n, sizeof *ev->actors);
+    ev->locations = array_of(n, sizeof *ev->locations);
+    ev->alerts = array_of(n, sizeof *ev->alerts);
+    for (size_t i = 0; i < n; i++) {
+        Attache__V1__CountryMention *c = malloc(sizeof *c);
+        assert_non_null(c);
+        attache__v1__country_mention__init(c);
+        snprintf(buf, sizeof buf, "C%zu", i);
+        c->code = S(buf);
+        c->mentions = (uint32_t)i * 4000000u; /* up to 4092000000 */
+        c->first_offset = UINT32_MAX - (uint32_t)i;
+        c->in_title = (int)(i & 1);
+        c->n_kinds = 1;
+        c->kinds = array_of(1, sizeof *c->kinds);
+        c->kinds[0] = ATTACHE__V1__MENTION_KIND__MENTION_KIND_CITY;
+        c->n_treaties = nt;
+        c->treaties = array_of(nt, sizeof *c->treaties);
+        for (size_t k = 0; k < nt; k++) {
+            Attache__V1__TreatyStatus *t = malloc(sizeof *t);
+            assert_non_null(t);
+            attache__v1__treaty_status__init(t);
+            snprintf(buf, sizeof buf, "t%zu", k);
+            t->treaty = S(buf);
+            t->status = ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATORY;
+            c->treaties[k] = t;
+        }
+        ev->countries[i] = c;
+
+        Attache__V1__ActorMention *a = malloc(sizeof *a);
+        assert_non_null(a);
+        attache__v1__actor_mention__init(a);
+        snprintf(buf, sizeof buf, "Q%zu", i);
+        a->id = S(buf);
+        a->n_roles = 2;
+        a->roles = array_of(2, sizeof *a->roles);
+        for (size_t k = 0; k < 2; k++) {
+            a->roles[k] = malloc(sizeof *a->roles[k]);
+            assert_non_null(a->roles[k]);
+            attache__v1__role__init(a->roles[k]);
+            a->roles[k]->role = S(k ? "minister" : "head_of_state");
+        }
+        a->n_warrants = 1;
+        a->warrants = array_of(1, sizeof *a->warrants);
+        a->warrants[0] = malloc(sizeof *a->warrants[0]);
+        assert_non_null(a->warrants[0]);
+        attache__v1__warrant__init(a->warrants[0]);
+        a->warrants[0]->court = S("ICC");
+        ev->actors[i] = a;
+
+        Attache__V1__Location *l = malloc(sizeof *l);
+        assert_non_null(l);
+        attache__v1__location__init(l);
+        l->code = S(buf);
+        ev->locations[i] = l;
+
+        Attache__V1__Alert *al = malloc(sizeof *al);
+        assert_non_null(al);
+        attache__v1__alert__init(al);
+        al->rule = S("r");
+        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_INFO;
+        ev->alerts[i] = al;
+    }
+    char err[256];
+    if (at_json_event_validate(ev, err, sizeof err) != 0)
+        fail_msg("%s", err);
+
+    sb_t want = {0};
+    sb_addf(&want,
+            "{\"id\":\"big\",\"url\":\"u\",\"title\":\"\",\"published\":null,\"source\":\"\","
+            "\"fetched\":null,\"reference_date\":null,\"data_version\":\"\",\"countries\":[");
+    for (size_t i = 0; i < n; i++) {
+        sb_addf(&want,
+                "%s{\"code\":\"C%zu\",\"name\":\"\",\"mentions\":%u,\"first_offset\":%u,"
+                "\"in_title\":%s,\"kinds\":[\"city\"],\"treaties\":{",
+                i ? "," : "", i, (unsigned)i * 4000000u, UINT32_MAX - (unsigned)i,
+                i & 1 ? "true" : "false");
+        for (size_t k = 0; k < nt; k++)
+            sb_addf(&want, "%s\"t%zu\":{\"status\":\"signatory\"}", k ? "," : "", k);
+        sb_addf(&want, "}}");
+    }
+    sb_addf(&want, "],\"actors\":[");
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&want,
+                "%s{\"id\":\"Q%zu\",\"name\":\"\",\"country\":\"\",\"mentions\":0,\"roles\":["
+                "{\"role\":\"head_of_state\",\"country\":\"\",\"title\":\"\"},{\"role\":"
+                "\"minister\",\"country\":\"\",\"title\":\"\"}],\"warrants\":[{\"court\":\"ICC\","
+                "\"status\":\"\",\"reference\":\"\",\"source\":\"\"}]}",
+                i ? "," : "", i);
+    sb_addf(&want, "],\"locations\":[");
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&want, "%s{\"code\":\"Q%zu\",\"place\":\"\",\"basis\":\"\"}", i ? "," : "", i);
+    sb_addf(&want, "],\"alerts\":[");
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&want,
+                "%s{\"rule\":\"r\",\"actor\":\"\",\"country\":\"\",\"severity\":\"info\","
+                "\"message\":\"\"}",
+                i ? "," : "");
+    sb_addf(&want, "]}");
+    char *out = at_json_event_dump(ev);
+    assert_non_null(out);
+    assert_int_equal(strlen(out), want.len);
+    assert_string_equal(out, want.s);
+    free(out);
+
+    /* The item's 1024 authors, through at_json_item_dump. */
+    want.len = 0;
+    sb_addf(&want,
+            "{\"id\":\"big\",\"url\":\"u\",\"title\":\"\",\"published\":null,\"source\":\"\","
+            "\"authors\":[");
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&want, "%s\"author \\\"%zu\\\"\"", i ? "," : "", i);
+    sb_addf(&want, "],\"categories\":[],\"fetched\":null}");
+    out = at_json_item_dump(it);
+    assert_non_null(out);
+    assert_string_equal(out, want.s);
+    free(out);
+    free(want.s);
+    free_event(ev);
+}
+
+/* Hand-built (unvalidated) shapes: NULL elements, empty strings
+ * everywhere, repeated treaty ids. */
+static void test_dump_odd_shapes(void **state)
+{
+    Attache__V1__NewsItem it = ATTACHE__V1__NEWS_ITEM__INIT;
+    Attache__V1__Event ev = ATTACHE__V1__EVENT__INIT;
+    it.id = "x";
+    ev.id = "x";
+    ev.item = &it;
+    ev.reference_date = "";
+
+    /* NULL elements of message lists are skipped, commas and all. */
+    Attache__V1__CountryMention c = ATTACHE__V1__COUNTRY_MENTION__INIT;
+    Attache__V1__CountryMention *cs[3] = {NULL, &c, NULL};
+    Attache__V1__Location l = ATTACHE__V1__LOCATION__INIT;
+    Attache__V1__Location *ls[3] = {&l, NULL, &l};
+    Attache__V1__TreatyStatus t0 = ATTACHE__V1__TREATY_STATUS__INIT;
+    Attache__V1__TreatyStatus *ts[2] = {NULL, &t0};
+    t0.treaty = ""; /* an empty key is still a key */
+    c.n_treaties = 2;
+    c.treaties = ts;
+    ev.n_countries = 3;
+    ev.countries = cs;
+    ev.n_locations = 3;
+    ev.locations = ls;
+    ev.n_actors = 2; /* a count without its array renders [] */
+    char *out = at_json_event_dump(&ev);
+    assert_string_equal(out, "{\"id\":\"x\",\"url\":\"\",\"title\":\"\",\"published\":null,"
+                             "\"source\":\"\",\"fetched\":null,\"reference_date\":null,"
+                             "\"data_version\":\"\",\"countries\":[{\"code\":\"\",\"name\":\"\","
+                             "\"mentions\":0,\"first_offset\":0,\"in_title\":false,\"kinds\":[],"
+                             "\"treaties\":{\"\":{\"status\":\"unspecified\"}}}],\"actors\":[],"
+                             "\"locations\":[{\"code\":\"\",\"place\":\"\",\"basis\":\"\"},"
+                             "{\"code\":\"\",\"place\":\"\",\"basis\":\"\"}],\"alerts\":[]}");
+    free(out);
+
+    /* A repeated treaty id keeps its first position and its last value,
+     * as a JSON object built key by key does. Short lists take the
+     * pairwise path, lists longer than AT_JSON_MAX_TREATIES the sorted
+     * one; both must agree. Treaty i has id "t<i % 5>" and source "s<i>",
+     * and treaty 1 is missing, so the output has t0, t2, t3, t4, t1 (the
+     * order of first occurrence) with the sources of the last five. */
+    static const size_t counts[] = {7, 10, AT_JSON_MAX_TREATIES, AT_JSON_MAX_TREATIES + 1, 203};
+    for (size_t r = 0; r < sizeof counts / sizeof counts[0]; r++) {
+        size_t nt = counts[r];
+        Attache__V1__TreatyStatus **tl = array_of(nt, sizeof *tl);
+        char ids[5][4], src[256][24];
+        for (size_t i = 0; i < 5; i++)
+            snprintf(ids[i], sizeof ids[i], "t%zu", i);
+        for (size_t i = 0; i < nt; i++) {
+            tl[i] = malloc(sizeof *tl[i]);
+            assert_non_null(tl[i]);
+            attache__v1__treaty_status__init(tl[i]);
+            snprintf(src[i], sizeof src[i], "s%zu", i);
+            tl[i]->treaty = ids[i % 5];
+            tl[i]->source = src[i];
+        }
+        free(tl[1]); /* a hole, too */
+        tl[1] = NULL;
+        c.n_treaties = nt;
+        c.treaties = tl;
+        ev.n_countries = 1;
+        ev.countries = &cs[1];
+        sb_t want = {0};
+        sb_addf(&want, "\"treaties\":{");
+        static const size_t order[5] = {0, 2, 3, 4, 1};
+        for (size_t k = 0; k < 5; k++) {
+            size_t last = nt - 1;
+            while (last % 5 != order[k])
+                last--;
+            sb_addf(&want, "%s\"t%zu\":{\"status\":\"unspecified\",\"source\":\"s%zu\"}",
+                    k ? "," : "", order[k], last);
+        }
+        sb_addf(&want, "}}]");
+        out = at_json_event_dump(&ev);
+        assert_non_null(out);
+        if (!strstr(out, want.s))
+            fail_msg("%zu treaties: %s\nlacks %s", nt, out, want.s);
+        free(out);
+        /* A replaced value is not written, but a bad string in it still
+         * fails the dump, as building the tree did. */
+        tl[0]->source = "\xff";
+        assert_null(at_json_event_dump(&ev));
+        tl[0]->source = src[0];
+        tl[2]->treaty = "\xc3";
+        assert_null(at_json_event_dump(&ev));
+        free(want.s);
+        for (size_t i = 0; i < nt; i++)
+            free(tl[i]);
+        free(tl);
+    }
+}
+
+/* Out of memory: the dumps return NULL and the process goes on. Address
+ * space is limited in a child process so that the output buffer cannot
+ * get its memory. (fuzz_oom fails each allocation in turn, and checks for
+ * leaks, on every dump path.) */
+#if defined(__SANITIZE_ADDRESS__)
+#define AT_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AT_TEST_ASAN 1
+#endif
+#endif
+
+#ifndef AT_TEST_ASAN
+static size_t address_space_in_use(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long pages = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%lu", &pages) != 1)
+        pages = 0;
+    fclose(f);
+    return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+#endif
+
+static void test_dump_out_of_memory(void **state)
+{
+#ifdef AT_TEST_ASAN
+    skip(); /* ASan needs its address space, and dies rather than fail malloc */
+#else
+    size_t big = 64u << 20;
+    char *body = malloc(big + 1);
+    assert_non_null(body);
+    Attache__V1__NewsItem it = ATTACHE__V1__NEWS_ITEM__INIT;
+    Attache__V1__Event ev = ATTACHE__V1__EVENT__INIT;
+    it.id = ev.id = "x";
+    it.body = body;
+    ev.item = &it;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        size_t used = address_space_in_use();
+        struct rlimit rl;
+        if (used == 0 || getrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(10);
+        struct rlimit lim = {used + (40u << 20), rl.rlim_max};
+        if (setrlimit(RLIMIT_AS, &lim) != 0)
+            _exit(11);
+        /* The first guess at the size cannot be had (64 MiB of plain text). */
+        memset(body, 'a', big);
+        body[big] = '\0';
+        if (at_json_event_dump(&ev) || at_json_item_dump(&it))
+            _exit(12);
+        /* The first guess fits, growing it does not: 16 MiB of control
+         * characters need 96 MiB. */
+        body[16u << 20] = '\0';
+        memset(body, '\x01', 16u << 20);
+        if (at_json_event_dump(&ev) || at_json_item_dump(&it))
+            _exit(13);
+        /* Nothing was left broken: with room again, the same dump works. */
+        if (setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(14);
+        char *out = at_json_event_dump(&ev);
+        if (!out || strlen(out) < 6 * (16u << 20))
+            _exit(15);
+        free(out);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    free(body);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1258,6 +1797,11 @@ int main(void)
         cmocka_unit_test(test_event_validate),
         cmocka_unit_test(test_event_unpack_hostile),
         cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_dump_escaping),
+        cmocka_unit_test(test_dump_long_strings),
+        cmocka_unit_test(test_dump_huge_lists),
+        cmocka_unit_test(test_dump_odd_shapes),
+        cmocka_unit_test(test_dump_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,9 +190,9 @@ typedef struct {
 typedef struct {
     at_feed_result_t *res;
     int64_t now;
-    char *feed_canon;   /* canonical feed URL, or NULL */
+    char *feed_canon; /* canonical feed URL, or NULL */
     const char *feed_given;
-    char *root_base;    /* base of relative links before any xml:base */
+    char *root_base; /* base of relative links before any xml:base */
     char *feed_host;
     char **feed_authors; /* Atom feed-level authors, inherited by entries */
     size_t n_feed_authors, cap_feed_authors;
@@ -529,10 +529,10 @@ static enc_kind_t classify_label(const char *label, size_t len, char *buf, size_
     }
     buf[len] = '\0';
     static const char *const utf8[] = {"utf-8", "utf8", "unicode-1-1-utf-8"};
-    static const char *const w1252[] = {"windows-1252", "cp1252",  "x-cp1252", "iso-8859-1",
-                                        "iso8859-1",    "iso_8859-1", "latin1", "l1",
-                                        "us-ascii",     "ascii",    "ansi_x3.4-1968", "cp819",
-                                        "ibm819",       "iso-ir-100"};
+    static const char *const w1252[] = {
+        "windows-1252",   "cp1252", "x-cp1252", "iso-8859-1", "iso8859-1",
+        "iso_8859-1",     "latin1", "l1",       "us-ascii",   "ascii",
+        "ansi_x3.4-1968", "cp819",  "ibm819",   "iso-ir-100"};
     for (size_t i = 0; i < sizeof utf8 / sizeof utf8[0]; i++)
         if (strcmp(buf, utf8[i]) == 0)
             return ENC_UTF8;
@@ -669,7 +669,11 @@ static int decode_input(feed_t *f, const char *data, size_t len, const char *htt
                 res->recovered_errors++;
         }
     }
-    if (kind == ENC_UTF16) {
+    if (kind == ENC_UTF16 && utf16_le < 0) {
+        /* "UTF-16" said of bytes that start like ASCII: not believable. */
+        kind = ENC_UNKNOWN;
+        res->recovered_errors++;
+    } else if (kind == ENC_UTF16) {
         strcpy(label, utf16_le == 0 ? "utf-16be" : "utf-16le");
         kind = ENC_OTHER;
     }
@@ -725,8 +729,7 @@ static int decode_input(feed_t *f, const char *data, size_t len, const char *htt
         snprintf(res->encoding, sizeof res->encoding, "windows-1252");
         res->recovered_errors++;
         out->len = 0;
-        if (decode_1252(u, len, !utf8_check(u, len, &non_ascii), out,
-                        &res->recovered_errors) != 0)
+        if (decode_1252(u, len, !utf8_check(u, len, &non_ascii), out, &res->recovered_errors) != 0)
             return -1;
     }
     *text = out->buf;
@@ -738,8 +741,8 @@ static int decode_input(feed_t *f, const char *data, size_t len, const char *htt
 
 static int name_byte(unsigned char c, int first)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
-           c >= 0x80 || (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' || c >= 0x80 ||
+           (!first && ((c >= '0' && c <= '9') || c == '-' || c == '.'));
 }
 
 /* True if s[0..n) (s[0] == '&') starts a well-formed reference: &name;
@@ -862,8 +865,7 @@ static xmlEntityPtr xml_get_entity(void *ctx, const xmlChar *name)
             return ent;
         size_t len = strlen((const char *)ent->content);
         if (len > ENTITY_INLINE_MAX || strchr((const char *)ent->content, '&') ||
-            strchr((const char *)ent->content, '<') ||
-            f->inline_bytes + len > ENTITY_INLINE_BUDGET)
+            strchr((const char *)ent->content, '<') || f->inline_bytes + len > ENTITY_INLINE_BUDGET)
             return ent;
         f->inline_bytes += len;
         for (size_t i = 0; i < f->n_inlined; i++)
@@ -927,7 +929,8 @@ static const char *attr(const xmlNode *n, const char *name, const char *ns)
     for (const xmlAttr *a = n->properties; a; a = a->next) {
         if (strcmp((const char *)a->name, name) != 0)
             continue;
-        if (ns ? !(a->ns && a->ns->href && strcmp((const char *)a->ns->href, ns) == 0) : a->ns != NULL)
+        if (ns ? !(a->ns && a->ns->href && strcmp((const char *)a->ns->href, ns) == 0)
+               : a->ns != NULL)
             continue;
         if (a->children && a->children->type == XML_TEXT_NODE && !a->children->next &&
             a->children->content)
@@ -1145,10 +1148,10 @@ static char *clean_lang(feed_t *f, const char *s)
 static const char *const foreign_months[12][12] = {
     {"janeiro", "enero", "ene", "janvier", "janv", "januar", "j\xc3\xa4n", "j\xc3\xa4nner",
      "gennaio", "gen", "januari", NULL},
-    {"fevereiro", "fev", "febrero", "f\xc3\xa9vrier", "f\xc3\xa9vr", "fevr", "februar",
-     "febbraio", "februari", NULL},
-    {"mar\xc3\xa7o", "marco", "marzo", "mars", "m\xc3\xa4rz", "m\xc3\xa4r", "maerz", "maart",
-     "mrt", NULL},
+    {"fevereiro", "fev", "febrero", "f\xc3\xa9vrier", "f\xc3\xa9vr", "fevr", "februar", "febbraio",
+     "februari", NULL},
+    {"mar\xc3\xa7o", "marco", "marzo", "mars", "m\xc3\xa4rz", "m\xc3\xa4r", "maerz", "maart", "mrt",
+     NULL},
     {"abril", "abr", "avril", "avr", "aprile", NULL},
     {"maio", "mai", "mayo", "maggio", "mag", "mei", NULL},
     {"junho", "junio", "juin", "juni", "giugno", "giu", NULL},
@@ -1157,8 +1160,12 @@ static const char *const foreign_months[12][12] = {
     {"setembro", "set", "septiembre", "septembre", "settembre", NULL},
     {"outubro", "out", "octubre", "octobre", "oktober", "okt", "ottobre", "ott", NULL},
     {"novembro", "noviembre", "novembre", NULL},
-    {"dezembro", "dez", "diciembre", "dic", "d\xc3\xa9" "cembre", "d\xc3\xa9" "c", "dezember",
-     "dicembre", NULL},
+    {"dezembro", "dez", "diciembre", "dic",
+     "d\xc3\xa9"
+     "cembre",
+     "d\xc3\xa9"
+     "c",
+     "dezember", "dicembre", NULL},
 };
 
 static const char *const english_months[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -1244,12 +1251,12 @@ static int parse_date(const char *s, int64_t *t)
 /* One entry while it is read: the item plus what decides its url and id. */
 typedef struct {
     Attache__V1__NewsItem *it;
-    char *link;       /* canonical url from the entry's link */
-    char *guid;       /* guid / id as given, trimmed */
-    int guid_perma;   /* isPermaLink: -1 absent, 0 false, 1 true */
-    char *date;       /* preferred date text */
-    char *date_alt;   /* fallback date text (dc:date, updated) */
-    char *lang;       /* the entry's own language */
+    char *link;     /* canonical url from the entry's link */
+    char *guid;     /* guid / id as given, trimmed */
+    int guid_perma; /* isPermaLink: -1 absent, 0 false, 1 true */
+    char *date;     /* preferred date text */
+    char *date_alt; /* fallback date text (dc:date, updated) */
+    char *lang;     /* the entry's own language */
     size_t cap_authors, cap_categories, cap_enclosures;
 } entry_t;
 
@@ -1413,7 +1420,7 @@ static void entry_finish(feed_t *f, entry_t *e)
     /* id: permalink guid, else url, else the guid (scoped by feed unless
      * it is a URI, hence globally unique), else feed + title. */
     char id[33];
-    const char *feed_key = f->feed_canon ? f->feed_canon
+    const char *feed_key = f->feed_canon   ? f->feed_canon
                            : f->res->title ? f->res->title
                            : f->feed_host  ? f->feed_host
                                            : "";
@@ -1465,6 +1472,8 @@ static void entry_finish(feed_t *f, entry_t *e)
         set_field(&it->source, dup_s(f, res->title));
     else if (f->feed_host)
         set_field(&it->source, dup_s(f, f->feed_host));
+    else if (!field_empty(it->url))
+        set_field(&it->source, at_url_host(it->url)); /* a file without title */
     if (f->feed_canon)
         set_field(&it->feed, dup_s(f, f->feed_canon));
     else if (f->feed_given) {
@@ -1560,8 +1569,11 @@ static void rss_channel(feed_t *f, const xmlNode *channel, char **self_link, cha
         static const struct {
             const char *name;
             int secs;
-        } periods[] = {{"hourly", 3600},     {"daily", 86400},       {"weekly", 604800},
-                       {"monthly", 2592000}, {"yearly", 31536000}};
+        } periods[] = {{"hourly", 3600},
+                       {"daily", 86400},
+                       {"weekly", 604800},
+                       {"monthly", 2592000},
+                       {"yearly", 31536000}};
         for (size_t i = 0; i < sizeof periods / sizeof periods[0]; i++) {
             if (strcasecmp(period, periods[i].name) == 0) {
                 int n = freq ? parse_ttl(freq, 1) : 1;
@@ -2003,9 +2015,9 @@ static void json_item(feed_t *f, json_t *obj)
     for (size_t i = 0; json_is_array(tags) && i < json_array_size(tags) && !f->oom; i++) {
         json_t *t = json_array_get(tags, i);
         if (json_is_string(t))
-            entry_category(f, &e,
-                           at_html_plain(json_string_value(t), json_string_length(t),
-                                         AT_HTML_ONE_LINE));
+            entry_category(
+                f, &e,
+                at_html_plain(json_string_value(t), json_string_length(t), AT_HTML_ONE_LINE));
     }
     json_t *att = json_object_get(obj, "attachments");
     for (size_t i = 0; json_is_array(att) && i < json_array_size(att) && !f->oom; i++) {

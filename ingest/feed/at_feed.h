@@ -31,12 +31,12 @@
 typedef struct {
     Attache__V1__NewsItem **items; /* owned; free with at_feed_result_clear */
     size_t n_items;
-    char *title;        /* feed title (plain text), or NULL */
-    char *link;         /* feed's web site (absolute URL), or NULL */
-    char *language;     /* feed language (BCP 47-ish as given), or NULL */
-    int ttl_seconds;    /* RSS <ttl> or sy:updatePeriod/Frequency; 0 = none */
-    const char *format; /* "rss2", "rss1", "rss09", "atom", "jsonfeed" */
-    char encoding[32];  /* encoding the bytes were read as, e.g. "UTF-8" */
+    char *title;               /* feed title (plain text), or NULL */
+    char *link;                /* feed's web site (absolute URL), or NULL */
+    char *language;            /* feed language (BCP 47-ish as given), or NULL */
+    int ttl_seconds;           /* RSS <ttl> or sy:updatePeriod/Frequency; 0 = none */
+    const char *format;        /* "rss2", "rss1", "rss09", "atom", "jsonfeed" */
+    char encoding[32];         /* encoding the bytes were read as, e.g. "UTF-8" */
     unsigned recovered_errors; /* XML errors recovered from, bytes re-decoded */
     unsigned items_skipped;    /* entries with nothing usable, or over the cap */
     unsigned bad_dates;        /* items kept with published = 0: unparseable date */

@@ -197,8 +197,8 @@ static void text_add(text_t *t, const char *str, size_t n)
         }
         if (cp <= 0x9F) {
             text_space(t, cp == 0x85); /* C1 controls; NEL is a newline */
-        } else if (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-                   cp == 0x202F || cp == 0x205F || cp == 0x3000) {
+        } else if (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
+                   cp == 0x205F || cp == 0x3000) {
             text_space(t, 0); /* Unicode White_Space, no-break included */
         } else if (cp == 0x2028) {
             text_break(t, BRK_LINE);
@@ -234,28 +234,23 @@ typedef struct {
  * objects and media (their fallback text is "your browser does not
  * support ..."), form controls and the document head. */
 static const element_t elements[] = {
-    {"address", EL_BLOCK},    {"applet", EL_SKIP},     {"article", EL_BLOCK},
-    {"aside", EL_BLOCK},      {"audio", EL_SKIP},      {"blockquote", EL_BLOCK},
-    {"br", EL_BR},            {"button", EL_SKIP},     {"canvas", EL_SKIP},
-    {"caption", EL_BLOCK},    {"center", EL_BLOCK},    {"datalist", EL_SKIP},
-    {"dd", EL_BLOCK},         {"details", EL_BLOCK},   {"dialog", EL_BLOCK},
-    {"dir", EL_BLOCK},        {"div", EL_BLOCK},       {"dl", EL_BLOCK},
-    {"dt", EL_BLOCK},         {"embed", EL_SKIP},      {"fieldset", EL_BLOCK},
-    {"figcaption", EL_BLOCK}, {"figure", EL_BLOCK},    {"footer", EL_BLOCK},
-    {"form", EL_BLOCK},       {"h1", EL_BLOCK},        {"h2", EL_BLOCK},
-    {"h3", EL_BLOCK},         {"h4", EL_BLOCK},        {"h5", EL_BLOCK},
-    {"h6", EL_BLOCK},         {"head", EL_SKIP},       {"header", EL_BLOCK},
-    {"hgroup", EL_BLOCK},     {"hr", EL_BLOCK},        {"iframe", EL_SKIP},
-    {"legend", EL_BLOCK},     {"li", EL_BLOCK},        {"main", EL_BLOCK},
-    {"map", EL_SKIP},         {"math", EL_SKIP},       {"menu", EL_BLOCK},
-    {"nav", EL_BLOCK},        {"noembed", EL_SKIP},    {"noframes", EL_SKIP},
-    {"noscript", EL_SKIP},    {"object", EL_SKIP},     {"ol", EL_BLOCK},
-    {"p", EL_BLOCK},          {"pre", EL_PRE},         {"script", EL_SKIP},
-    {"section", EL_BLOCK},    {"select", EL_SKIP},     {"style", EL_SKIP},
-    {"summary", EL_BLOCK},    {"svg", EL_SKIP},        {"table", EL_BLOCK},
-    {"td", EL_CELL},          {"template", EL_SKIP},   {"textarea", EL_SKIP},
-    {"th", EL_CELL},          {"title", EL_SKIP},      {"tr", EL_BLOCK},
-    {"ul", EL_BLOCK},         {"video", EL_SKIP},
+    {"address", EL_BLOCK},  {"applet", EL_SKIP},      {"article", EL_BLOCK}, {"aside", EL_BLOCK},
+    {"audio", EL_SKIP},     {"blockquote", EL_BLOCK}, {"br", EL_BR},         {"button", EL_SKIP},
+    {"canvas", EL_SKIP},    {"caption", EL_BLOCK},    {"center", EL_BLOCK},  {"datalist", EL_SKIP},
+    {"dd", EL_BLOCK},       {"details", EL_BLOCK},    {"dialog", EL_BLOCK},  {"dir", EL_BLOCK},
+    {"div", EL_BLOCK},      {"dl", EL_BLOCK},         {"dt", EL_BLOCK},      {"embed", EL_SKIP},
+    {"fieldset", EL_BLOCK}, {"figcaption", EL_BLOCK}, {"figure", EL_BLOCK},  {"footer", EL_BLOCK},
+    {"form", EL_BLOCK},     {"h1", EL_BLOCK},         {"h2", EL_BLOCK},      {"h3", EL_BLOCK},
+    {"h4", EL_BLOCK},       {"h5", EL_BLOCK},         {"h6", EL_BLOCK},      {"head", EL_SKIP},
+    {"header", EL_BLOCK},   {"hgroup", EL_BLOCK},     {"hr", EL_BLOCK},      {"iframe", EL_SKIP},
+    {"legend", EL_BLOCK},   {"li", EL_BLOCK},         {"main", EL_BLOCK},    {"map", EL_SKIP},
+    {"math", EL_SKIP},      {"menu", EL_BLOCK},       {"nav", EL_BLOCK},     {"noembed", EL_SKIP},
+    {"noframes", EL_SKIP},  {"noscript", EL_SKIP},    {"object", EL_SKIP},   {"ol", EL_BLOCK},
+    {"p", EL_BLOCK},        {"pre", EL_PRE},          {"script", EL_SKIP},   {"section", EL_BLOCK},
+    {"select", EL_SKIP},    {"style", EL_SKIP},       {"summary", EL_BLOCK}, {"svg", EL_SKIP},
+    {"table", EL_BLOCK},    {"td", EL_CELL},          {"template", EL_SKIP}, {"textarea", EL_SKIP},
+    {"th", EL_CELL},        {"title", EL_SKIP},       {"tr", EL_BLOCK},      {"ul", EL_BLOCK},
+    {"video", EL_SKIP},
 };
 
 static int element_cmp(const void *key, const void *el)

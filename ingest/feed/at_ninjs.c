@@ -241,8 +241,8 @@ static int pick_alternative(json_t *obj, const char *key, const char *preferred_
 
 /* The first non-blank of a list of 1.x string members, with whether it is
  * HTML (names ending in _html or _xhtml). 1, 0 or -1 as above. */
-static int pick_member(json_t *obj, const char *const *keys, const char **best,
-                       size_t *best_len, bool *best_html, char *err, size_t errlen)
+static int pick_member(json_t *obj, const char *const *keys, const char **best, size_t *best_len,
+                       bool *best_html, char *err, size_t errlen)
 {
     *best = NULL;
     for (size_t i = 0; keys[i]; i++) {
@@ -282,8 +282,8 @@ static int take_text(char **field, const char *name, json_t *obj, const char *ar
 
 /* Append a normalized copy of s to a repeated field unless blank or
  * already there. 0 or -1 with err set. */
-static int list_add(char ***list, size_t *n, const char *name, const char *s, size_t len,
-                    char *err, size_t errlen)
+static int list_add(char ***list, size_t *n, const char *name, const char *s, size_t len, char *err,
+                    size_t errlen)
 {
     char *d = text_dup(s, len, false);
     if (!d) {
@@ -613,9 +613,9 @@ static at_ninjs_kind_t detect(json_t *obj)
         return AT_NINJS_NINJS;
     if (json_is_string(json_object_get(obj, "uri"))) {
         static const char *const markers[] = {
-            "headline",    "headlines",    "bodies",         "descriptions", "versioncreated",
-            "firstcreated", "byline",      "by",             "subject",      "subjects",
-            "pubstatus",   "type",         "renditions",     NULL,
+            "headline",     "headlines", "bodies",     "descriptions", "versioncreated",
+            "firstcreated", "byline",    "by",         "subject",      "subjects",
+            "pubstatus",    "type",      "renditions", NULL,
         };
         for (size_t i = 0; markers[i]; i++) {
             if (json_object_get(obj, markers[i]))
@@ -694,9 +694,8 @@ Attache__V1__NewsItem *at_ninjs_parse(const char *data, size_t len, const char *
     return item;
 }
 
-Attache__V1__NewsItem *at_ninjs_parse_any(const char *data, size_t len,
-                                          const char *default_source, int64_t now, char *err,
-                                          size_t errlen)
+Attache__V1__NewsItem *at_ninjs_parse_any(const char *data, size_t len, const char *default_source,
+                                          int64_t now, char *err, size_t errlen)
 {
     json_t *root = load(data, len, NULL, 0);
     if (root && detect(root) == AT_NINJS_NINJS) {

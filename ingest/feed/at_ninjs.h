@@ -75,8 +75,7 @@ Attache__V1__NewsItem *at_ninjs_parse(const char *data, size_t len, const char *
  * item); an attache item without a source gets default_source. Returns the
  * item (caller owns it and must free it with at_json_item_free), or NULL
  * with a reason in err. */
-Attache__V1__NewsItem *at_ninjs_parse_any(const char *data, size_t len,
-                                          const char *default_source, int64_t now, char *err,
-                                          size_t errlen);
+Attache__V1__NewsItem *at_ninjs_parse_any(const char *data, size_t len, const char *default_source,
+                                          int64_t now, char *err, size_t errlen);
 
 #endif

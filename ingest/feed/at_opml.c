@@ -180,8 +180,7 @@ static xmlChar *attr(xmlNodePtr node, const char *name)
 
 static bool is_element(xmlNodePtr n, const char *name)
 {
-    return n->type == XML_ELEMENT_NODE && n->name &&
-           strcasecmp((const char *)n->name, name) == 0;
+    return n->type == XML_ELEMENT_NODE && n->name && strcasecmp((const char *)n->name, name) == 0;
 }
 
 /* The feed URL from an xmlUrl value: trimmed, "feed:" forms rewritten,

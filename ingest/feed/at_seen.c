@@ -15,9 +15,13 @@
  *     a check is one B-tree probe; first_seen is indexed for pruning.
  *   - Check-and-add is INSERT OR IGNORE on the id, then on the title, with
  *     sqlite3_changes() saying whether each row was new, inside one
- *     BEGIN IMMEDIATE transaction (or a savepoint inside a caller's batch):
- *     the write lock is taken up front, so two handles never both see a
- *     story as new, and a failure half-way undoes the id.
+ *     BEGIN IMMEDIATE transaction (or the caller's batch): the write lock
+ *     is taken up front, so two handles never both see a story as new.
+ *     Inside a batch a failed title insert is undone by deleting the id
+ *     again, not with a SAVEPOINT: a savepoint makes SQLite copy every
+ *     page it touches to a statement journal, which cost two thirds of
+ *     the throughput; and if the undo fails too, the batch can only be
+ *     rolled back.
  *   - Every statement is prepared once (SQLITE_PREPARE_PERSISTENT) and
  *     reset after use.
  *   - A corrupt or foreign file is reported with SQLite's own reason
@@ -43,6 +47,13 @@
 
 /* Rows deleted per transaction when pruning. */
 #define PRUNE_CHUNK 10000
+
+/* Page cache per handle, in KiB (PRAGMA cache_size takes a negative
+ * number for KiB). The default 2 MiB makes every check of a random id in
+ * a store of a million miss; 16 MiB holds the upper levels of the B-trees
+ * (+30 % new ids, twice the known ids per second; docs/feeds-store.md
+ * "Performance"). It is a ceiling, not an allocation. */
+#define CACHE_KIB 16384
 
 /* One entry per schema version: the SQL that takes a store from version
  * i to i + 1. Only ever append. */
@@ -82,10 +93,8 @@ enum {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
-    ST_SAVEPOINT,
-    ST_RELEASE,
-    ST_ROLLBACK_TO,
     ST_INS_ITEM,
+    ST_DEL_ITEM,
     ST_INS_TITLE,
     ST_FEED_LOAD,
     ST_FEED_SAVE,
@@ -100,10 +109,8 @@ static const char *const stmt_sql[ST__N] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SAVEPOINT] = "SAVEPOINT at_seen_ck",
-    [ST_RELEASE] = "RELEASE at_seen_ck",
-    [ST_ROLLBACK_TO] = "ROLLBACK TO at_seen_ck",
     [ST_INS_ITEM] = "INSERT OR IGNORE INTO items(id, first_seen) VALUES (?1, ?2)",
+    [ST_DEL_ITEM] = "DELETE FROM items WHERE id = ?1",
     [ST_INS_TITLE] = "INSERT OR IGNORE INTO titles(source, title_key, day, first_seen) "
                      "VALUES (?1, ?2, ?3, ?4)",
     [ST_FEED_LOAD] = "SELECT url, etag, last_modified, last_success, last_error, next_poll, "
@@ -124,7 +131,7 @@ static const char *const stmt_sql[ST__N] = {
 
 /* The columns of ST_FEED_LOAD, shared with at_seen_feed_each. */
 #define FEED_COLUMNS                                                                               \
-    "url, etag, last_modified, last_success, last_error, next_poll, last_error_text, "            \
+    "url, etag, last_modified, last_success, last_error, next_poll, last_error_text, "             \
     "http_status, error_count, items_new, items_duplicate, bytes"
 
 struct at_seen {
@@ -132,7 +139,8 @@ struct at_seen {
     char *path;
     sqlite3_stmt *st[ST__N];
     bool readonly;
-    bool in_batch; /* at_seen_begin ... commit/rollback */
+    bool in_batch;     /* at_seen_begin ... commit/rollback */
+    bool batch_broken; /* a failure left the batch unsure: it can only roll back */
     at_seen_dup_t last_dup;
     char errmsg[256];
 };
@@ -331,6 +339,9 @@ static at_seen_t *open_store(const char *path, bool readonly, char *err, size_t 
             goto fail;
         }
     }
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", CACHE_KIB);
+    exec(self, pragma); /* a hint: a failure only costs speed */
     if (ensure_schema(self, err, errlen) != 0)
         goto fail;
     for (int i = 0; i < ST__N; i++) {
@@ -380,10 +391,11 @@ const char *at_seen_errmsg(const at_seen_t *self)
 
 /* --- dedup --------------------------------------------------------------- */
 
-/* The two inserts of a check-and-add, inside whatever transaction or
- * savepoint the caller opened. 1 new, 0 duplicate, -1 error. */
+/* The two inserts of a check-and-add, inside the transaction the caller
+ * opened. 1 new, 0 duplicate, -1 error; *id_added says whether the id row
+ * went in (to undo on a later error). */
 static int check_add_inner(at_seen_t *self, const char *id, const char *source,
-                           const char *title_key, int64_t day_time, int64_t now)
+                           const char *title_key, int64_t day_time, int64_t now, bool *id_added)
 {
     sqlite3_stmt *s = self->st[ST_INS_ITEM];
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
@@ -397,6 +409,7 @@ static int check_add_inner(at_seen_t *self, const char *id, const char *source,
         self->last_dup = AT_SEEN_DUP_ID;
         return 0;
     }
+    *id_added = true;
     if (!title_key || !title_key[0])
         return 1;
 
@@ -417,6 +430,18 @@ static int check_add_inner(at_seen_t *self, const char *id, const char *source,
     return 1;
 }
 
+/* Take back an id recorded by a check-and-add that then failed. Keeps the
+ * reason of the first failure in errmsg. true when undone. */
+static bool undo_item(at_seen_t *self, const char *id)
+{
+    sqlite3_stmt *s = self->st[ST_DEL_ITEM];
+    sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return rc == SQLITE_DONE && !sqlite3_get_autocommit(self->db);
+}
+
 int at_seen_check_and_add(at_seen_t *self, const char *id, const char *source,
                           const char *title_key, int64_t day_time, int64_t now, char *err,
                           size_t errlen)
@@ -429,29 +454,40 @@ int at_seen_check_and_add(at_seen_t *self, const char *id, const char *source,
         set_err(err, errlen, "%s", self->errmsg);
         return -1;
     }
-    /* Inside a batch a savepoint undoes a half-done pair; outside, BEGIN
-     * IMMEDIATE takes the write lock before the first read, so the busy
-     * timeout applies and no other handle can slip in between. */
-    int open_st = self->in_batch ? ST_SAVEPOINT : ST_BEGIN;
-    if (run(self, open_st) != SQLITE_OK) {
+    if (self->in_batch) {
+        /* SQLite rolls a transaction back by itself after some errors
+         * (disk full, I/O): going on would record ids outside any batch. */
+        if (self->batch_broken || sqlite3_get_autocommit(self->db)) {
+            self->batch_broken = true;
+            set_err(self->errmsg, sizeof self->errmsg,
+                    "%s: check_and_add: the batch was abandoned after an earlier error; "
+                    "roll it back",
+                    self->path);
+            set_err(err, errlen, "%s", self->errmsg);
+            return -1;
+        }
+        bool id_added = false;
+        int res = check_add_inner(self, id, source, title_key, day_time, now, &id_added);
+        if (res < 0) {
+            db_fail(self, "check_and_add", err, errlen);
+            self->last_dup = AT_SEEN_NEW;
+            if (id_added && !undo_item(self, id))
+                self->batch_broken = true;
+            return -1;
+        }
+        return res;
+    }
+    /* BEGIN IMMEDIATE takes the write lock before the first read, so the
+     * busy timeout applies and no other handle can slip in between. */
+    if (run(self, ST_BEGIN) != SQLITE_OK) {
         db_fail(self, "check_and_add: cannot start a transaction", err, errlen);
         return -1;
     }
-    int res = check_add_inner(self, id, source, title_key, day_time, now);
-    if (res < 0) {
-        db_fail(self, "check_and_add", err, errlen);
-        if (self->in_batch) {
-            run(self, ST_ROLLBACK_TO);
-            run(self, ST_RELEASE);
-        } else {
-            run(self, ST_ROLLBACK);
-        }
-        self->last_dup = AT_SEEN_NEW;
-        return -1;
-    }
-    if (run(self, self->in_batch ? ST_RELEASE : ST_COMMIT) != SQLITE_OK) {
-        db_fail(self, "check_and_add: commit", err, errlen);
-        if (!self->in_batch)
+    bool id_added = false;
+    int res = check_add_inner(self, id, source, title_key, day_time, now, &id_added);
+    if (res < 0 || run(self, ST_COMMIT) != SQLITE_OK) {
+        db_fail(self, res < 0 ? "check_and_add" : "check_and_add: commit", err, errlen);
+        if (!sqlite3_get_autocommit(self->db))
             run(self, ST_ROLLBACK);
         self->last_dup = AT_SEEN_NEW;
         return -1;
@@ -535,6 +571,7 @@ int at_seen_begin(at_seen_t *self)
         return -1;
     }
     self->in_batch = true;
+    self->batch_broken = false;
     return 0;
 }
 
@@ -544,6 +581,17 @@ int at_seen_commit(at_seen_t *self)
         return -1;
     if (!self->in_batch) {
         set_err(self->errmsg, sizeof self->errmsg, "commit: no batch is open");
+        return -1;
+    }
+    if (self->batch_broken || sqlite3_get_autocommit(self->db)) {
+        /* Half-recorded, or already rolled back by SQLite: all of it must
+         * count as new again, so nothing of it may be committed. */
+        if (!sqlite3_get_autocommit(self->db))
+            run(self, ST_ROLLBACK);
+        self->in_batch = self->batch_broken = false;
+        set_err(self->errmsg, sizeof self->errmsg,
+                "%s: commit: the batch was abandoned after a storage error and rolled back",
+                self->path);
         return -1;
     }
     if (run(self, ST_COMMIT) != SQLITE_OK) {
@@ -567,7 +615,7 @@ int at_seen_rollback(at_seen_t *self)
         set_err(self->errmsg, sizeof self->errmsg, "rollback: no batch is open");
         return -1;
     }
-    self->in_batch = false;
+    self->in_batch = self->batch_broken = false;
     /* SQLite may already have rolled back on its own (SQLITE_FULL, IOERR). */
     if (sqlite3_get_autocommit(self->db))
         return 0;

@@ -88,9 +88,12 @@ void at_seen_close(at_seen_t **self_p);
  *
  * When the id is new but the title is not, the id is still recorded (it
  * is a duplicate story, and will stay one). The call is one transaction
- * (or one savepoint inside a batch), so a crash never leaves an id
- * recorded without its title, and two handles racing on the same story
- * return 1 to exactly one of them. id must be non-empty. */
+ * (or part of the caller's batch), so a crash never leaves an id recorded
+ * without its title, and two handles racing on the same story return 1
+ * to exactly one of them. Inside a batch, a failed call is undone; if
+ * even that fails, or SQLite rolled the batch back by itself (disk full,
+ * I/O error), every further call and at_seen_commit fail and the batch
+ * must be rolled back. id must be non-empty. */
 int at_seen_check_and_add(at_seen_t *self, const char *id, const char *source,
                           const char *title_key, int64_t day_time, int64_t now, char *err,
                           size_t errlen);

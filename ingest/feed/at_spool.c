@@ -203,10 +203,9 @@ at_spool_t *at_spool_new(const char *dir, const at_spool_opts_t *opts, char *err
         goto fail;
     }
     self->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (self->ifd >= 0 &&
-        inotify_add_watch(self->ifd, dir,
-                          IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF |
-                              IN_ONLYDIR) < 0) {
+    if (self->ifd >= 0 && inotify_add_watch(self->ifd, dir,
+                                            IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE_SELF |
+                                                IN_MOVE_SELF | IN_ONLYDIR) < 0) {
         close(self->ifd);
         self->ifd = -1;
     }

@@ -64,11 +64,11 @@ typedef struct {
 
 /* What the callback says about a record. */
 enum {
-    AT_SPOOL_ACCEPT = 0,  /* taken (or dropped on purpose) */
-    AT_SPOOL_REJECT = 1,  /* unusable (the callback logged and dead-lettered it) */
-    AT_SPOOL_STOP = -1,   /* cannot take it now: stop, leave the file where it is, and read
-                             it again from its start after the next rescan (shutdown,
-                             downstream unavailable); dedup drops what was already taken */
+    AT_SPOOL_ACCEPT = 0, /* taken (or dropped on purpose) */
+    AT_SPOOL_REJECT = 1, /* unusable (the callback logged and dead-lettered it) */
+    AT_SPOOL_STOP = -1,  /* cannot take it now: stop, leave the file where it is, and read
+                            it again from its start after the next rescan (shutdown,
+                            downstream unavailable); dedup drops what was already taken */
 };
 
 /* Called for every record and every undeliverable part of a file. */
@@ -90,8 +90,7 @@ typedef struct {
  * owns the result and must destroy it with at_spool_destroy. NULL with a
  * reason in err (missing directory, no permission, locked by another
  * process). */
-at_spool_t *at_spool_new(const char *dir, const at_spool_opts_t *opts, char *err,
-                         size_t errlen);
+at_spool_t *at_spool_new(const char *dir, const at_spool_opts_t *opts, char *err, size_t errlen);
 
 /* Release the lock and free everything; set *self_p to NULL. A file being
  * read stays in the spool and is read again from its start next time.

@@ -96,42 +96,71 @@ static int needs_escape(unsigned char c)
 /* Clean a reference as found in a feed into a malloc'd string curl will
  * take: trimmed, without tabs and newlines (WHATWG URL does the same:
  * feeds wrap long links), other control characters rejected, and the
- * characters above percent-escaped, except in the authority, where
- * non-ASCII bytes stay for curl's host handling. NULL if unusable. */
-static char *clean_ref(const char *ref)
+ * characters above percent-escaped, except in the host, where non-ASCII
+ * bytes stay (an internationalized name; host_ok checks them). NULL if
+ * unusable. */
+static char *clean_ref(const char *in)
 {
-    size_t len = strlen(ref);
-    while (len > 0 && is_space((unsigned char)ref[0])) {
-        ref++;
+    size_t len = strlen(in);
+    while (len > 0 && is_space((unsigned char)in[0])) {
+        in++;
         len--;
     }
-    while (len > 0 && is_space((unsigned char)ref[len - 1]))
+    while (len > 0 && is_space((unsigned char)in[len - 1]))
         len--;
     if (len > AT_URL_MAX_LEN)
         return NULL;
+    /* Tabs and newlines go first, so everything below sees the reference
+     * as curl will ("h\tttp:" is "http:"). */
+    char *ref = malloc(len + 1);
+    if (!ref)
+        return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (in[i] != '\t' && in[i] != '\n' && in[i] != '\r')
+            ref[n++] = in[i];
+    ref[n] = '\0';
+    len = n;
 
-    /* Where the authority is, if the reference has one. */
-    size_t auth_start = 0, auth_end = 0, sl = scheme_len(ref);
-    if (sl && sl + 2 < len && ref[sl + 1] == '/' && ref[sl + 2] == '/')
-        auth_start = sl + 3;
+    /* Where the authority is, if the reference has one: after "scheme:"
+     * and the slashes (curl, like browsers, takes "http:/x" and
+     * "http:///x" as host x), or after a leading "//". */
+    size_t auth_start, auth_end = 0, sl = scheme_len(ref);
+    if (sl && sl + 1 < len && ref[sl + 1] == '/')
+        auth_start = sl + 1;
     else if (len >= 2 && ref[0] == '/' && ref[1] == '/')
-        auth_start = 2;
-    if (auth_start) {
+        auth_start = 0;
+    else
+        auth_start = len; /* none */
+    if (auth_start < len) {
+        while (auth_start < len && ref[auth_start] == '/')
+            auth_start++;
         auth_end = auth_start;
         while (auth_end < len && ref[auth_end] != '/' && ref[auth_end] != '?' &&
                ref[auth_end] != '#')
             auth_end++;
+        /* Only the host may keep raw bytes; user info is escaped. */
+        for (size_t i = auth_start; i < auth_end; i++)
+            if (ref[i] == '@')
+                auth_start = i + 1;
+        /* curl decodes escapes in a host, which makes a URL whose host
+         * reads differently the next time ("%31" -> "1" -> "0.0.0.1"). */
+        if (memchr(ref + auth_start, '%', auth_end - auth_start)) {
+            free(ref);
+            return NULL;
+        }
     }
 
     char *out = malloc(3 * len + 1);
-    if (!out)
+    if (!out) {
+        free(ref);
         return NULL;
+    }
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)ref[i];
-        if (c == '\t' || c == '\n' || c == '\r')
-            continue;
         if (c < 0x20 || c == 0x7f) {
+            free(ref);
             free(out);
             return NULL;
         }
@@ -150,11 +179,68 @@ static char *clean_ref(const char *ref)
         }
     }
     out[o] = '\0';
+    free(ref);
     if (o > AT_URL_MAX_LEN) {
         free(out);
         return NULL;
     }
     return out;
+}
+
+/* A host we accept: a DNS name of letters, digits, '-', '.' and '_'
+ * (underscores do occur), possibly with non-ASCII labels that are valid
+ * UTF-8 (an internationalized name, kept in Unicode form: curl 7.88's
+ * punycode conversion is not available everywhere), or a bracketed IP
+ * literal. Percent-escapes, which curl decodes into the host, are
+ * refused, so a canonical URL always parses back to itself. */
+static int host_ok(const char *h)
+{
+    size_t len = strlen(h);
+    if (len == 0)
+        return 0;
+    if (h[0] == '[') {
+        if (len < 3 || h[len - 1] != ']')
+            return 0;
+        for (size_t i = 1; i + 1 < len; i++)
+            if (!(is_digit((unsigned char)h[i]) || hex_value((unsigned char)h[i]) >= 0 ||
+                  h[i] == ':' || h[i] == '.'))
+                return 0;
+        return 1;
+    }
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)h[i];
+        if (c < 0x80) {
+            if (!(is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_'))
+                return 0;
+            i++;
+            continue;
+        }
+        /* One UTF-8 sequence (Unicode table 3-7). */
+        size_t n;
+        unsigned char lo = 0x80, hi = 0xBF;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            lo = c == 0xE0 ? 0xA0 : 0x80;
+            hi = c == 0xED ? 0x9F : 0xBF;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            lo = c == 0xF0 ? 0x90 : 0x80;
+            hi = c == 0xF4 ? 0x8F : 0xBF;
+        } else {
+            return 0;
+        }
+        if (i + n >= len)
+            return 0;
+        if ((unsigned char)h[i + 1] < lo || (unsigned char)h[i + 1] > hi)
+            return 0;
+        for (size_t k = 2; k <= n; k++)
+            if (((unsigned char)h[i + k] & 0xC0) != 0x80)
+                return 0;
+        i += n + 1;
+    }
+    return 1;
 }
 
 /* A curl handle holding ref resolved against base, checked to be an
@@ -175,11 +261,18 @@ static CURLU *resolve_handle(const char *base, const char *ref)
     size_t sl = scheme_len(clean);
     if (sl) {
         /* Absolute: only http(s) is an article address. */
-        rc = is_http_scheme(clean, sl) ? curl_url_set(h, CURLUPART_URL, clean, 0) : CURLUE_BAD_SCHEME;
+        rc = is_http_scheme(clean, sl) ? curl_url_set(h, CURLUPART_URL, clean, 0)
+                                       : CURLUE_BAD_SCHEME;
     } else if (!base) {
         rc = CURLUE_MALFORMED_INPUT;
     } else {
-        rc = curl_url_set(h, CURLUPART_URL, base, 0);
+        /* The base gets the same cleaning: it may be a feed URL straight
+         * from a config file or an xml:base value. */
+        char *cbase = clean_ref(base);
+        size_t bsl = cbase ? scheme_len(cbase) : 0;
+        rc = bsl && is_http_scheme(cbase, bsl) ? curl_url_set(h, CURLUPART_URL, cbase, 0)
+                                               : CURLUE_MALFORMED_INPUT;
+        free(cbase);
         if (rc == CURLUE_OK) {
             /* RFC 3986 5.2.2: an empty reference is the base without its
              * fragment, "#f" the base with fragment f. */
@@ -200,8 +293,16 @@ static CURLU *resolve_handle(const char *base, const char *ref)
         rc = CURLUE_BAD_SCHEME;
     if (rc == CURLUE_OK)
         rc = curl_url_get(h, CURLUPART_HOST, &host, 0);
-    if (rc == CURLUE_OK && host[0] == '\0')
-        rc = CURLUE_NO_HOST;
+    if (rc == CURLUE_OK && !host_ok(host))
+        rc = CURLUE_BAD_HOSTNAME;
+    if (rc == CURLUE_OK) {
+        /* An IPv6 zone id ("[fe80::1%25eth0]") names a local interface:
+         * never an article address, and curl keeps its bytes raw. */
+        char *zone = NULL;
+        if (curl_url_get(h, CURLUPART_ZONEID, &zone, 0) == CURLUE_OK)
+            rc = CURLUE_BAD_HOSTNAME;
+        curl_free(zone);
+    }
     curl_free(scheme);
     curl_free(host);
     if (rc != CURLUE_OK) {
@@ -245,13 +346,12 @@ char *at_url_resolve(const char *base, const char *ref)
  * id, page, source) never goes in, only documented click ids and
  * campaign tags of analytics and ad products. */
 static const char *const tracking_exact[] = {
-    "fbclid",   "gclid",      "gclsrc",     "dclid",      "gbraid",      "wbraid",
-    "msclkid",  "mc_cid",     "mc_eid",     "yclid",      "ysclid",      "_ga",
-    "_gl",      "igshid",     "igsh",       "twclid",     "ttclid",      "li_fat_id",
-    "mkt_tok",  "_hsenc",     "_hsmi",      "__hstc",     "__hssc",      "__hsfp",
-    "hsctatracking", "oly_anon_id", "oly_enc_id", "rb_clickid", "s_cid", "vero_conv",
-    "vero_id",  "wickedid",   "_openstat",  "at_medium",  "at_campaign", "soc_src",
-    "soc_trk",
+    "fbclid",  "gclid",     "gclsrc",  "dclid",         "gbraid",      "wbraid",     "msclkid",
+    "mc_cid",  "mc_eid",    "yclid",   "ysclid",        "_ga",         "_gl",        "igshid",
+    "igsh",    "twclid",    "ttclid",  "li_fat_id",     "mkt_tok",     "_hsenc",     "_hsmi",
+    "__hstc",  "__hssc",    "__hsfp",  "hsctatracking", "oly_anon_id", "oly_enc_id", "rb_clickid",
+    "s_cid",   "vero_conv", "vero_id", "wickedid",      "_openstat",   "at_medium",  "at_campaign",
+    "soc_src", "soc_trk",
 };
 
 int at_url_is_tracking_param(const char *name, size_t len)
@@ -291,7 +391,7 @@ static void filter_query(const char *q, char *out)
 
 /* In place: lowercase the authority (scheme and user info are already
  * gone or lowercase), uppercase percent-escapes and decode escaped
- * unreserved characters elsewhere. */
+ * unreserved characters (but '.') elsewhere. */
 static void normalize_string(char *s)
 {
     char *p = strstr(s, "://");
@@ -308,7 +408,9 @@ static void normalize_string(char *s)
         if (p[0] == '%' && (hi = hex_value((unsigned char)p[1])) >= 0 &&
             (lo = hex_value((unsigned char)p[2])) >= 0) {
             unsigned char v = (unsigned char)(hi * 16 + lo);
-            if (is_unreserved(v)) {
+            /* Not '.': curl has already removed dot segments, and a
+             * decoded "%2e" would make a new one ("/%2e/" -> "/./"). */
+            if (is_unreserved(v) && v != '.') {
                 *w++ = (char)v;
             } else {
                 static const char hex[] = "0123456789ABCDEF";

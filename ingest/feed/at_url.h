@@ -28,8 +28,9 @@
  * there is none), per RFC 3986 section 5. Surrounding whitespace and any
  * tab or newline inside ref are removed (feeds wrap long links); spaces,
  * non-ASCII bytes and other characters a URL may not contain are
- * percent-encoded. Nothing else is normalized, so the result can serve as
- * the base of a further resolution (an xml:base chain).
+ * percent-encoded; base is cleaned the same way. Nothing else is
+ * normalized, so the result can serve as the base of a further resolution
+ * (an xml:base chain).
  *
  * Returns the absolute URL, which the caller owns and must free(), or
  * NULL if ref is not an http(s) URL once resolved (another scheme, no
@@ -43,7 +44,7 @@ char *at_url_resolve(const char *base, const char *ref);
  * docs/feeds.md) and empty parameters dropped from the query with the
  * order of the others kept, "?" dropped when nothing is left,
  * percent-escapes in uppercase and escapes of unreserved characters
- * decoded, dot segments removed, an empty path written "/".
+ * other than '.' decoded, dot segments removed, an empty path written "/".
  *
  * Returns the canonical URL, which the caller owns and must free(), or
  * NULL as at_url_resolve does. Canonicalizing a canonical URL returns it

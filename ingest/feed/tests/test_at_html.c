@@ -72,7 +72,8 @@ static void test_entities(void **state)
     expect_html("Fish &amp; chips &lt;3 &gt; &quot;q&quot; &#39;s&#x27;", 0,
                 "Fish & chips <3 > \"q\" 's'");
     expect_html("caf&eacute; &mdash; na&iuml;ve &hellip; &euro;5 &copy;", 0,
-                "caf\xc3\xa9 \xe2\x80\x94 na\xc3\xafve \xe2\x80\xa6 \xe2\x82\xac" "5 \xc2\xa9");
+                "caf\xc3\xa9 \xe2\x80\x94 na\xc3\xafve \xe2\x80\xa6 \xe2\x82\xac"
+                "5 \xc2\xa9");
     expect_html("&#8220;quoted&#8221; &#x1F600;", 0,
                 "\xe2\x80\x9cquoted\xe2\x80\x9d \xf0\x9f\x98\x80");
     /* Escaped twice (common in RSS): one level is left as text. */
@@ -124,8 +125,7 @@ static void test_blocks(void **state)
 static void test_one_line(void **state)
 {
     (void)state;
-    expect_html("<p>Title</p><p>continued<br>here</p>", AT_HTML_ONE_LINE,
-                "Title continued here");
+    expect_html("<p>Title</p><p>continued<br>here</p>", AT_HTML_ONE_LINE, "Title continued here");
     expect_plain("  A\n\n  headline\t with  gaps ", AT_HTML_ONE_LINE, "A headline with gaps");
 }
 
@@ -141,7 +141,10 @@ static void test_whitespace(void **state)
     expect_plain("a \r\n\r\n b\r\nc", 0, "a\n\nb c");
     /* Unicode spaces (no-break, em, ideographic) collapse; a paragraph
      * separator is a paragraph. */
-    expect_plain("a\xc2\xa0\xe2\x80\x83 b\xe3\x80\x80" "c\xe2\x80\xa9" "d", 0, "a b c\n\nd");
+    expect_plain("a\xc2\xa0\xe2\x80\x83 b\xe3\x80\x80"
+                 "c\xe2\x80\xa9"
+                 "d",
+                 0, "a b c\n\nd");
     /* A stray BOM vanishes. */
     expect_plain("\xef\xbb\xbfhello", 0, "hello");
 }
@@ -190,7 +193,10 @@ static void test_encodings(void **state)
     assert_true(clean_utf8(t));
     free(t);
     /* Control characters are spaces. */
-    expect_plain("a\x01\x02" "b\x7f" "c", 0, "a b c");
+    expect_plain("a\x01\x02"
+                 "b\x7f"
+                 "c",
+                 0, "a b c");
     /* Length, not NUL, ends the input. */
     t = at_html_to_text("<p>abc</p>ignored", 10, 0);
     assert_string_equal(t, "abc");
@@ -253,10 +259,14 @@ static void test_xhtml_entity_refs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_entities),     cmocka_unit_test(test_dropped_elements),
-        cmocka_unit_test(test_blocks),       cmocka_unit_test(test_one_line),
-        cmocka_unit_test(test_whitespace),   cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_encodings),    cmocka_unit_test(test_xhtml_nodes),
+        cmocka_unit_test(test_entities),
+        cmocka_unit_test(test_dropped_elements),
+        cmocka_unit_test(test_blocks),
+        cmocka_unit_test(test_one_line),
+        cmocka_unit_test(test_whitespace),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_xhtml_nodes),
         cmocka_unit_test(test_xhtml_entity_refs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,7 +64,8 @@ static const char NINJS2[] =
     "\"language\": \"en-GB\","
     "\"headlines\": ["
     "  {\"role\": \"short\", \"value\": \"Visit\"},"
-    "  {\"role\": \"main\", \"contenttype\": \"text/html\", \"value\": \"<b>Visit</b> to Mongolia\"},"
+    "  {\"role\": \"main\", \"contenttype\": \"text/html\", \"value\": \"<b>Visit</b> to "
+    "Mongolia\"},"
     "  {\"role\": \"main\", \"value\": \"Visit to Mongolia draws protests\"}"
     "],"
     "\"descriptions\": ["
@@ -404,8 +405,9 @@ static void test_detect(void **state)
     assert_int_equal(DETECT("{\"uri\":\"u\",\"headline\":\"h\"}"), AT_NINJS_NINJS);
     assert_int_equal(DETECT("{\"uri\":\"u\",\"body_nitf\":\"x\"}"), AT_NINJS_NINJS);
     assert_int_equal(DETECT("{\"$standard\":{\"name\":\"ninjs\"}}"), AT_NINJS_NINJS);
-    assert_int_equal(DETECT("{\"$schema\":\"http://www.iptc.org/std/ninjs/ninjs-schema_2.0.json\"}"),
-                     AT_NINJS_NINJS);
+    assert_int_equal(
+        DETECT("{\"$schema\":\"http://www.iptc.org/std/ninjs/ninjs-schema_2.0.json\"}"),
+        AT_NINJS_NINJS);
     assert_int_equal(DETECT("{\"url\":\"https://a.example/1\",\"title\":\"t\"}"), AT_NINJS_ITEM);
     assert_int_equal(DETECT("{\"id\":\"x\",\"body\":\"b\"}"), AT_NINJS_ITEM);
     /* A uri alone is not enough to call it ninjs. */
@@ -456,10 +458,10 @@ static void test_parse_any(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_ninjs1),   cmocka_unit_test(test_ninjs2),
+        cmocka_unit_test(test_ninjs1),       cmocka_unit_test(test_ninjs2),
         cmocka_unit_test(test_html_choices), cmocka_unit_test(test_missing),
         cmocka_unit_test(test_wrong_types),  cmocka_unit_test(test_withdrawn),
-        cmocka_unit_test(test_hostile),  cmocka_unit_test(test_detect),
+        cmocka_unit_test(test_hostile),      cmocka_unit_test(test_detect),
         cmocka_unit_test(test_parse_any),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -149,24 +149,25 @@ static void test_skipped(void **state)
 static void test_billion_laughs(void **state)
 {
     (void)state;
-    const char *doc = "<?xml version=\"1.0\"?>\n"
-                      "<!DOCTYPE opml [\n"
-                      " <!ENTITY lol \"lol\">\n"
-                      " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
-                      " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
-                      " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
-                      " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
-                      " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
-                      " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
-                      " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
-                      " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
-                      " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
-                      "]>\n"
-                      "<opml><head><title>&lol9;</title></head><body>\n"
-                      "<outline text=\"&lol9;\" title=\"&lol9;\" xmlUrl=\"https://a.example/&lol9;\"/>\n"
-                      "<outline text=\"&lol9;\"><outline xmlUrl=\"https://b.example/rss\"/></outline>\n"
-                      "<outline text=\"plain\" xmlUrl=\"https://c.example/rss\"/>\n"
-                      "</body></opml>";
+    const char *doc =
+        "<?xml version=\"1.0\"?>\n"
+        "<!DOCTYPE opml [\n"
+        " <!ENTITY lol \"lol\">\n"
+        " <!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n"
+        " <!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">\n"
+        " <!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">\n"
+        " <!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">\n"
+        " <!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\">\n"
+        " <!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\">\n"
+        " <!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\">\n"
+        " <!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\">\n"
+        " <!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">\n"
+        "]>\n"
+        "<opml><head><title>&lol9;</title></head><body>\n"
+        "<outline text=\"&lol9;\" title=\"&lol9;\" xmlUrl=\"https://a.example/&lol9;\"/>\n"
+        "<outline text=\"&lol9;\"><outline xmlUrl=\"https://b.example/rss\"/></outline>\n"
+        "<outline text=\"plain\" xmlUrl=\"https://c.example/rss\"/>\n"
+        "</body></opml>";
     clock_t t0 = clock();
     at_opml_t o;
     char err[256] = "";
@@ -326,10 +327,14 @@ static void test_load_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_nested),          cmocka_unit_test(test_skipped),
-        cmocka_unit_test(test_billion_laughs),  cmocka_unit_test(test_external_entities),
-        cmocka_unit_test(test_not_opml),        cmocka_unit_test(test_recover),
-        cmocka_unit_test(test_cap),             cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_nested),
+        cmocka_unit_test(test_skipped),
+        cmocka_unit_test(test_billion_laughs),
+        cmocka_unit_test(test_external_entities),
+        cmocka_unit_test(test_not_opml),
+        cmocka_unit_test(test_recover),
+        cmocka_unit_test(test_cap),
+        cmocka_unit_test(test_load_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

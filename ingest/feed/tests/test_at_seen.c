@@ -13,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,10 +160,12 @@ static void test_title_key(void **state)
     expect_key("Putin Lands in Astana", "putin lands in astana");
     expect_key("  Putin\tlands \n in   Astana!!! ", "putin lands in astana");
     expect_key("Putin's visit", "putins visit");
-    expect_key("Putin\xe2\x80\x99s visit", "putins visit");    /* U+2019 */
+    expect_key("Putin\xe2\x80\x99s visit", "putins visit");           /* U+2019 */
     expect_key("\xe2\x80\x98Quoted\xe2\x80\x99 word", "quoted word"); /* U+2018 */
     expect_key("U.S.-Russia talks: day 2", "u s russia talks day 2");
-    expect_key("A\xc2\xa0" "B", "a b"); /* no-break space */
+    expect_key("A\xc2\xa0"
+               "B",
+               "a b"); /* no-break space */
     /* Non-ASCII kept verbatim, no folding. */
     expect_key("\xc3\x89lections \xc3\xa0 Paris", "\xc3\x89lections \xc3\xa0 paris");
     expect_key("Путин в Астане", "Путин в Астане");
@@ -259,6 +264,63 @@ static void test_batch(void **state)
     at_seen_close(&s);
     s = open_ok(f->path);
     assert_int_equal(add(s, "w", "src", NULL, T0, T0), 0);
+    at_seen_close(&s);
+}
+
+/* A batch whose commit cannot be written (the file size limit stands in
+ * for a full disk): the commit fails, and every id of the batch is new
+ * again afterwards, in this handle and after a restart. */
+static void test_batch_write_fails(void **state)
+{
+    fixture_t *f = *state;
+    at_seen_t *s = open_ok(f->path);
+    assert_int_equal(add(s, "before", "src", NULL, T0, T0), 1);
+    at_seen_close(&s);
+
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[256];
+        at_seen_t *c = at_seen_open(f->path, err, sizeof err);
+        if (!c)
+            _exit(2);
+        signal(SIGXFSZ, SIG_IGN); /* get EFBIG instead of dying */
+        struct rlimit rl = {256 * 1024, 256 * 1024};
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(3);
+        if (at_seen_begin(c) != 0)
+            _exit(4);
+        char id[32], title[600];
+        int failed_call = 0;
+        for (int i = 0; i < 3000; i++) {
+            snprintf(id, sizeof id, "batch-%d", i);
+            snprintf(title, sizeof title, "%d %0500d", i, 0); /* fat rows */
+            if (at_seen_check_and_add(c, id, "src", title, T0, T0, err, sizeof err) < 0) {
+                failed_call = 1; /* a cache spill hit the limit: also fine */
+                break;
+            }
+        }
+        int rc = at_seen_commit(c);
+        if (rc == 0)
+            _exit(5);
+        /* The handle still works for a batch that fits. */
+        if (at_seen_check_and_add(c, "batch-0", "src", NULL, T0, T0, err, sizeof err) != 1)
+            _exit(6);
+        at_seen_close(&c);
+        _exit(failed_call ? 10 : 0);
+    }
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    if (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 10)
+        fail_msg("child failed at step %d", WEXITSTATUS(st));
+    print_message("write failure surfaced %s\n",
+                  WEXITSTATUS(st) == 10 ? "inside the batch (cache spill)" : "at commit");
+
+    s = open_ok(f->path);
+    assert_int_equal(add(s, "before", "src", NULL, T0, T0), 0);
+    assert_int_equal(add(s, "batch-1", "src", NULL, T0, T0), 1);
+    assert_int_equal(add(s, "batch-2999", "src", NULL, T0, T0), 1);
     at_seen_close(&s);
 }
 
@@ -463,9 +525,9 @@ static void test_foreign_and_newer(void **state)
     fixture_t *f = *state;
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "CREATE TABLE mine(x); INSERT INTO mine VALUES (42);", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "CREATE TABLE mine(x); INSERT INTO mine VALUES (42);", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     char err[256] = "";
     assert_null(at_seen_open(f->path, err, sizeof err));
@@ -473,8 +535,8 @@ static void test_foreign_and_newer(void **state)
     /* Untouched: no tables of ours were added. */
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     sqlite3_stmt *st;
-    assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL),
+                     SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(st, 0), 1);
     sqlite3_finalize(st);
@@ -634,6 +696,7 @@ int main(void)
         cmocka_unit_test(test_title_key),
         cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_write_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers_batched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_sqlite, setup, teardown),

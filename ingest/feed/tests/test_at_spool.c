@@ -261,8 +261,8 @@ static void test_inotify(void **state)
     for (int i = 0; i < 3; i++) {
         char name[32], line[128];
         snprintf(name, sizeof name, "live-%d.jsonl", i);
-        snprintf(line, sizeof line, "{\"url\":\"https://live.example/%d\",\"title\":\"L%d\"}\n",
-                 i, i);
+        snprintf(line, sizeof line, "{\"url\":\"https://live.example/%d\",\"title\":\"L%d\"}\n", i,
+                 i);
         deliver_file(f->dir, name, line);
         assert_true(readable_within(fd, 2000));
         assert_int_equal(drain(sp, &s), 1);

@@ -121,7 +121,8 @@ static void test_relative_forms(void **state)
     expect_canon(base, "", "https://news.example.org/world/europe/story.html?x=1");
     expect_canon(base, "/", "https://news.example.org/");
     expect_canon(base, "next.html", "https://news.example.org/world/europe/next.html");
-    expect_resolve(base, "#comments", "https://news.example.org/world/europe/story.html?x=1#comments");
+    expect_resolve(base, "#comments",
+                   "https://news.example.org/world/europe/story.html?x=1#comments");
     expect_resolve(base, "", "https://news.example.org/world/europe/story.html?x=1");
     /* An xml:base chain: each level resolved against the one above. */
     char *b1 = at_url_resolve("http://example.com/feed/atom.xml", "/blog/");
@@ -141,14 +142,18 @@ static void test_messy_references(void **state)
     (void)state;
     /* Surrounding whitespace, and a link wrapped over lines. */
     expect_canon(NULL, "  \n\thttp://example.com/a\n  ", "http://example.com/a");
-    expect_canon(NULL, "http://example.com/very/long/\n/path", "http://example.com/very/long//path");
+    expect_canon(NULL, "http://example.com/very/long/\n/path",
+                 "http://example.com/very/long//path");
     /* Spaces and non-ASCII bytes are escaped, in uppercase hex. */
     expect_canon("http://example.com/", "a b/caf\xc3\xa9?q=\xc3\xa9 t",
                  "http://example.com/a%20b/caf%C3%A9?q=%C3%A9%20t");
     /* A '%' that starts no escape is escaped itself. */
     expect_canon(NULL, "http://example.com/100%?q=50%", "http://example.com/100%25?q=50%25");
     /* Control characters other than tab/newline make it unusable. */
-    expect_canon(NULL, "http://example.com/a\x01" "b", NULL);
+    expect_canon(NULL,
+                 "http://example.com/a\x01"
+                 "b",
+                 NULL);
     expect_canon(NULL, "http://example.com/a\x7f", NULL);
 }
 
@@ -175,7 +180,8 @@ static void test_canonical_form(void **state)
 {
     (void)state;
     /* Case: scheme and host lower, path untouched. */
-    expect_canon(NULL, "HTTP://News.Example.COM/World/Story", "http://news.example.com/World/Story");
+    expect_canon(NULL, "HTTP://News.Example.COM/World/Story",
+                 "http://news.example.com/World/Story");
     /* Default ports dropped, others kept. */
     expect_canon(NULL, "http://example.com:80/a", "http://example.com/a");
     expect_canon(NULL, "https://example.com:443/a", "https://example.com/a");
@@ -191,7 +197,8 @@ static void test_canonical_form(void **state)
     expect_canon(NULL, "https://example.com/a/./b/../c", "https://example.com/a/c");
     /* Escapes: uppercase hex; unreserved characters decoded; reserved
      * ones kept escaped. */
-    expect_canon(NULL, "https://example.com/%7euser/%41%2f%3a", "https://example.com/~user/A%2F%3A");
+    expect_canon(NULL, "https://example.com/%7euser/%41%2f%3a",
+                 "https://example.com/~user/A%2F%3A");
     /* IPv6 literals. */
     expect_canon(NULL, "http://[2001:DB8::1]:80/x", "http://[2001:db8::1]/x");
     expect_canon(NULL, "http://[::1]:8080/x", "http://[::1]:8080/x");
@@ -285,10 +292,10 @@ static void test_item_id(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rfc3986_examples),   cmocka_unit_test(test_relative_forms),
-        cmocka_unit_test(test_messy_references),   cmocka_unit_test(test_schemes),
-        cmocka_unit_test(test_canonical_form),     cmocka_unit_test(test_tracking_parameters),
-        cmocka_unit_test(test_limits),             cmocka_unit_test(test_host),
+        cmocka_unit_test(test_rfc3986_examples), cmocka_unit_test(test_relative_forms),
+        cmocka_unit_test(test_messy_references), cmocka_unit_test(test_schemes),
+        cmocka_unit_test(test_canonical_form),   cmocka_unit_test(test_tracking_parameters),
+        cmocka_unit_test(test_limits),           cmocka_unit_test(test_host),
         cmocka_unit_test(test_item_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
