@@ -237,6 +237,9 @@ at_feeds_t *at_feeds_new(const at_config_t *cfg, at_seen_t *store, at_feeds_emit
     opts.max_response_bytes = (size_t)at_config_int(cfg, "feeds.max_response_bytes");
     opts.max_host_connections = (long)at_config_int(cfg, "feeds.max_per_host");
     opts.max_total_connections = (long)at_config_int(cfg, "feeds.max_connections");
+    const char *ua = at_config_str(cfg, "feeds.user_agent");
+    if (*ua)
+        opts.user_agent = ua; /* copied by at_poller_new */
     self->poller = at_poller_new(&opts, store, on_response, self, err, errlen);
     if (!self->poller) {
         free(self);

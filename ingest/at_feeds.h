@@ -80,9 +80,12 @@ typedef struct at_feeds at_feeds_t;
          NULL,                                                                                     \
          false,                                                                                    \
          "Concurrent connections to one host."},                                                   \
+        {"feeds.max_connections",         AT_CFG_INT, "64", 1, 4096, NULL, false,                  \
+         "Concurrent connections in all."},                                                        \
     {                                                                                              \
-        "feeds.max_connections", AT_CFG_INT, "64", 1, 4096, NULL, false,                           \
-            "Concurrent connections in all."                                                       \
+        "feeds.user_agent", AT_CFG_STRING, "", 0, 0, NULL, false,                                  \
+            "User-Agent header; empty sends attache/<version> with the project's info URL. Put a " \
+            "contact URL or address here so publishers can reach you."                             \
     }
 
 /* True when the config names any feed (feed.* or feeds.opml). */

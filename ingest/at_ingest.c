@@ -339,7 +339,8 @@ static void do_reload(at_ingest_t *self)
             "ingest.dedup_capacity", "ingest.dead_letter",
             "ingest.state",          "ingest.spool",
             "feeds.timeout_ms",      "feeds.max_response_bytes",
-            "feeds.max_per_host",    "feeds.max_connections"};
+            "feeds.max_per_host",    "feeds.max_connections",
+            "feeds.user_agent"};
         for (size_t i = 0; i < sizeof restart_keys / sizeof *restart_keys; i++)
             if (at_config_changed(old, self->d->cfg, restart_keys[i]))
                 at_log_warn("reload: %s changed; it takes effect after a restart", restart_keys[i]);

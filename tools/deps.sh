@@ -18,6 +18,7 @@ pkgs=(
   protobuf-compiler                            # interop test: protoc --decode
   python3 python3-zmq                          # integration tests, benchmarks
   clang-format                                 # style check
+  clang libclang-rt-14-dev                     # libFuzzer (CI runs each fuzz target briefly)
 )
 
 missing=()
