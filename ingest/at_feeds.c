@@ -178,6 +178,19 @@ static void on_response(void *arg, const at_feed_response_t *r)
     }
     if (res.ttl_seconds > 0)
         at_poller_set_ttl(self->poller, r->url, res.ttl_seconds);
+    /* Links were resolved against the address after redirects; the item's
+     * "feed" names the feed as configured, which is what status, metrics
+     * and users know it by. */
+    if (r->final_url && strcmp(r->final_url, r->url) != 0) {
+        for (size_t i = 0; i < res.n_items; i++) {
+            char *u = strdup(r->url);
+            if (!u)
+                continue;
+            if (res.items[i]->feed != protobuf_c_empty_string)
+                free(res.items[i]->feed);
+            res.items[i]->feed = u;
+        }
+    }
     uint64_t fresh = 0, dup = 0;
     int failed = 0;
     if (self->store && at_seen_begin(self->store) < 0) {
