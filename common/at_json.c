@@ -532,8 +532,7 @@ static void jw_fail(jw_t *w)
 }
 
 /* Make room for n more bytes and the final NUL, doubling the capacity
- * (from 256 bytes, or from the hint given to jw_init). Returns 0, or -1
- * with the writer failed. */
+ * from 256 bytes until it fits. Returns 0, or -1 with the writer failed. */
 static int jw_grow(jw_t *w, size_t n)
 {
     if (w->failed)
