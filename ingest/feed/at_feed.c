@@ -47,6 +47,7 @@
 #include "at_html.h"
 #include "at_json.h"
 #include "at_time.h"
+#include "at_utf8.h"
 #include "at_url.h"
 
 /* Namespaces, by URI (prefixes are the document's choice). */
@@ -113,30 +114,6 @@ static html_entity_t html_entities[300];
 static size_t n_html_entities;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-static size_t utf8_encode(unsigned cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 static void init_once_fn(void)
 {
     xmlInitParser();
@@ -149,7 +126,7 @@ static void init_once_fn(void)
             break;
         html_entity_t *h = &html_entities[n_html_entities++];
         h->value = v;
-        size_t n = utf8_encode(v, h->utf8);
+        size_t n = at_utf8_encode(v, h->utf8);
         h->utf8[n] = '\0';
         memset(&h->ent, 0, sizeof h->ent);
         h->ent.type = XML_ENTITY_DECL;
@@ -338,41 +315,6 @@ static unsigned cp1252_decode(unsigned char b)
     return (b >= 0x80 && b <= 0x9F) ? cp1252_high[b - 0x80] : b;
 }
 
-/* Length of the valid UTF-8 sequence at s (Unicode table 3-7), 0 if the
- * bytes there are not one. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < len; k++) {
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return 0;
-    }
-    return len;
-}
-
 /* Scan UTF-8: returns 1 if valid; *non_ascii tells whether any byte was
  * >= 0x80. ASCII goes 8 bytes at a time: most feeds are mostly ASCII. */
 static int utf8_check(const unsigned char *s, size_t n, int *non_ascii)
@@ -393,7 +335,7 @@ static int utf8_check(const unsigned char *s, size_t n, int *non_ascii)
             continue;
         }
         *non_ascii = 1;
-        size_t len = utf8_seq_len(s + i, n - i);
+        size_t len = at_utf8_decode(s + i, n - i, NULL);
         if (!len)
             return 0;
         i += len;
@@ -439,14 +381,14 @@ static int decode_1252(const unsigned char *s, size_t n, int latin, bytes_t *out
             i++;
             continue;
         }
-        size_t len = latin ? 0 : utf8_seq_len(s + i, n - i);
+        size_t len = latin ? 0 : at_utf8_decode(s + i, n - i, NULL);
         if (len) {
             memcpy(out->buf + out->len, s + i, len);
             out->len += len;
             i += len;
             continue;
         }
-        out->len += utf8_encode(cp1252_decode(c), out->buf + out->len);
+        out->len += at_utf8_encode(cp1252_decode(c), out->buf + out->len);
         if (!latin)
             (*repaired)++;
         i++;

@@ -23,6 +23,7 @@
  *     result in a protobuf string as is.
  */
 #include "at_html.h"
+#include "at_utf8.h"
 
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
@@ -126,44 +127,6 @@ static void text_put(text_t *t, const char *s, size_t n)
     t->len += n;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n) (Unicode table 3-7), or 0
- * if the bytes there are not one. *cp gets the code point. */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
-{
-    unsigned char c = s[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-        *cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        *cp = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        *cp = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (n < len || s[1] < lo || s[1] > hi)
-        return 0;
-    *cp = (*cp << 6) | (s[1] & 0x3F);
-    for (size_t k = 2; k < len; k++) {
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return 0;
-        *cp = (*cp << 6) | (s[k] & 0x3F);
-    }
-    return len;
-}
-
 /* Add text (UTF-8, possibly invalid) to the builder. */
 static void text_add(text_t *t, const char *str, size_t n)
 {
@@ -189,7 +152,7 @@ static void text_add(text_t *t, const char *str, size_t n)
             continue;
         }
         unsigned cp;
-        size_t len = utf8_seq(s + i, n - i, &cp);
+        size_t len = at_utf8_decode(s + i, n - i, &cp);
         if (len == 0) {
             text_put(t, "\xEF\xBF\xBD", 3); /* U+FFFD */
             i++;
