@@ -32,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "at_json.h"
 #include "at_linereader.h"
 #include "cli.h"
@@ -149,6 +151,37 @@ static void account_line(books_t *b, const char *line, size_t len)
     json_decref(o);
 }
 
+/* For sink.output = sqlite:PATH: mark the expected ids the database holds.
+ * Returns how many were newly seen, or -1 if the database cannot be read
+ * yet. Rows left by earlier runs are not this run's business. */
+static long pump_sqlite(const char *path, books_t *b)
+{
+    sqlite3 *db = NULL;
+    long fresh = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db, 2000);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT id FROM events", -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return -1;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        char **hit = id ? bsearch(&id, b->ids, b->n, sizeof *b->ids, cmp_str) : NULL;
+        if (hit && !b->seen[hit - b->ids]) {
+            b->seen[hit - b->ids] = 1;
+            b->events++;
+            fresh++;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return fresh;
+}
+
 static int free_port(void)
 {
     int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -262,13 +295,14 @@ static long pump_output(at_linereader_t *r, books_t *b, bool echo)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: attache run [--transport zmq] [--input PATH|-] [--output PATH|-]\n"
-                 "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
-                 "                   [--log-level LEVEL]\n"
-                 "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
-                 "loopback, feed the input (default: the bundled sample), wait until every item\n"
-                 "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
-                 "Exit 0 when every valid input item came out exactly once.\n");
+    fprintf(out,
+            "Usage: attache run [--transport zmq] [--input PATH|-] [--output PATH|-|sqlite:PATH]\n"
+            "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
+            "                   [--log-level LEVEL]\n"
+            "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
+            "loopback, feed the input (default: the bundled sample), wait until every item\n"
+            "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
+            "Exit 0 when every valid input item came out exactly once.\n");
 }
 
 int cli_run(int argc, char **argv)
@@ -378,6 +412,7 @@ int cli_run(int argc, char **argv)
     }
 
     bool echo = strcmp(output, "-") == 0;
+    const char *sqlite_path = strncmp(output, "sqlite:", 7) == 0 ? output + 7 : NULL;
     if (echo) {
         if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
             perror("attache run: pipe");
@@ -408,7 +443,7 @@ int cli_run(int argc, char **argv)
     char *sink_argv[] = {"attache-sink", "-s", a[0], "-s", a[1], "-s", a[2], "-s", a[3], NULL};
 
     off_t start_size = 0;
-    if (!echo) {
+    if (!echo && !sqlite_path) {
         struct stat st;
         if (stat(output, &st) == 0)
             start_size = st.st_size;
@@ -419,6 +454,8 @@ int cli_run(int argc, char **argv)
     if (echo) {
         close(pipe_fds[1]);
         pipe_fds[1] = -1;
+    } else if (sqlite_path) {
+        /* Counted by querying the database (pump_sqlite). */
     } else {
         out_fd = open(output, O_RDONLY | O_CLOEXEC);
         if (out_fd < 0 || lseek(out_fd, start_size, SEEK_SET) < 0) {
@@ -426,7 +463,8 @@ int cli_run(int argc, char **argv)
             goto stop;
         }
     }
-    reader = at_linereader_new(out_fd, MAX_EVENT_LINE);
+    if (!sqlite_path)
+        reader = at_linereader_new(out_fd, MAX_EVENT_LINE);
 
     snprintf(a[4], sizeof a[4], "enrich.input=zmq+tcp://127.0.0.1:%d?bind=1", p1);
     snprintf(a[5], sizeof a[5], "enrich.output=zmq+tcp://127.0.0.1:%d", p2);
@@ -446,7 +484,8 @@ int cli_run(int argc, char **argv)
     /* Follow the output until every expected id is in, or it stalls. */
     time_t last_progress = time(NULL);
     while (!interrupted) {
-        long got = pump_output(reader, &books, echo);
+        long got =
+            sqlite_path ? pump_sqlite(sqlite_path, &books) : pump_output(reader, &books, echo);
         if (got > 0)
             last_progress = time(NULL);
         reap(&ingest, WNOHANG);
@@ -465,7 +504,7 @@ int cli_run(int argc, char **argv)
         char nb[512];
         while (recv(nfd, nb, sizeof nb, MSG_DONTWAIT) > 0)
             ;
-        poll(NULL, 0, echo ? 5 : 20);
+        poll(NULL, 0, echo ? 5 : sqlite_path ? 200 : 20);
     }
 
 stop:
@@ -485,6 +524,8 @@ stop:
     }
     if (reader)
         pump_output(reader, &books, echo);
+    if (sqlite_path)
+        pump_sqlite(sqlite_path, &books);
     fflush(stdout);
 
     size_t seen = books_seen(&books);
