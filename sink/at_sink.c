@@ -12,6 +12,7 @@
 
 #include "at_endpoint.h"
 #include "at_json.h"
+#include "at_sqlsink.h"
 #include "at_log.h"
 #include "at_transport.h"
 
@@ -20,7 +21,8 @@ const at_cfg_def_t at_sink_config[] = {
     {"sink.input", AT_CFG_STRING, "zmq+tcp://*:7102", 0, 0, NULL, false,
      "Endpoint events arrive on (from attache-enrich)."},
     {"sink.output", AT_CFG_STRING, "-", 0, 0, NULL, false,
-     "JSON-lines file events are appended to, or - for stdout."},
+     "Where events go: a JSON-lines file they are appended to, - for stdout, or sqlite:PATH "
+     "(a SQLite database, idempotent by event id; docs/sqlite.md)."},
     {"sink.publish", AT_CFG_STRING, "", 0, 0, NULL, false,
      "Optional PUB endpoint that republishes every event (protobuf) as "
      "[\"attache.v1.Event\", payload]; empty turns it off."},
@@ -41,13 +43,15 @@ const at_flag_t at_sink_flags[] = {
     {NULL, 0, NULL, NULL},
 };
 
-enum { C_RECEIVED, C_WRITTEN, C_REJECTED, C_OVERSIZE, C_PUBLISHED, C_PUB_DROPPED, C_COUNT };
+enum { C_RECEIVED, C_WRITTEN, C_REJECTED, C_OVERSIZE, C_PUBLISHED, C_PUB_DROPPED, C_LOST, C_COUNT };
 
 struct at_sink {
     at_daemon_t *d;
     at_transport_t *in, *pub;
     at_deadletter_t *dl;
     FILE *out;
+    at_sqlsink_t *db; /* sink.output = sqlite:PATH (then out is NULL) */
+    uint64_t batch_events;
     char *out_path; /* the path in use (a reload does not move it) */
     int out_is_stdout;
     int dirty;
@@ -61,6 +65,12 @@ int at_sink_check(const at_config_t *cfg, char *err, size_t errlen)
     at_endpoint_t ep;
     if (at_endpoint_parse(at_config_str(cfg, "sink.input"), &ep, err, errlen) < 0)
         return -1;
+    const char *out = at_config_str(cfg, "sink.output");
+    if (strncmp(out, "sqlite:", 7) == 0 && !out[7]) {
+        snprintf(err, errlen,
+                 "sink.output: sqlite: needs a path (sqlite:/var/lib/attache/events.db)");
+        return -1;
+    }
     const char *pub = at_config_str(cfg, "sink.publish");
     if (*pub && at_endpoint_parse(pub, &ep, err, errlen) < 0)
         return -1;
@@ -69,6 +79,10 @@ int at_sink_check(const at_config_t *cfg, char *err, size_t errlen)
 
 static int open_output(at_sink_t *self, const char *path, char *err, size_t errlen)
 {
+    if (strncmp(path, "sqlite:", 7) == 0) {
+        self->db = at_sqlsink_open(path + 7, err, errlen);
+        return self->db ? 0 : -1;
+    }
     if (strcmp(path, "-") == 0) {
         self->out = stdout;
         self->out_is_stdout = 1;
@@ -87,12 +101,31 @@ static int open_output(at_sink_t *self, const char *path, char *err, size_t errl
     return 0;
 }
 
-/* Flush stdio and fsync. Returns 0 or -1 (logged). */
+/* Flush stdio and fsync, or commit the SQLite batch. Returns 0 or -1
+ * (logged). */
 static int flush_output(at_sink_t *self)
 {
     self->last_flush_ms = at_now_ms();
     if (!self->dirty)
         return 0;
+    if (self->db) {
+        self->dirty = 0;
+        if (!at_sqlsink_in_batch(self->db))
+            return 0;
+        if (at_sqlsink_commit(self->db) < 0) {
+            /* ZeroMQ cannot replay what was received: the batch is lost
+             * and counted (the Kafka transport will replay from offsets). */
+            at_log_error("sqlite: commit of %llu events failed: %s",
+                         (unsigned long long)self->batch_events, at_sqlsink_error(self->db));
+            self->counters[C_WRITTEN].value -= self->batch_events;
+            self->counters[C_LOST].value += self->batch_events;
+            self->write_failed = 1;
+            self->batch_events = 0;
+            return -1;
+        }
+        self->batch_events = 0;
+        return 0;
+    }
     if (fflush(self->out) != 0) {
         at_log_error("writing %s: %s", self->out_path, strerror(errno));
         self->write_failed = 1;
@@ -118,8 +151,8 @@ at_sink_t *at_sink_new(at_daemon_t *d, char *err, size_t errlen)
         return NULL;
     }
     self->d = d;
-    static const char *const names[] = {"received", "written",   "rejected",
-                                        "oversize", "published", "publish_dropped"};
+    static const char *const names[] = {"received",  "written",         "rejected", "oversize",
+                                        "published", "publish_dropped", "lost"};
     for (int i = 0; i < C_COUNT; i++)
         self->counters[i].name = names[i];
     if (!(self->out_path = strdup(at_config_str(d->cfg, "sink.output")))) {
@@ -151,10 +184,11 @@ void at_sink_destroy(at_sink_t **self_p)
     at_sink_t *self = *self_p;
     at_transport_close(&self->in, 0);
     at_transport_close(&self->pub, 0);
-    if (self->out) {
+    if (self->out || self->db) {
         flush_output(self);
-        if (!self->out_is_stdout)
+        if (self->out && !self->out_is_stdout)
             fclose(self->out);
+        at_sqlsink_close(&self->db);
     }
     at_deadletter_destroy(&self->dl);
     free(self->out_path);
@@ -208,7 +242,21 @@ static void handle(at_sink_t *self, at_msg_t *msg)
         protobuf_c_message_free_unpacked(&ev->base, NULL);
         return;
     }
-    if (fputs(line, self->out) == EOF || fputc('\n', self->out) == EOF) {
+    if (self->db) {
+        char werr[512];
+        if (!at_sqlsink_in_batch(self->db) && at_sqlsink_begin(self->db) < 0) {
+            at_log_error("sqlite: %s", at_sqlsink_error(self->db));
+            self->write_failed = 1;
+        } else if (at_sqlsink_write(self->db, ev, line, werr, sizeof werr) < 0) {
+            at_log_error("sqlite: event %s: %s", ev->id, werr);
+            self->counters[C_LOST].value++;
+            self->write_failed = 1;
+        } else {
+            self->counters[C_WRITTEN].value++;
+            self->batch_events++;
+            self->dirty = 1;
+        }
+    } else if (fputs(line, self->out) == EOF || fputc('\n', self->out) == EOF) {
         at_log_error("writing event %s: %s", ev->id, strerror(errno));
         self->write_failed = 1;
     } else {
@@ -241,7 +289,7 @@ static void do_reload(at_sink_t *self)
             if (at_config_changed(old, self->d->cfg, restart_keys[i]))
                 at_log_warn("reload: %s changed; it takes effect after a restart", restart_keys[i]);
         /* Reopen the same output path (logrotate's "move then HUP"). */
-        if (!self->out_is_stdout) {
+        if (self->out && !self->out_is_stdout) {
             flush_output(self);
             FILE *was = self->out;
             char err[512];

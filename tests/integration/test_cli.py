@@ -3,6 +3,7 @@
   - `attache run` with no input runs the bundled sample and exits 0;
   - `attache run --input - --output -` works as a pipe;
   - `attache run` counts rejected lines and still exits 0;
+  - `attache run --output sqlite:PATH` twice leaves one row per event;
   - `attache enrich` gets the model case right: Putin in Astana (Kazakhstan,
     not a party: notice) versus Ulaanbaatar (Mongolia, a party: critical);
   - every daemon has --help, --version, --check-config; a bad config fails
@@ -31,6 +32,25 @@ def test_run_sample(tmp):
     n = h.count_lines(SAMPLE)
     assert "%d of %d items accounted for" % (n, n) in err, err
     assert h.count_lines(out) == n
+
+
+def test_run_sqlite_idempotent(tmp):
+    """`attache run --output sqlite:PATH` twice: the same events, one row each."""
+    import sqlite3
+    db = os.path.join(tmp, "events.db")
+    for _ in range(2):
+        r = run([ATTACHE, "run", "--output", "sqlite:" + db])
+        assert r.returncode == 0, r.stderr.decode()
+    c = sqlite3.connect(db)
+    n = h.count_lines(SAMPLE)
+    assert c.execute("SELECT count(*) FROM events").fetchone()[0] == n
+    rows = c.execute("SELECT a.country, a.severity FROM alerts a JOIN events e ON e.id = a.event_id"
+                     " WHERE e.id = 'sample-ulaanbaatar-visit'").fetchall()
+    assert rows == [("MNG", "critical")], rows
+    st = c.execute("SELECT rome_statute_status FROM event_countries WHERE event_id ="
+                   " 'sample-astana-arrival' AND code = 'KAZ'").fetchone()
+    assert st == ("non_signatory",), st
+    c.close()
 
 
 def test_run_pipe_and_rejects(tmp):
@@ -116,6 +136,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="attache-cli.")
     test_run_sample(tmp)
     test_run_pipe_and_rejects(tmp)
+    test_run_sqlite_idempotent(tmp)
     test_enrich_model_case()
     test_daemon_flags(tmp)
     print("ok: attache run / enrich / daemon flags")
