@@ -422,7 +422,10 @@ int cli_run(int argc, char **argv)
         fcntl(out_fd, F_SETFL, O_NONBLOCK);
     }
 
+    /* The kernel may hand back the port just released: ask again. */
     int p1 = free_port(), p2 = free_port();
+    for (int tries = 0; tries < 20 && p1 >= 0 && p2 == p1; tries++)
+        p2 = free_port();
     if (p1 < 0 || p2 < 0 || p1 == p2) {
         fprintf(stderr, "attache run: no free loopback ports\n");
         goto out;
