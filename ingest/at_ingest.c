@@ -305,6 +305,21 @@ static int emit_item(void *arg, Attache__V1__NewsItem **item_p)
     return forward(arg, item);
 }
 
+/* A record is an attache input item or an IPTC ninjs object. The attache
+ * form is tried first and parsed once: asking at_ninjs_detect first would
+ * parse every line twice (measured: ingest CPU per item doubled). Only a
+ * record the attache parser refuses is looked at as ninjs. */
+static Attache__V1__NewsItem *parse_record(at_ingest_t *self, const char *data, size_t len,
+                                           char *err, size_t errlen)
+{
+    int64_t now = (int64_t)time(NULL);
+    Attache__V1__NewsItem *item = at_json_item_parse(data, len, now, err, errlen);
+    if (!item && at_ninjs_detect(data, len) == AT_NINJS_NINJS)
+        item = at_ninjs_parse(data, len, at_config_str(self->d->cfg, "ingest.source"), now, err,
+                              errlen);
+    return item;
+}
+
 static void handle_line(at_ingest_t *self, const char *line, size_t len)
 {
     self->counters[C_READ].value++;
@@ -317,10 +332,7 @@ static void handle_line(at_ingest_t *self, const char *line, size_t len)
         return;
     }
     char err[512];
-    /* A line is an attache item or an IPTC ninjs object. */
-    Attache__V1__NewsItem *item =
-        at_ninjs_parse_any(line, len, at_config_str(self->d->cfg, "ingest.source"),
-                           (int64_t)time(NULL), err, sizeof err);
+    Attache__V1__NewsItem *item = parse_record(self, line, len, err, sizeof err);
     if (!item) {
         reject(self, err, line, len);
         return;
@@ -437,9 +449,7 @@ static int on_spool_record(void *arg, const at_spool_record_t *rec)
         reject_at(self, where, rec->error, rec->data, rec->len);
         return AT_SPOOL_REJECT;
     }
-    Attache__V1__NewsItem *item =
-        at_ninjs_parse_any(rec->data, rec->len, at_config_str(self->d->cfg, "ingest.source"),
-                           (int64_t)time(NULL), err, sizeof err);
+    Attache__V1__NewsItem *item = parse_record(self, rec->data, rec->len, err, sizeof err);
     if (!item) {
         reject_at(self, where, err, rec->data, rec->len);
         return AT_SPOOL_REJECT;
