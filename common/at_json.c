@@ -34,6 +34,7 @@
 #include <xxhash.h>
 
 #include "at_time.h"
+#include "at_utf8.h"
 
 /* Instants validation accepts: years 0000..9999 UTC (0 means unknown), the
  * range at_time_parse produces and RFC 3339 can write with 4-digit years. */
@@ -84,50 +85,6 @@ static int is_blank(const char *s)
     for (; *s; s++) {
         if (!is_space(*s))
             return 0;
-    }
-    return 1;
-}
-
-/* Validate UTF-8 per Unicode table 3-7 (well-formed byte sequences): no
- * overlong forms, no surrogates (ED A0..BF), nothing above U+10FFFF. */
-static int utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned char lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            if (c == 0xE0)
-                lo = 0xA0;
-            else if (c == 0xED)
-                hi = 0x9F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            if (c == 0xF0)
-                lo = 0x90;
-            else if (c == 0xF4)
-                hi = 0x8F;
-        } else {
-            return 0;
-        }
-        if (len - i - 1 < n)
-            return 0;
-        /* Only the first continuation byte has a narrowed range. */
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return 0;
-        for (size_t k = 2; k <= n; k++) {
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                return 0;
-        }
-        i += n + 1;
     }
     return 1;
 }
@@ -602,38 +559,6 @@ static char *jw_finish(jw_t *w)
     return fit ? fit : w->buf;
 }
 
-/* Length of the well-formed UTF-8 sequence at s (s[0] >= 0x80), of at most
- * `left` bytes; 0 if it is ill-formed. Same rules as utf8_valid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t n;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (left < n || s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t k = 2; k < n; k++) {
-        if (s[k] < 0x80 || s[k] > 0xBF)
-            return 0;
-    }
-    return n;
-}
-
 #define JW_ONES  0x0101010101010101ULL
 #define JW_HIGHS 0x8080808080808080ULL
 
@@ -671,7 +596,7 @@ static void jw_str(jw_t *w, const char *str)
             break;
         unsigned char c = s[i];
         if (c >= 0x80) {
-            size_t n = utf8_seq_len(s + i, len - i);
+            size_t n = at_utf8_decode(s + i, len - i, NULL);
             if (n == 0) {
                 jw_fail(w);
                 return;
@@ -1090,7 +1015,7 @@ static int check_str(const char *path, const char *s, size_t max, char *err, siz
         set_err(err, errlen, "%s too long (limit %zu bytes)", path, max);
         return -1;
     }
-    if (!utf8_valid((const unsigned char *)s, len)) {
+    if (!at_utf8_valid(s, len)) {
         set_err(err, errlen, "%s is not valid UTF-8", path);
         return -1;
     }
