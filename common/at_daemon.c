@@ -242,6 +242,12 @@ int at_daemon_reload(at_daemon_t *self, at_config_t **old_p)
     *old_p = self->cfg;
     self->cfg = cfg;
     apply_log_level(cfg);
+    /* The key table says which keys a running daemon cannot apply; warn
+     * about those instead of keeping a second list in every daemon. */
+    for (const at_cfg_def_t *d = self->spec->defs; d->key; d++)
+        if (!d->reloadable && d->type != AT_CFG_PASSTHROUGH &&
+            at_config_changed(*old_p, cfg, d->key))
+            at_log_warn("reload: %s changed; it takes effect after a restart", d->key);
     at_log_info("reload: config re-read%s%s", self->config_path ? " from " : "",
                 self->config_path ? self->config_path : "");
     return 0;

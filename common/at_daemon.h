@@ -114,7 +114,8 @@ at_config_t *at_daemon_load_config(const at_daemon_t *self, char *err, size_t er
 
 /* Re-read the config after SIGHUP. On success the new config replaces
  * self->cfg, the old one is returned in *old_p for the caller to compare
- * (and destroy), and log.level takes effect. On error the old config stays
+ * (and destroy), log.level takes effect, and every changed key the table marks as not
+ * reloadable is logged as needing a restart. On error the old config stays
  * and -1 is returned (the error is logged). Sends RELOADING=1 first; the
  * caller sends READY=1 via at_daemon_ready when done. */
 int at_daemon_reload(at_daemon_t *self, at_config_t **old_p);

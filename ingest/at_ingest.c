@@ -345,17 +345,6 @@ static void do_reload(at_ingest_t *self)
     at_daemon_reload_flag = 0;
     at_config_t *old = NULL;
     if (at_daemon_reload(self->d, &old) == 0) {
-        static const char *const restart_keys[] = {
-            "ingest.input",          "ingest.follow",
-            "ingest.output",         "ingest.max_item_bytes",
-            "ingest.dedup_capacity", "ingest.dead_letter",
-            "ingest.state",          "ingest.spool",
-            "feeds.timeout_ms",      "feeds.max_response_bytes",
-            "feeds.max_per_host",    "feeds.max_connections",
-            "feeds.user_agent"};
-        for (size_t i = 0; i < sizeof restart_keys / sizeof *restart_keys; i++)
-            if (at_config_changed(old, self->d->cfg, restart_keys[i]))
-                at_log_warn("reload: %s changed; it takes effect after a restart", restart_keys[i]);
         at_config_destroy(&old);
         char err[512];
         if (self->feeds) {

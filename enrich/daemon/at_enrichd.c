@@ -201,11 +201,6 @@ static void do_reload(at_enrichd_t *self)
     at_daemon_reload_flag = 0;
     at_config_t *old = NULL;
     if (at_daemon_reload(self->d, &old) == 0) {
-        static const char *const restart_keys[] = {"enrich.input", "enrich.output",
-                                                   "enrich.dead_letter"};
-        for (size_t i = 0; i < sizeof restart_keys / sizeof *restart_keys; i++)
-            if (at_config_changed(old, self->d->cfg, restart_keys[i]))
-                at_log_warn("reload: %s changed; it takes effect after a restart", restart_keys[i]);
         at_config_destroy(&old);
     }
     /* Reload the data whether or not the config changed: SIGHUP is also
