@@ -384,3 +384,22 @@ int at_daemon_send(at_daemon_t *self, at_transport_t *out, const char *type, con
         }
     }
 }
+
+int at_daemon_check_msg(const at_daemon_t *self, const at_msg_t *msg, const char *type,
+                        const char *max_key, char *why, size_t whylen)
+{
+    if (msg->bad) {
+        snprintf(why, whylen, "%s", msg->bad);
+        return AT_MSG_BAD;
+    }
+    if (strcmp(msg->type, type) != 0) {
+        snprintf(why, whylen, "unexpected message type '%s' (want %s)", msg->type, type);
+        return AT_MSG_BAD;
+    }
+    long long max = at_config_int(self->cfg, max_key);
+    if ((long long)msg->len > max) {
+        snprintf(why, whylen, "message of %zu bytes over %s (%lld)", msg->len, max_key, max);
+        return AT_MSG_OVERSIZE;
+    }
+    return AT_MSG_OK;
+}

@@ -147,6 +147,18 @@ void at_counters_format(const at_counter_t *c, char *buf, size_t len);
 void at_daemon_reject(at_daemon_t *self, at_deadletter_t *dl, const char *reason, const void *data,
                       size_t len);
 
+/* What at_daemon_check_msg found. */
+#define AT_MSG_OK       0
+#define AT_MSG_BAD      1 /* wrong frames or wrong type */
+#define AT_MSG_OVERSIZE 2 /* larger than the config key max_key allows */
+
+/* Check a received message before decoding it: the [type, payload] frame
+ * shape, the expected type, and the size limit in config key max_key.
+ * Returns AT_MSG_OK, or AT_MSG_BAD / AT_MSG_OVERSIZE with a one-line reason
+ * in why. */
+int at_daemon_check_msg(const at_daemon_t *self, const at_msg_t *msg, const char *type,
+                        const char *max_key, char *why, size_t whylen);
+
 /* Hand one message to the next hop, waiting as long as the hop needs
  * (backpressure), pinging the watchdog while blocked. Once a stop was
  * requested it keeps trying for daemon.shutdown_timeout seconds, counted

@@ -137,12 +137,47 @@ static void test_reject_rate_limit(void **state)
     assert_int_equal(d.reject_suppressed, 980);
 }
 
+static void test_check_msg(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    int code;
+    const char *argv[] = {"t", NULL};
+    assert_int_equal(init(&d, 1, argv, &code), 0);
+    char why[256];
+    at_msg_t m;
+    memset(&m, 0, sizeof m);
+    m.type = "attache.v1.Event";
+    m.len = 30;
+    /* daemon.stats_interval stands in for a size key: 30 is its default. */
+    assert_int_equal(
+        at_daemon_check_msg(&d, &m, "attache.v1.Event", "daemon.stats_interval", why, sizeof why),
+        AT_MSG_OK);
+    m.len = 31;
+    assert_int_equal(
+        at_daemon_check_msg(&d, &m, "attache.v1.Event", "daemon.stats_interval", why, sizeof why),
+        AT_MSG_OVERSIZE);
+    assert_string_equal(why, "message of 31 bytes over daemon.stats_interval (30)");
+    assert_int_equal(at_daemon_check_msg(&d, &m, "attache.v1.NewsItem", "daemon.stats_interval",
+                                         why, sizeof why),
+                     AT_MSG_BAD);
+    assert_string_equal(why,
+                        "unexpected message type 'attache.v1.Event' (want attache.v1.NewsItem)");
+    m.bad = "single-frame message";
+    assert_int_equal(
+        at_daemon_check_msg(&d, &m, "attache.v1.Event", "daemon.stats_interval", why, sizeof why),
+        AT_MSG_BAD);
+    assert_string_equal(why, "single-frame message");
+    at_daemon_fini(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flags_become_sets), cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_check_config),      cmocka_unit_test(test_reload_keeps_old_on_error),
         cmocka_unit_test(test_counters),          cmocka_unit_test(test_reject_rate_limit),
+        cmocka_unit_test(test_check_msg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -137,21 +137,11 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
 {
     self->counters[C_RECEIVED].value++;
     char why[512];
-    if (msg->bad) {
-        reject(self, msg->bad, msg);
-        return;
-    }
-    if (strcmp(msg->type, attache__v1__news_item__descriptor.name) != 0) {
-        snprintf(why, sizeof why, "unexpected message type '%s' (want %s)", msg->type,
-                 attache__v1__news_item__descriptor.name);
-        reject(self, why, msg);
-        return;
-    }
-    long long max = at_config_int(self->d->cfg, "enrich.max_message_bytes");
-    if ((long long)msg->len > max) {
-        self->counters[C_OVERSIZE].value++;
-        snprintf(why, sizeof why, "message of %zu bytes over enrich.max_message_bytes (%lld)",
-                 msg->len, max);
+    int chk = at_daemon_check_msg(self->d, msg, attache__v1__news_item__descriptor.name,
+                                  "enrich.max_message_bytes", why, sizeof why);
+    if (chk != AT_MSG_OK) {
+        if (chk == AT_MSG_OVERSIZE)
+            self->counters[C_OVERSIZE].value++;
         reject(self, why, msg);
         return;
     }
