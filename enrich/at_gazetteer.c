@@ -22,8 +22,10 @@ struct at_gazetteer {
     char *paths[3]; /* countries, aliases, places: for error messages */
 };
 
-enum { C_CODE, C_ALPHA2, C_NAME, C_SOURCE, C_CHECKED, C_NCOLS };
-static const char *const country_cols[] = {"code", "alpha2", "name", "source", "checked_on"};
+enum { C_CODE, C_ALPHA2, C_NUMERIC, C_NAME, C_UN, C_SOURCE, C_CHECKED, C_NCOLS };
+static const char *const country_cols[] = {"code",      "alpha2", "numeric",   "name",
+                                           "un_member", "source", "checked_on"};
+static const char *const un_states[] = {"no", "yes", "observer"};
 
 enum { A_CODE, A_ALIAS, A_KIND, A_CASE, A_NOTE, A_SOURCE, A_CHECKED, A_NCOLS };
 static const char *const alias_cols[] = {"code", "alias",  "kind",      "case",
@@ -42,6 +44,16 @@ static const Attache__V1__MentionKind place_kind_values[] = {
     ATTACHE__V1__MENTION_KIND__MENTION_KIND_CAPITAL, ATTACHE__V1__MENTION_KIND__MENTION_KIND_CITY};
 static const char *const case_rules[] = {"exact", "caps"};
 static const char *const scopes[] = {"text", "dateline"};
+
+static int is_digits(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
 
 static int is_upper_code(const char *s, size_t n)
 {
@@ -115,6 +127,17 @@ static int load_countries(at_gazetteer_t *self, char *err, size_t errlen)
             rc = at_tsv_fail(t, err, errlen, "alpha2 '%s' is not an ISO 3166-1 alpha-2 code", a2);
             break;
         }
+        const char *num = at_tsv_field(t, C_NUMERIC);
+        if (*num && !is_digits(num, 3)) {
+            rc = at_tsv_fail(t, err, errlen, "numeric '%s' is not an ISO 3166-1 numeric code", num);
+            break;
+        }
+        int un;
+        if (at_tsv_choice(t, C_UN, un_states, sizeof un_states / sizeof *un_states, &un, err,
+                          errlen)) {
+            rc = -1;
+            break;
+        }
         if (at_tsv_required(t, C_NAME, err, errlen) ||
             at_tsv_provenance(t, C_SOURCE, C_CHECKED, err, errlen)) {
             rc = -1;
@@ -142,6 +165,8 @@ static int load_countries(at_gazetteer_t *self, char *err, size_t errlen)
         memset(c, 0, sizeof *c);
         memcpy(c->code, code, 4);
         memcpy(c->alpha2, a2, 3);
+        memcpy(c->numeric, num, strlen(num) + 1);
+        c->un_member = (at_un_member_t)un;
         c->name = strdup(at_tsv_field(t, C_NAME));
         c->source = strdup(at_tsv_field(t, C_SOURCE));
         self->ncountries++;

@@ -30,10 +30,15 @@
 
 typedef struct at_gazetteer at_gazetteer_t;
 
+/* countries.tsv `un_member`. */
+typedef enum { AT_UN_NO = 0, AT_UN_MEMBER = 1, AT_UN_OBSERVER = 2 } at_un_member_t;
+
 typedef struct {
-    char code[4];   /* ISO 3166-1 alpha-3 */
-    char alpha2[3]; /* ISO 3166-1 alpha-2 */
-    char *name;     /* display name */
+    char code[4];    /* ISO 3166-1 alpha-3 */
+    char alpha2[3];  /* ISO 3166-1 alpha-2 */
+    char numeric[4]; /* ISO 3166-1 numeric; "" for XKX */
+    at_un_member_t un_member;
+    char *name; /* display name */
     char *source;
 } at_country_t;
 

@@ -253,6 +253,14 @@ static void test_bad_countries(void **state)
     /* Reported where the second MNG appears (the file is sorted by code). */
     expect_fail(f, "countries.tsv", line_of(f->dir, "countries.tsv", "MNG\tMN\t"),
                 "duplicate country code MNG");
+
+    assert_int_equal(td_edit(f->dir, "countries.tsv", "MNG\tKZ\t398", "KAZ\tKZ\t39"), 0);
+    expect_fail(f, "countries.tsv", line, "numeric '39' is not an ISO 3166-1 numeric code");
+
+    assert_int_equal(td_edit(f->dir, "countries.tsv", "KAZ\tKZ\t39\tKazakhstan\tyes",
+                             "KAZ\tKZ\t398\tKazakhstan\tmember"),
+                     0);
+    expect_fail(f, "countries.tsv", line, "un_member");
 }
 
 static void test_alias_unknown_country(void **state)
@@ -346,8 +354,9 @@ static void test_missing_and_truncated_files(void **state)
 static void test_empty_countries(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(
-        td_write_str(f->dir, "countries.tsv", "code\talpha2\tname\tsource\tchecked_on\n"), 0);
+    assert_int_equal(td_write_str(f->dir, "countries.tsv",
+                                  "code\talpha2\tnumeric\tname\tun_member\tsource\tchecked_on\n"),
+                     0);
     expect_fail(f, "countries.tsv", 1, "no countries");
 }
 
