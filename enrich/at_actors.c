@@ -208,7 +208,7 @@ static int load_aliases(at_actors_t *self, char *err, size_t errlen)
     size_t cap = 0;
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
-        size_t actor;
+        size_t actor = 0;
         int caserule;
         const char *s = at_tsv_field(t, AA_ALIAS);
         if (find_actor_col(self, t, AA_ACTOR, &actor, err, errlen) ||

@@ -232,7 +232,7 @@ static int load_aliases(at_gazetteer_t *self, char *err, size_t errlen)
         return -1;
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
-        size_t country;
+        size_t country = 0;
         int kind, caserule;
         if (lookup_code(self, t, A_CODE, &country, err, errlen) ||
             at_tsv_choice(t, A_KIND, alias_kinds, 3, &kind, err, errlen) ||

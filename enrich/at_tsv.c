@@ -193,8 +193,8 @@ static int next_line(at_tsv_t *self, char **line, size_t *len, char *err, size_t
 /* Next line that is neither empty nor a comment, split into fields. */
 static int next_record(at_tsv_t *self, size_t *nfields, char *err, size_t errlen)
 {
-    char *line;
-    size_t len;
+    char *line = NULL;
+    size_t len = 0;
     for (;;) {
         int rc = next_line(self, &line, &len, err, errlen);
         if (rc <= 0)

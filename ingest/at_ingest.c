@@ -210,7 +210,8 @@ static void reject_at(at_ingest_t *self, const char *where, const char *reason, 
                       size_t len)
 {
     char msg[1024];
-    snprintf(msg, sizeof msg, "%s: %s", where, reason);
+    if (snprintf(msg, sizeof msg, "%s: %s", where, reason) >= (int)sizeof msg)
+        msg[sizeof msg - 2] = '~'; /* cut short: the text only labels the reject */
     self->counters[C_REJECTED].value++;
     at_daemon_reject(self->d, self->dl, msg, data, len);
 }

@@ -44,7 +44,7 @@ static void test_calendar_walk(void **state)
     int y = 1;
     unsigned m = 1, d = 1;
     int64_t day = -719162; /* 0001-01-01: 719162 days before the epoch */
-    char want[16], got[16];
+    char want[32], got[32];
     for (;;) {
         assert_int_equal(at_day_from_civil(y, m, d), day);
         int cy;

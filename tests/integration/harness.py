@@ -162,6 +162,10 @@ def read_jsonl(path):
         return out
     with open(path, encoding="utf-8") as f:
         for line in f:
+            # The sink may be mid-write: a last line without its newline is
+            # not complete yet, so it is left for the next read.
+            if not line.endswith("\n"):
+                break
             out.append(json.loads(line))
     return out
 
