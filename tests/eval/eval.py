@@ -208,6 +208,38 @@ def actor_index(data_dir):
     return ids, names
 
 
+def alias_index(data_dir):
+    """{code: [(spelling, scope)]} from aliases.tsv and places.tsv, to explain
+    misses (scope "dateline" = the place counts only as a dateline)."""
+    out = {}
+    for name in ("aliases.tsv", "places.tsv"):
+        path = os.path.join(data_dir, name)
+        if os.path.isfile(path):
+            for row in read_tsv(path):
+                if row.get("code") and row.get("alias"):
+                    out.setdefault(row["code"], []).append((row["alias"], row.get("scope", "text")))
+    return out
+
+
+def miss_cause(code, text, aliases):
+    """Why a country was missed: (class, detail). The classes separate gaps in
+    the data from misses of the engine."""
+    spellings = aliases.get(code, [])
+    if not spellings:
+        return "no spelling in data", ""
+    dateline_only = None
+    for alias, scope in spellings:
+        for form in {alias, alias.upper()}:
+            if re.search(r"(?<!\w)" + re.escape(form) + r"(?!\w)", text):
+                if scope == "dateline":
+                    dateline_only = form
+                else:
+                    return "data spelling in text: engine miss", form
+    if dateline_only:
+        return "dateline-only spelling in text", dateline_only
+    return "text uses a spelling not in data", ""
+
+
 def resolve_actor(a, ids, names):
     """The data QID an annotated actor stands for, or None; and how."""
     if "qid" in a:
@@ -216,6 +248,18 @@ def resolve_actor(a, ids, names):
     if len(hit) == 1:
         return next(iter(hit)), "name"
     return None, ("ambiguous name" if hit else "not in data")
+
+
+def baseline_location(ev):
+    """For comparison only: the country named first in the title, else the
+    most mentioned one, from attache's own countries[]; None if none."""
+    cs = ev.get("countries", [])
+    titled = sorted((c for c in cs if c.get("in_title")), key=lambda c: c.get("first_offset", 0))
+    if titled:
+        return titled[0]["code"]
+    if cs:
+        return max(cs, key=lambda c: (c.get("mentions", 0), -c.get("first_offset", 0)))["code"]
+    return None
 
 
 def snippet(text, offset, width=50):
@@ -248,12 +292,14 @@ def run_attache(binary, data_dir, items):
 def evaluate(records, corpus, events, data_dir, verbose, out):
     """Score the events against the annotations; returns the scores dict."""
     ids, names = actor_index(data_dir)
+    aliases = alias_index(data_dir)
+    causes = {}
     countries, countries_nr = Counts(), Counts()
     by_kind = {k: [0, 0] for k in KINDS}  # found, total
     actors, actors_all = Counts(), [0, 0]
     resolved_by = {}
     loc_total = loc_ok = loc_none = loc_place_ok = 0
-    loc_empty_total = loc_spurious = 0
+    loc_empty_total = loc_spurious = loc_baseline_ok = 0
     details = []
     for n, rec in enumerate(records):
         ev = events.get("eval-%03d" % n)
@@ -272,7 +318,10 @@ def evaluate(records, corpus, events, data_dir, verbose, out):
                 by_kind[kind][0] += 1
             elif c in gold:
                 countries.fn += 1
-                lines.append("  country FN %s (%s)" % (c, kind))
+                cause, detail = miss_cause(c, text, aliases)
+                causes[cause] = causes.get(cause, 0) + 1
+                lines.append("  country FN %s (%s; %s%s)" % (
+                    c, kind, cause, " %r" % detail if detail else ""))
             else:
                 countries.fp += 1
                 pc = pred[c]
@@ -289,27 +338,30 @@ def evaluate(records, corpus, events, data_dir, verbose, out):
                 countries_nr.fn += 1
             else:
                 countries_nr.fp += 1
-        gold_actors = set()
+        gold_actors = {}
         for a in rec["actors"]:
             qid, how = resolve_actor(a, ids, names)
             resolved_by[how] = resolved_by.get(how, 0) + 1
             if qid:
-                gold_actors.add(qid)
+                gold_actors[qid] = a["name"]
         pred_actors = {a["id"]: a for a in ev.get("actors", [])}
-        for q in sorted(gold_actors | set(pred_actors)):
+        for q in sorted(set(gold_actors) | set(pred_actors)):
             if q in gold_actors and q in pred_actors:
                 actors.tp += 1
             elif q in gold_actors:
                 actors.fn += 1
-                lines.append("  actor FN %s" % q)
+                lines.append("  actor FN %s (%s)" % (q, gold_actors[q]))
             else:
                 actors.fp += 1
                 lines.append("  actor FP %s (%s)" % (q, pred_actors[q].get("name", "")))
-        actors_all[0] += len(gold_actors & set(pred_actors))
+        actors_all[0] += len(set(gold_actors) & set(pred_actors))
         actors_all[1] += len(rec["actors"])
         missing_data = [a["name"] for a in rec["actors"] if not resolve_actor(a, ids, names)[0]]
         if missing_data and verbose > 1:
             lines.append("  actors not in data: %s" % ", ".join(missing_data))
+        base = baseline_location(ev)
+        if rec["location"] and base == rec["location"]["country"]:
+            loc_baseline_ok += 1
         locs = ev.get("locations", [])
         top = locs[0] if locs else None
         gl = rec["location"]
@@ -349,6 +401,7 @@ def evaluate(records, corpus, events, data_dir, verbose, out):
         "articles": len(records),
         "countries": countries.as_dict(),
         "countries_without_region_only": countries_nr.as_dict(),
+        "countries_fn_causes": causes,
         "countries_recall_by_kind": {k: {"found": v[0], "total": v[1],
                                          "recall": round(v[0] / v[1], 4) if v[1] else None}
                                      for k, v in by_kind.items()},
@@ -359,6 +412,7 @@ def evaluate(records, corpus, events, data_dir, verbose, out):
         "location": {"annotated": loc_total, "correct_country": loc_ok, "no_location": loc_none,
                      "accuracy": round(loc_ok / loc_total, 4) if loc_total else None,
                      "correct_place": loc_place_ok,
+                     "baseline_correct_country": loc_baseline_ok,
                      "not_annotated": loc_empty_total, "given_anyway": loc_spurious},
     }
     return scores
@@ -371,6 +425,8 @@ def print_scores(s, out):
     out.write("articles: %d\n\n" % s["articles"])
     out.write(counts_line("countries (article x country)", s["countries"]))
     out.write(counts_line("  without region-only countries", s["countries_without_region_only"]))
+    out.write("  false negatives by cause: %s\n" % "; ".join(
+        "%s %d" % kv for kv in sorted(s["countries_fn_causes"].items(), key=lambda kv: -kv[1])))
     out.write("  recall by strongest annotated kind:\n")
     for k, v in s["countries_recall_by_kind"].items():
         if v["total"]:
@@ -385,6 +441,9 @@ def print_scores(s, out):
         l["accuracy"] or 0, l["correct_country"], l["annotated"], l["no_location"], l["correct_place"]))
     out.write("  articles without an annotated location: %d, attache gave one for %d\n" % (
         l["not_annotated"], l["given_anyway"]))
+    out.write("  for comparison, first country in the title else the most mentioned: %d / %d = %.3f\n" % (
+        l["baseline_correct_country"], l["annotated"],
+        l["baseline_correct_country"] / l["annotated"] if l["annotated"] else 0))
 
 
 def main():
