@@ -161,6 +161,8 @@ def validate(records, codes, corpus):
                 errors.append("%s: location must be {} or {country, place?}" % where)
             elif loc["country"] not in codes:
                 errors.append("%s: location country %r is not in data/countries.tsv" % (where, loc["country"]))
+            elif loc["country"] not in rec["countries"]:
+                errors.append("%s: location country %r is not among the article's countries" % (where, loc["country"]))
             if "place" in loc and (not isinstance(loc["place"], str) or not loc["place"].strip()):
                 errors.append("%s: location place must be a non-empty string" % where)
         if corpus is not None:

@@ -64,6 +64,8 @@ def main():
          "is not one of"),
         ("bad location", mutate(lambda r: r.__setitem__("location", {"country": "ZZZ"})),
          "location country 'ZZZ'"),
+        ("location outside countries", mutate(lambda r: r.__setitem__("location", {"country": "NOR"})),
+         "not among the article's countries"),
         ("actor without name", mutate(lambda r: r["actors"].append({"qid": "Q1"})),
          "needs a non-empty 'name'"),
         ("duplicate url", [good, good], "url also annotated on line 1"),
