@@ -164,12 +164,10 @@ static const role_case_t role_cases[] = {
     /* Erdoğan: prime minister until the day he became president. */
     {"Q39259", "2014-08-27", "head_of_government:TUR:Prime Minister of Turkey"},
     {"Q39259", "2014-08-28", "head_of_state:TUR:President of Türkiye"},
-    /* Netanyahu: the gap 2021-06-13 .. 2022-12-29, filled by Bennett and
-     * Lapid. */
+    /* Netanyahu: the gap 2021-06-13 .. 2022-12-29 (Bennett, then Lapid). */
     {"Q43723", "2021-06-12", "head_of_government:ISR:Prime Minister of Israel"},
     {"Q43723", "2021-06-13", ""},
-    {"Q1969577", "2021-06-13", "head_of_government:ISR:Prime Minister of Israel"},
-    {"Q1969577", "2022-07-01", ""},
+    {"Q1396120", "2022-06-30", ""},
     {"Q1396120", "2022-07-01", "head_of_government:ISR:Prime Minister of Israel"},
     {"Q1396120", "2022-12-29", ""},
     {"Q43723", "2022-12-28", ""},
@@ -179,8 +177,29 @@ static const role_case_t role_cases[] = {
      "head_of_state:GBR:Queen of the United Kingdom|head_of_state:CAN:Queen of "
      "Canada|head_of_state:AUS:Queen of Australia"},
     {"Q9682", "2022-09-08", ""},
-    /* A warrant does not make an office: Gallant has no role in the table. */
-    {"Q723506", "2024-11-21", ""},
+    /* Handovers on one day: the predecessor's end is the successor's start. */
+    {"Q567", "2021-12-07", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q567", "2021-12-08", ""},
+    {"Q61053", "2021-12-08", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q61053", "2025-05-06", ""},
+    {"Q206", "2015-11-03", "head_of_government:CAN:Prime Minister of Canada"},
+    {"Q206", "2015-11-04", ""},
+    {"Q3099714", "2015-11-04", "head_of_government:CAN:Prime Minister of Canada"},
+    {"Q3099714", "2025-03-14", ""},
+    {"Q264766", "2016-07-13", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q192", "2016-07-13", ""},
+    {"Q180589", "2016-07-13", "foreign_minister:GBR:Foreign Secretary of the United Kingdom"},
+    {"Q180589", "2018-07-09", ""},
+    {"Q180589", "2019-07-24", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q264766", "2019-07-24", ""},
+    /* A term that ended before the data version: Orbán, 2010-05-29 to
+     * 2026-05-09 (Péter Magyar sworn in). */
+    {"Q57641", "2010-05-28", ""},
+    {"Q57641", "2010-05-29", "head_of_government:HUN:Prime Minister of Hungary"},
+    {"Q57641", "2026-05-08", "head_of_government:HUN:Prime Minister of Hungary"},
+    {"Q57641", "2026-05-09", ""},
+    /* A warrant does not make an office: Gaddafi has no role in the table. */
+    {"Q19878", "2011-06-27", ""},
 };
 
 static void test_role_edges(void **state)
@@ -237,7 +256,6 @@ static const warrant_case_t warrant_cases[] = {
     {"Q7747", "2023-03-17", AS_OF, "outstanding"},
     {"Q43723", "2024-11-21", "2024-11-20", NULL},
     {"Q43723", "2024-11-21", "2024-11-21", "outstanding"},
-    {"Q723506", "2024-11-21", "2024-11-21", "outstanding"},
     /* Gaddafi: issued 2011-06-27, case terminated 2011-11-22 after his death. */
     {"Q19878", "2011-06-27", "2011-06-26", NULL},
     {"Q19878", "2011-06-27", "2011-06-27", "outstanding"},
