@@ -198,6 +198,21 @@ static const role_case_t role_cases[] = {
     {"Q57641", "2010-05-29", "head_of_government:HUN:Prime Minister of Hungary"},
     {"Q57641", "2026-05-08", "head_of_government:HUN:Prime Minister of Hungary"},
     {"Q57641", "2026-05-09", ""},
+    {"Q2530", "2005-11-21", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q2530", "2005-11-22", ""},
+    {"Q567", "2005-11-22", "head_of_government:DEU:Chancellor of Germany"},
+    /* Two terms with a gap, and a third open one. */
+    {"Q132345", "2007-09-25", "head_of_government:JPN:Prime Minister of Japan"},
+    {"Q132345", "2007-09-26", ""},
+    {"Q132345", "2012-12-26", "head_of_government:JPN:Prime Minister of Japan"},
+    {"Q132345", "2020-09-16", ""},
+    {"Q37181", "2010-12-31", "head_of_state:BRA:President of Brazil"},
+    {"Q37181", "2011-01-01", ""},
+    {"Q10304982", "2022-12-31", "head_of_state:BRA:President of Brazil"},
+    {"Q10304982", "2023-01-01", ""},
+    {"Q37181", "2023-01-01", "head_of_state:BRA:President of Brazil"},
+    {"Q318508", "2024-09-30", "head_of_state:MEX:President of Mexico"},
+    {"Q318508", "2024-10-01", ""},
     /* A warrant does not make an office: Gaddafi has no role in the table. */
     {"Q19878", "2011-06-27", ""},
 };
