@@ -201,6 +201,12 @@ static const role_case_t role_cases[] = {
     {"Q2530", "2005-11-21", "head_of_government:DEU:Chancellor of Germany"},
     {"Q2530", "2005-11-22", ""},
     {"Q567", "2005-11-22", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q2105", "2007-05-15", "head_of_state:FRA:President of France"},
+    {"Q2105", "2007-05-16", ""},
+    {"Q329", "2007-05-16", "head_of_state:FRA:President of France"},
+    {"Q1124", "2001-01-19", "head_of_state:USA:President of the United States"},
+    {"Q1124", "2001-01-20", ""},
+    {"Q207", "2001-01-20", "head_of_state:USA:President of the United States"},
     /* Two terms with a gap, and a third open one. */
     {"Q132345", "2007-09-25", "head_of_government:JPN:Prime Minister of Japan"},
     {"Q132345", "2007-09-26", ""},
