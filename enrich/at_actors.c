@@ -19,6 +19,7 @@ typedef struct {
 typedef struct {
     at_warrant_t w;
     size_t actor;
+    size_t line;
 } warrant_row_t;
 
 struct at_actors {
@@ -34,31 +35,51 @@ struct at_actors {
     at_role_t *role_view;
     at_warrant_t *warrant_view;
     char *paths[4];
+    at_day_t as_of; /* data/VERSION; AT_DAY_NONE: not checked */
 };
 
 enum { AC_ID, AC_NAME, AC_COUNTRY, AC_SOURCE, AC_CHECKED, AC_NCOLS };
 static const char *const actor_cols[] = {"id", "name", "country", "source", "checked_on"};
 
-enum { AA_ACTOR, AA_ALIAS, AA_CASE, AA_NOTE, AA_SOURCE, AA_CHECKED, AA_NCOLS };
-static const char *const alias_cols[] = {"actor", "alias", "case", "note", "source", "checked_on"};
+enum { AA_ACTOR, AA_ALIAS, AA_FORM, AA_CASE, AA_NOTE, AA_SOURCE, AA_CHECKED, AA_NCOLS };
+static const char *const alias_cols[] = {"actor", "alias",  "form",      "case",
+                                         "note",  "source", "checked_on"};
+static const char *const forms[] = {"full", "surname", "surname_context"};
 
-enum { RO_ACTOR, RO_ROLE, RO_COUNTRY, RO_TITLE, RO_START, RO_END, RO_SOURCE, RO_CHECKED, RO_NCOLS };
-static const char *const role_cols[] = {"actor", "role", "country", "title",
-                                        "start", "end",  "source",  "checked_on"};
+enum {
+    RO_ACTOR,
+    RO_ROLE,
+    RO_COUNTRY,
+    RO_TITLE,
+    RO_START,
+    RO_END,
+    RO_HOLDER,
+    RO_SOURCE,
+    RO_CHECKED,
+    RO_NCOLS
+};
+static const char *const role_cols[] = {"actor", "role",   "country", "title",     "start",
+                                        "end",   "holder", "source",  "checked_on"};
+static const char *const holders[] = {"sole", "acting", "shared"};
 
 enum {
     WA_ACTOR,
     WA_COURT,
-    WA_REFERENCE,
+    WA_CASE,
     WA_ISSUED,
-    WA_ENDED,
-    WA_END_STATUS,
+    WA_STATUS,
+    WA_STATUS_DATE,
     WA_SOURCE,
     WA_CHECKED,
     WA_NCOLS
 };
-static const char *const warrant_cols[] = {"actor", "court",      "reference", "issued",
-                                           "ended", "end_status", "source",    "checked_on"};
+static const char *const warrant_cols[] = {"actor",  "court",       "case",   "issued",
+                                           "status", "status_date", "source", "checked_on"};
+static const char *const warrant_states[] = {"outstanding", "executed", "withdrawn", "terminated"};
+
+/* The offices a state has one holder of at a time. */
+static const char *const single_holder_roles[] = {"head_of_state", "head_of_government",
+                                                  "foreign_minister", "defence_minister"};
 
 static const char *const case_rules[] = {"exact", "caps"};
 
@@ -127,7 +148,7 @@ void at_actors_destroy(at_actors_t **self_p)
     for (size_t i = 0; i < self->nwarrants; i++) {
         free(self->warrants[i].w.court);
         free(self->warrants[i].w.reference);
-        free(self->warrants[i].w.end_status);
+        free(self->warrants[i].w.status);
         free(self->warrants[i].w.source);
     }
     free(self->warrants);
@@ -209,9 +230,10 @@ static int load_aliases(at_actors_t *self, char *err, size_t errlen)
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
         size_t actor = 0;
-        int caserule;
+        int caserule, form;
         const char *s = at_tsv_field(t, AA_ALIAS);
         if (find_actor_col(self, t, AA_ACTOR, &actor, err, errlen) ||
+            at_tsv_choice(t, AA_FORM, forms, sizeof forms / sizeof *forms, &form, err, errlen) ||
             at_tsv_choice(t, AA_CASE, case_rules, 2, &caserule, err, errlen) ||
             at_tsv_provenance(t, AA_SOURCE, AA_CHECKED, err, errlen)) {
             rc = -1;
@@ -230,6 +252,14 @@ static int load_aliases(at_actors_t *self, char *err, size_t errlen)
             if (rc == -1)
                 break;
         }
+        /* A surname-only form is the last word of a name: a space in it
+         * means it is a full name filed under the wrong form. */
+        if (form != AT_FORM_FULL && strchr(s, ' ')) {
+            rc = at_tsv_fail(t, err, errlen,
+                             "alias '%s' has a space: form '%s' is for a surname alone", s,
+                             forms[form]);
+            break;
+        }
         if (grow((void **)&self->aliases, &cap, self->naliases, sizeof *self->aliases) != 0) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
@@ -237,6 +267,7 @@ static int load_aliases(at_actors_t *self, char *err, size_t errlen)
         at_actor_alias_t *a = &self->aliases[self->naliases++];
         a->actor = actor;
         a->caps = caserule == 1;
+        a->form = (at_alias_form_t)form;
         a->path = self->paths[1];
         a->line = at_tsv_line(t);
         a->text = strdup(s);
@@ -249,6 +280,62 @@ static int load_aliases(at_actors_t *self, char *err, size_t errlen)
     return rc;
 }
 
+/* A day no later than the data set's "as of" day: the tables record what
+ * had happened by then, never a scheduled end or a guessed future. */
+static int not_after_as_of(const at_actors_t *self, const at_tsv_t *t, const char *col,
+                           at_day_t day, char *err, size_t errlen)
+{
+    char a[16], b[16];
+    if (self->as_of == AT_DAY_NONE || day == AT_DAY_NONE || day <= self->as_of)
+        return 0;
+    return at_tsv_fail(t, err, errlen, "%s %s is after the data version %s", col,
+                       at_day_format(day, a, sizeof a), at_day_format(self->as_of, b, sizeof b));
+}
+
+static void format_interval(const at_role_t *r, char *buf, size_t len)
+{
+    char a[16], b[16];
+    snprintf(buf, len, "[%s, %s)", at_day_format(r->start, a, sizeof a),
+             r->end == AT_DAY_NONE ? "open" : at_day_format(r->end, b, sizeof b));
+}
+
+/* The overlap rules of one new row against the rows before it:
+ * - one person never holds the same office of the same state twice at once
+ *   (whatever the holder kind: it is a typo in a date);
+ * - a single-holder office has one sole holder at a time. Acting and shared
+ *   holders are exempt: an acting president beside an incapacitated one,
+ *   the two co-princes of Andorra, a collective presidency. */
+static int check_overlaps(const at_actors_t *self, const at_tsv_t *t, const role_row_t *row,
+                          const at_gazetteer_t *gaz, char *err, size_t errlen)
+{
+    int single = at_role_single_holder(row->r.role);
+    for (size_t i = 0; i < self->nroles; i++) {
+        const role_row_t *o = &self->roles[i];
+        if (o->r.country != row->r.country || strcmp(o->r.role, row->r.role) != 0 ||
+            !(row->r.start < o->r.end && o->r.start < row->r.end))
+            continue;
+        char mine[40], theirs[40];
+        format_interval(&row->r, mine, sizeof mine);
+        format_interval(&o->r, theirs, sizeof theirs);
+        if (o->actor == row->actor)
+            return at_tsv_fail(t, err, errlen, "%s %s overlaps the same actor's %s on line %zu",
+                               row->r.role, mine, theirs, o->line);
+        if (!single || o->r.holder != AT_HOLDER_SOLE || row->r.holder != AT_HOLDER_SOLE)
+            continue;
+        const char *code = at_gazetteer_country(gaz, row->r.country)->code;
+        if (o->r.end == AT_DAY_NONE)
+            return at_tsv_fail(t, err, errlen,
+                               "%s of %s %s overlaps %s's open term from line %zu: a finished "
+                               "term needs its end date (or mark one holder acting/shared)",
+                               row->r.role, code, mine, self->actors[o->actor].id, o->line);
+        return at_tsv_fail(t, err, errlen,
+                           "%s of %s %s overlaps %s's %s on line %zu: one sole holder at a "
+                           "time (mark an acting or shared holder as such)",
+                           row->r.role, code, mine, self->actors[o->actor].id, theirs, o->line);
+    }
+    return 0;
+}
+
 static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
     at_tsv_t *t = at_tsv_open(self->paths[2], role_cols, RO_NCOLS, err, errlen);
@@ -258,16 +345,20 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
         role_row_t row = {0};
+        int holder;
         const char *role = at_tsv_field(t, RO_ROLE);
         if (find_actor_col(self, t, RO_ACTOR, &row.actor, err, errlen) ||
             find_country_col(gaz, t, RO_COUNTRY, &row.r.country, err, errlen) ||
             at_tsv_required(t, RO_TITLE, err, errlen) ||
             at_tsv_day(t, RO_START, 0, &row.r.start, err, errlen) ||
             at_tsv_day(t, RO_END, 1, &row.r.end, err, errlen) ||
+            at_tsv_choice(t, RO_HOLDER, holders, sizeof holders / sizeof *holders, &holder, err,
+                          errlen) ||
             at_tsv_provenance(t, RO_SOURCE, RO_CHECKED, err, errlen)) {
             rc = -1;
             break;
         }
+        row.r.holder = (at_holder_t)holder;
         if (!is_identifier(role)) {
             rc = at_tsv_fail(t, err, errlen, "role '%s' must be [a-z0-9_]+", role);
             break;
@@ -277,17 +368,18 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
                 at_tsv_fail(t, err, errlen, "end must be after start (intervals are [start, end))");
             break;
         }
-        /* One person cannot hold the same office of the same state twice at
-         * once; an overlap is a typo in a date. */
-        for (size_t i = 0; i < self->nroles && rc != -1; i++) {
-            const role_row_t *o = &self->roles[i];
-            if (o->actor == row.actor && o->r.country == row.r.country &&
-                strcmp(o->r.role, role) == 0 && row.r.start < o->r.end && o->r.start < row.r.end)
-                rc = at_tsv_fail(t, err, errlen, "overlaps the %s interval on line %zu", role,
-                                 o->line);
-        }
-        if (rc == -1)
+        /* An open term is one still running on the "as of" day; a term
+         * that will end later is not a fact yet. */
+        if (not_after_as_of(self, t, "start", row.r.start, err, errlen) ||
+            not_after_as_of(self, t, "end", row.r.end, err, errlen)) {
+            rc = -1;
             break;
+        }
+        row.r.role = (char *)role; /* borrowed until the row is kept */
+        if (check_overlaps(self, t, &row, gaz, err, errlen) != 0) {
+            rc = -1;
+            break;
+        }
         if (grow((void **)&self->roles, &cap, self->nroles, sizeof *self->roles) != 0) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
@@ -315,40 +407,58 @@ static int load_warrants(at_actors_t *self, char *err, size_t errlen)
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
         warrant_row_t row = {0};
-        const char *end_status = at_tsv_field(t, WA_END_STATUS);
+        int status;
         if (find_actor_col(self, t, WA_ACTOR, &row.actor, err, errlen) ||
-            at_tsv_required(t, WA_COURT, err, errlen) ||
-            at_tsv_required(t, WA_REFERENCE, err, errlen) ||
+            at_tsv_required(t, WA_COURT, err, errlen) || at_tsv_required(t, WA_CASE, err, errlen) ||
             at_tsv_day(t, WA_ISSUED, 0, &row.w.issued, err, errlen) ||
-            at_tsv_day(t, WA_ENDED, 1, &row.w.ended, err, errlen) ||
+            at_tsv_choice(t, WA_STATUS, warrant_states,
+                          sizeof warrant_states / sizeof *warrant_states, &status, err, errlen) ||
+            at_tsv_day(t, WA_STATUS_DATE, 1, &row.w.status_date, err, errlen) ||
             at_tsv_provenance(t, WA_SOURCE, WA_CHECKED, err, errlen)) {
             rc = -1;
             break;
         }
-        if ((row.w.ended == AT_DAY_NONE) != (end_status[0] == '\0')) {
-            rc = at_tsv_fail(t, err, errlen, "ended and end_status go together");
+        const char *st = warrant_states[status];
+        if (status == 0 && row.w.status_date != AT_DAY_NONE) {
+            rc = at_tsv_fail(t, err, errlen,
+                             "status_date must be empty while the warrant is outstanding");
             break;
         }
-        if (end_status[0] &&
-            (!is_identifier(end_status) || strcmp(end_status, "outstanding") == 0)) {
-            rc = at_tsv_fail(t, err, errlen, "end_status '%s' must be [a-z0-9_]+, not outstanding",
-                             end_status);
+        if (status != 0 && row.w.status_date == AT_DAY_NONE) {
+            rc = at_tsv_fail(t, err, errlen, "status '%s' needs a status_date", st);
             break;
         }
-        if (row.w.ended != AT_DAY_NONE && row.w.ended <= row.w.issued) {
-            rc = at_tsv_fail(t, err, errlen, "ended must be after issued");
+        /* Executed the day it was issued is possible (a sealed warrant
+         * served at once); before it is not. */
+        if (row.w.status_date != AT_DAY_NONE && row.w.status_date < row.w.issued) {
+            rc = at_tsv_fail(t, err, errlen, "status_date is before issued");
             break;
         }
+        if (not_after_as_of(self, t, "issued", row.w.issued, err, errlen) ||
+            not_after_as_of(self, t, "status_date", row.w.status_date, err, errlen)) {
+            rc = -1;
+            break;
+        }
+        const char *court = at_tsv_field(t, WA_COURT), *ref = at_tsv_field(t, WA_CASE);
+        for (size_t i = 0; i < self->nwarrants && rc != -1; i++) {
+            const warrant_row_t *o = &self->warrants[i];
+            if (o->actor == row.actor && o->w.issued == row.w.issued &&
+                strcmp(o->w.court, court) == 0 && strcmp(o->w.reference, ref) == 0)
+                rc = at_tsv_fail(t, err, errlen, "duplicate of the warrant on line %zu", o->line);
+        }
+        if (rc == -1)
+            break;
         if (grow((void **)&self->warrants, &cap, self->nwarrants, sizeof *self->warrants) != 0) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
-        row.w.court = strdup(at_tsv_field(t, WA_COURT));
-        row.w.reference = strdup(at_tsv_field(t, WA_REFERENCE));
-        row.w.end_status = strdup(end_status);
+        row.line = at_tsv_line(t);
+        row.w.court = strdup(court);
+        row.w.reference = strdup(ref);
+        row.w.status = strdup(st);
         row.w.source = strdup(at_tsv_field(t, WA_SOURCE));
         self->warrants[self->nwarrants++] = row;
-        if (!row.w.court || !row.w.reference || !row.w.end_status || !row.w.source) {
+        if (!row.w.court || !row.w.reference || !row.w.status || !row.w.source) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
@@ -407,8 +517,8 @@ static int build_views(at_actors_t *self)
     return 0;
 }
 
-at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, char *err,
-                           size_t errlen)
+at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, at_day_t as_of,
+                           char *err, size_t errlen)
 {
     if (!data_dir || !gaz) {
         snprintf(err, errlen, "at_actors_new: invalid arguments");
@@ -419,6 +529,7 @@ at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, char
         snprintf(err, errlen, "%s: out of memory", data_dir);
         return NULL;
     }
+    self->as_of = as_of;
     static const char *const files[4] = {"actors.tsv", "actor_aliases.tsv", "roles.tsv",
                                          "warrants.tsv"};
     for (size_t i = 0; i < 4; i++) {
@@ -492,11 +603,21 @@ int at_role_held(const at_role_t *role, at_day_t day)
     return role && role->start <= day && day < role->end;
 }
 
+int at_role_single_holder(const char *role)
+{
+    if (!role)
+        return 0;
+    for (size_t i = 0; i < sizeof single_holder_roles / sizeof *single_holder_roles; i++)
+        if (strcmp(role, single_holder_roles[i]) == 0)
+            return 1;
+    return 0;
+}
+
 const char *at_warrant_status(const at_warrant_t *warrant, at_day_t day)
 {
     if (!warrant || day < warrant->issued)
         return NULL;
-    if (warrant->ended != AT_DAY_NONE && day >= warrant->ended)
-        return warrant->end_status;
+    if (warrant->status_date != AT_DAY_NONE && day >= warrant->status_date)
+        return warrant->status;
     return "outstanding";
 }

@@ -4,12 +4,21 @@
  * Loads four tables (docs/data.md):
  *   actors.tsv         one row per actor: Wikidata QID, display name, the
  *                      country the actor belongs to;
- *   actor_aliases.tsv  spellings that name the actor in running text;
+ *   actor_aliases.tsv  spellings that name the actor in running text, each
+ *                      marked as a full name or a surname-only form;
  *   roles.tsv          offices held, as half-open day intervals
  *                      [start, end) — a term ending 2025-01-20 is held on
- *                      the 19th, not the 20th; an empty end is open;
- *   warrants.tsv       arrest warrants: court, reference, issue day, and
- *                      optionally the day and way the warrant ended.
+ *                      the 19th, not the 20th; an empty end is open — each
+ *                      marked sole, acting or shared;
+ *   warrants.tsv       arrest warrants: court, case, issue day, and the
+ *                      warrant's status (outstanding, executed, withdrawn,
+ *                      terminated) with the day it took that status.
+ *
+ * The loader checks everything it can (docs/data.md, "actors.tsv"...):
+ * QIDs, dates, one holder at a time of each single-holder office of a
+ * state (head of state, head of government, foreign and defence
+ * minister), no term or warrant dated after the data set's "as of" day,
+ * and a status date for every warrant that is no longer outstanding.
  *
  * Everything is answered as of a day: which roles were held, and which
  * warrants existed and in what status.
@@ -26,23 +35,43 @@
 
 typedef struct at_actors at_actors_t;
 
+/* roles.tsv `holder`: how the office was held. Only `sole` terms of a
+ * single-holder office are checked for overlaps with other people's. */
+typedef enum {
+    AT_HOLDER_SOLE = 0,   /* the one holder of the office */
+    AT_HOLDER_ACTING = 1, /* acting or interim, possibly beside a sole holder */
+    AT_HOLDER_SHARED = 2  /* one of several at once: co-princes, collective presidencies */
+} at_holder_t;
+
 typedef struct {
     char *role; /* head_of_state, head_of_government, ... */
     size_t country;
     char *title; /* "President of Russia" */
     at_day_t start;
     at_day_t end; /* AT_DAY_NONE: open */
+    at_holder_t holder;
     char *source;
 } at_role_t;
 
 typedef struct {
     char *court;     /* "ICC" */
-    char *reference; /* "ICC-01/22" */
+    char *reference; /* case or situation number, "ICC-02/05-01/09" */
     at_day_t issued;
-    at_day_t ended;   /* AT_DAY_NONE: still in effect */
-    char *end_status; /* status from `ended` on: "withdrawn", "executed", ... */
+    /* Final status ("executed", "withdrawn", "terminated") and the day the
+     * warrant took it; "outstanding" with AT_DAY_NONE while it stands. */
+    char *status;
+    at_day_t status_date;
     char *source;
 } at_warrant_t;
+
+/* actor_aliases.tsv `form`. */
+typedef enum {
+    AT_FORM_FULL = 0,           /* a full name: "Vladimir Putin" */
+    AT_FORM_SURNAME = 1,        /* a surname alone that names only this actor: "Putin" */
+    AT_FORM_SURNAME_CONTEXT = 2 /* a surname shared with others ("Cameron"): only after
+                                 * a full name earlier in the item; the current engine
+                                 * does not match these alone at all */
+} at_alias_form_t;
 
 typedef struct {
     char *id;   /* Wikidata QID */
@@ -58,16 +87,19 @@ typedef struct {
     char *text;
     size_t actor;
     int caps;
+    at_alias_form_t form;
     const char *path;
     size_t line;
 } at_actor_alias_t;
 
 /* Load actors.tsv, actor_aliases.tsv, roles.tsv and warrants.tsv from
- * data_dir; country codes are checked against gaz. NULL with
- * "file:line: reason" in err on any error. Caller owns the result and must
- * destroy it. */
-at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, char *err,
-                           size_t errlen);
+ * data_dir; country codes are checked against gaz. as_of is the data set's
+ * "as of" day (data/VERSION): no start, end, issue or status date may be
+ * after it, and an open term is one still running on it (AT_DAY_NONE
+ * skips that check). NULL with "file:line: reason" in err on any error.
+ * Caller owns the result and must destroy it. */
+at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, at_day_t as_of,
+                           char *err, size_t errlen);
 
 /* Destroy; NULL-safe, nulls the caller's pointer. */
 void at_actors_destroy(at_actors_t **self_p);
@@ -81,14 +113,21 @@ size_t at_actors_alias_count(const at_actors_t *self);
 const at_actor_alias_t *at_actors_alias(const at_actors_t *self, size_t i);
 
 /* Add every actor spelling to m with value base + alias index (see
- * at_gazetteer_add_patterns). Returns 0 or -1 on allocation failure. */
+ * at_gazetteer_add_patterns), AT_FORM_SURNAME_CONTEXT ones included so
+ * that the one-spelling-one-meaning check covers them; the caller decides
+ * whether a hit on one counts. Returns 0 or -1 on allocation failure. */
 int at_actors_add_patterns(const at_actors_t *self, at_match_t *m, uint32_t base);
 
 /* Whether the role is held on day: start <= day < end. */
 int at_role_held(const at_role_t *role, at_day_t day);
 
+/* Whether the role is one of the offices a state has one holder of at a
+ * time: head_of_state, head_of_government, foreign_minister,
+ * defence_minister. */
+int at_role_single_holder(const char *role);
+
 /* Status of the warrant on day: NULL before it was issued (it did not
- * exist), "outstanding" from issue until `ended`, end_status from then. */
+ * exist), "outstanding" from issue until status_date, status from then. */
 const char *at_warrant_status(const at_warrant_t *warrant, at_day_t day);
 
 #endif

@@ -32,6 +32,7 @@
 
 struct at_enrich {
     char version[16];
+    at_day_t as_of; /* the same, as a day */
     at_gazetteer_t *gaz;
     at_treaty_t *treaty;
     at_actors_t *actors;
@@ -87,6 +88,7 @@ static int load_version(at_enrich_t *self, const char *dir, char *err, size_t er
         return -1;
     }
     memcpy(self->version, buf, len + 1);
+    self->as_of = day;
     free(path);
     return 0;
 }
@@ -153,7 +155,7 @@ at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen)
     if (load_version(self, data_dir, err, errlen) != 0 ||
         !(self->gaz = at_gazetteer_new(data_dir, err, errlen)) ||
         !(self->treaty = at_treaty_new(data_dir, self->gaz, err, errlen)) ||
-        !(self->actors = at_actors_new(data_dir, self->gaz, err, errlen)))
+        !(self->actors = at_actors_new(data_dir, self->gaz, self->as_of, err, errlen)))
         goto fail;
     if (at_treaty_find(self->treaty, AT_TREATY_ROME_STATUTE, &self->rome) != 0) {
         snprintf(err, errlen, "%s/treaties.tsv:0: no '%s' row (the warrant rule needs it)",
@@ -250,6 +252,11 @@ static void on_match(void *arg, size_t offset, size_t len, uint32_t value)
             s->title_place = a;
     } else {
         const at_actor_alias_t *a = at_actors_alias(s->self->actors, value - s->self->actor_base);
+        /* A surname shared with other people ("Cameron") needs the
+         * full-name-earlier rule of the enrichment-engine issue; until
+         * then it is loaded (so its spelling is checked) but never counts. */
+        if (a->form == AT_FORM_SURNAME_CONTEXT)
+            return;
         tally(&s->actors[a->actor], off, in_title);
     }
 }

@@ -17,6 +17,17 @@ typedef struct {
     at_actors_t *act;
 } real_t;
 
+static at_day_t D(const char *s)
+{
+    at_day_t d;
+    if (at_day_parse(s, &d) != 0)
+        fail_msg("bad test date %s", s);
+    return d;
+}
+
+/* The data set's "as of" day, as data/VERSION says. */
+#define AS_OF "2026-11-28"
+
 static int setup_real(void **state)
 {
     char err[1024];
@@ -24,7 +35,7 @@ static int setup_real(void **state)
     r->gaz = at_gazetteer_new(td_data_dir(), err, sizeof err);
     if (!r->gaz)
         fail_msg("%s", err);
-    r->act = at_actors_new(td_data_dir(), r->gaz, err, sizeof err);
+    r->act = at_actors_new(td_data_dir(), r->gaz, D(AS_OF), err, sizeof err);
     if (!r->act)
         fail_msg("%s", err);
     *state = r;
@@ -43,14 +54,6 @@ static int teardown_real(void **state)
     return 0;
 }
 
-static at_day_t D(const char *s)
-{
-    at_day_t d;
-    if (at_day_parse(s, &d) != 0)
-        fail_msg("bad test date %s", s);
-    return d;
-}
-
 static const at_actor_t *actor(const real_t *r, const char *qid)
 {
     size_t i;
@@ -59,18 +62,23 @@ static const at_actor_t *actor(const real_t *r, const char *qid)
     return at_actors_get(r->act, i);
 }
 
-/* The titles held on day, joined with "|". */
+/* The offices held on day, each as "role:COUNTRY:title", joined with "|". */
 static const char *held(const real_t *r, const char *qid, const char *day)
 {
-    static char buf[512];
+    static char buf[1024];
     const at_actor_t *a = actor(r, qid);
     buf[0] = '\0';
     for (size_t i = 0; i < a->nroles; i++) {
-        if (!at_role_held(&a->roles[i], D(day)))
+        const at_role_t *ro = &a->roles[i];
+        if (!at_role_held(ro, D(day)))
             continue;
         if (buf[0])
             strcat(buf, "|");
-        strcat(buf, a->roles[i].title);
+        strcat(buf, ro->role);
+        strcat(buf, ":");
+        strcat(buf, at_gazetteer_country(r->gaz, ro->country)->code);
+        strcat(buf, ":");
+        strcat(buf, ro->title);
     }
     return buf;
 }
@@ -78,82 +86,235 @@ static const char *held(const real_t *r, const char *qid, const char *day)
 static void test_real_actors(void **state)
 {
     real_t *r = *state;
-    assert_int_equal(at_actors_count(r->act), 5);
+    assert_true(at_actors_count(r->act) >= 20);
     const at_actor_t *putin = actor(r, "Q7747");
     assert_string_equal(putin->name, "Vladimir Putin");
     assert_string_equal(at_gazetteer_country(r->gaz, putin->country)->code, "RUS");
     assert_string_equal(actor(r, "Q39259")->name, "Recep Tayyip Erdoğan");
+    assert_string_equal(actor(r, "Q7821917")->name, "Antony Blinken");
+    assert_string_equal(actor(r, "Q192")->name, "David Cameron");
     assert_int_equal(at_actors_find(r->act, "Q1", NULL), -1);
-    assert_null(at_actors_get(r->act, 99));
-    assert_true(at_actors_alias_count(r->act) >= 10);
+    assert_null(at_actors_get(r->act, 9999));
+    assert_true(at_actors_alias_count(r->act) >= 50);
     /* Roles come sorted by start. */
     for (size_t i = 1; i < putin->nroles; i++)
         assert_true(putin->roles[i - 1].start <= putin->roles[i].start);
 }
 
+/* Offices as of a day, on the edge days of each term: the start day is
+ * held, the end day is not (half-open [start, end)). */
+typedef struct {
+    const char *qid;
+    const char *day;
+    const char *expect; /* held(), "" for no office */
+} role_case_t;
+
+static const role_case_t role_cases[] = {
+    /* The issue's cases. */
+    {"Q7747", "2010-06-15", "head_of_government:RUS:Prime Minister of Russia"},
+    {"Q7821917", "2025-06-15", ""},
+    {"Q192", "2024-03-15", "foreign_minister:GBR:Foreign Secretary of the United Kingdom"},
+    {"Q192", "2015-06-15", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    /* Blinken: [2021-01-26, 2025-01-20). */
+    {"Q7821917", "2021-01-25", ""},
+    {"Q7821917", "2021-01-26", "foreign_minister:USA:United States Secretary of State"},
+    {"Q7821917", "2025-01-19", "foreign_minister:USA:United States Secretary of State"},
+    {"Q7821917", "2025-01-20", ""},
+    /* Cameron: PM [2010-05-11, 2016-07-13), Foreign Secretary
+     * [2023-11-13, 2024-07-05), nothing in between. */
+    {"Q192", "2010-05-10", ""},
+    {"Q192", "2010-05-11", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q192", "2016-07-12", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q192", "2016-07-13", ""},
+    {"Q192", "2023-11-12", ""},
+    {"Q192", "2023-11-13", "foreign_minister:GBR:Foreign Secretary of the United Kingdom"},
+    {"Q192", "2024-07-04", "foreign_minister:GBR:Foreign Secretary of the United Kingdom"},
+    {"Q192", "2024-07-05", ""},
+    /* Putin: acting prime minister, prime minister, acting president while
+     * prime minister, president, prime minister, president. */
+    {"Q7747", "1999-08-08", ""},
+    {"Q7747", "1999-08-09", "head_of_government:RUS:Acting Prime Minister of Russia"},
+    {"Q7747", "1999-08-16", "head_of_government:RUS:Prime Minister of Russia"},
+    {"Q7747", "2000-01-15",
+     "head_of_government:RUS:Prime Minister of Russia|head_of_state:RUS:Acting President of "
+     "Russia"},
+    {"Q7747", "2000-05-07", "head_of_state:RUS:President of Russia"},
+    {"Q7747", "2008-05-06", "head_of_state:RUS:President of Russia"},
+    {"Q7747", "2008-05-07", ""}, /* between the two offices */
+    {"Q7747", "2008-05-08", "head_of_government:RUS:Prime Minister of Russia"},
+    {"Q7747", "2012-05-06", "head_of_government:RUS:Prime Minister of Russia"},
+    {"Q7747", "2012-05-07", "head_of_state:RUS:President of Russia"},
+    {"Q7747", AS_OF, "head_of_state:RUS:President of Russia"},
+    /* Medvedev takes over the day Putin leaves. */
+    {"Q23530", "2008-05-06", ""},
+    {"Q23530", "2008-05-07", "head_of_state:RUS:President of Russia"},
+    {"Q23530", "2012-05-07", ""},
+    {"Q23530", "2012-05-08", "head_of_government:RUS:Prime Minister of Russia"},
+    {"Q23530", "2020-01-15", "head_of_government:RUS:Prime Minister of Russia"},
+    {"Q23530", "2020-01-16", ""},
+    /* Biden and Trump around 2021-01-20 and 2025-01-20. */
+    {"Q6279", "2021-01-19", ""},
+    {"Q6279", "2021-01-20", "head_of_state:USA:President of the United States"},
+    {"Q6279", "2025-01-19", "head_of_state:USA:President of the United States"},
+    {"Q6279", "2025-01-20", ""},
+    {"Q22686", "2021-01-19", "head_of_state:USA:President of the United States"},
+    {"Q22686", "2021-01-20", ""},
+    {"Q22686", "2025-01-19", ""},
+    {"Q22686", "2025-01-20", "head_of_state:USA:President of the United States"},
+    /* Erdoğan: prime minister until the day he became president. */
+    {"Q39259", "2014-08-27", "head_of_government:TUR:Prime Minister of Turkey"},
+    {"Q39259", "2014-08-28", "head_of_state:TUR:President of Türkiye"},
+    /* Netanyahu: the gap 2021-06-13 .. 2022-12-29 (Bennett, then Lapid). */
+    {"Q43723", "2021-06-12", "head_of_government:ISR:Prime Minister of Israel"},
+    {"Q43723", "2021-06-13", ""},
+    {"Q1396120", "2022-06-30", ""},
+    {"Q1396120", "2022-07-01", "head_of_government:ISR:Prime Minister of Israel"},
+    {"Q1396120", "2022-12-29", ""},
+    {"Q43723", "2022-12-28", ""},
+    {"Q43723", "2022-12-29", "head_of_government:ISR:Prime Minister of Israel"},
+    /* One person, one office in three states. */
+    {"Q9682", "2022-09-07",
+     "head_of_state:GBR:Queen of the United Kingdom|head_of_state:CAN:Queen of "
+     "Canada|head_of_state:AUS:Queen of Australia"},
+    {"Q9682", "2022-09-08", ""},
+    /* Handovers on one day: the predecessor's end is the successor's start. */
+    {"Q567", "2021-12-07", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q567", "2021-12-08", ""},
+    {"Q61053", "2021-12-08", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q61053", "2025-05-06", ""},
+    {"Q206", "2015-11-03", "head_of_government:CAN:Prime Minister of Canada"},
+    {"Q206", "2015-11-04", ""},
+    {"Q3099714", "2015-11-04", "head_of_government:CAN:Prime Minister of Canada"},
+    {"Q3099714", "2025-03-14", ""},
+    {"Q264766", "2016-07-13", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q192", "2016-07-13", ""},
+    {"Q180589", "2016-07-13", "foreign_minister:GBR:Foreign Secretary of the United Kingdom"},
+    {"Q180589", "2018-07-09", ""},
+    {"Q180589", "2019-07-24", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q264766", "2019-07-24", ""},
+    /* A term that ended before the data version: Orbán, 2010-05-29 to
+     * 2026-05-09 (Péter Magyar sworn in). */
+    {"Q57641", "2010-05-28", ""},
+    {"Q57641", "2010-05-29", "head_of_government:HUN:Prime Minister of Hungary"},
+    {"Q57641", "2026-05-08", "head_of_government:HUN:Prime Minister of Hungary"},
+    {"Q57641", "2026-05-09", ""},
+    {"Q2530", "2005-11-21", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q2530", "2005-11-22", ""},
+    {"Q567", "2005-11-22", "head_of_government:DEU:Chancellor of Germany"},
+    {"Q2105", "2007-05-15", "head_of_state:FRA:President of France"},
+    {"Q2105", "2007-05-16", ""},
+    {"Q329", "2007-05-16", "head_of_state:FRA:President of France"},
+    {"Q1124", "2001-01-19", "head_of_state:USA:President of the United States"},
+    {"Q1124", "2001-01-20", ""},
+    {"Q207", "2001-01-20", "head_of_state:USA:President of the United States"},
+    /* Two terms with a gap, and a third open one. */
+    {"Q132345", "2007-09-25", "head_of_government:JPN:Prime Minister of Japan"},
+    {"Q132345", "2007-09-26", ""},
+    {"Q132345", "2012-12-26", "head_of_government:JPN:Prime Minister of Japan"},
+    {"Q132345", "2020-09-16", ""},
+    {"Q37181", "2010-12-31", "head_of_state:BRA:President of Brazil"},
+    {"Q37181", "2011-01-01", ""},
+    {"Q10304982", "2022-12-31", "head_of_state:BRA:President of Brazil"},
+    {"Q10304982", "2023-01-01", ""},
+    {"Q37181", "2023-01-01", "head_of_state:BRA:President of Brazil"},
+    {"Q318508", "2024-09-30", "head_of_state:MEX:President of Mexico"},
+    {"Q318508", "2024-10-01", ""},
+    /* A warrant does not make an office: Gaddafi has no role in the table. */
+    {"Q19878", "2011-06-27", ""},
+};
+
 static void test_role_edges(void **state)
 {
     real_t *r = *state;
-    /* Biden: [2021-01-20, 2025-01-20). */
-    assert_string_equal(held(r, "Q6279", "2021-01-19"), "");
-    assert_string_equal(held(r, "Q6279", "2021-01-20"), "President of the United States");
-    assert_string_equal(held(r, "Q6279", "2025-01-19"), "President of the United States");
-    assert_string_equal(held(r, "Q6279", "2025-01-20"), "");
-    /* Trump: two terms, the second open-ended. */
-    assert_string_equal(held(r, "Q22686", "2021-01-19"), "President of the United States");
-    assert_string_equal(held(r, "Q22686", "2021-01-20"), "");
-    assert_string_equal(held(r, "Q22686", "2025-01-19"), "");
-    assert_string_equal(held(r, "Q22686", "2025-01-20"), "President of the United States");
-    assert_string_equal(held(r, "Q22686", "2099-01-01"), "President of the United States");
-    /* Putin: acting president while prime minister, then president. */
-    assert_string_equal(held(r, "Q7747", "1999-08-15"), "");
-    assert_string_equal(held(r, "Q7747", "1999-08-16"), "Prime Minister of Russia");
-    assert_string_equal(held(r, "Q7747", "2000-01-15"),
-                        "Prime Minister of Russia|Acting President of Russia");
-    assert_string_equal(held(r, "Q7747", "2000-05-07"), "President of Russia");
-    assert_string_equal(held(r, "Q7747", "2008-05-06"), "President of Russia");
-    assert_string_equal(held(r, "Q7747", "2008-05-07"), ""); /* between the two offices */
-    assert_string_equal(held(r, "Q7747", "2008-05-08"), "Prime Minister of Russia");
-    assert_string_equal(held(r, "Q7747", "2012-05-06"), "Prime Minister of Russia");
-    assert_string_equal(held(r, "Q7747", "2012-05-07"), "President of Russia");
-    assert_string_equal(held(r, "Q7747", "2024-07-03"), "President of Russia");
-    /* Erdoğan: prime minister until the day he became president. */
-    assert_string_equal(held(r, "Q39259", "2014-08-27"), "Prime Minister of Turkey");
-    assert_string_equal(held(r, "Q39259", "2014-08-28"), "President of Türkiye");
-    /* Netanyahu: the gap 2021-06-13 .. 2022-12-29. */
-    assert_string_equal(held(r, "Q43723", "2021-06-12"), "Prime Minister of Israel");
-    assert_string_equal(held(r, "Q43723", "2021-06-13"), "");
-    assert_string_equal(held(r, "Q43723", "2022-12-28"), "");
-    assert_string_equal(held(r, "Q43723", "2022-12-29"), "Prime Minister of Israel");
+    for (size_t i = 0; i < sizeof role_cases / sizeof *role_cases; i++) {
+        const role_case_t *c = &role_cases[i];
+        const char *got = held(r, c->qid, c->day);
+        if (strcmp(got, c->expect) != 0)
+            fail_msg("%s on %s: got \"%s\", expected \"%s\"", c->qid, c->day, got, c->expect);
+    }
     assert_false(at_role_held(NULL, 0));
 }
+
+/* No single-holder office of one state has two sole holders on any day:
+ * re-checked here over the loaded data by brute force, independently of
+ * the loader's own check. */
+static void test_one_holder_at_a_time(void **state)
+{
+    real_t *r = *state;
+    for (size_t a = 0; a < at_actors_count(r->act); a++) {
+        const at_actor_t *x = at_actors_get(r->act, a);
+        for (size_t i = 0; i < x->nroles; i++) {
+            const at_role_t *p = &x->roles[i];
+            if (!at_role_single_holder(p->role) || p->holder != AT_HOLDER_SOLE)
+                continue;
+            for (size_t b = a + 1; b < at_actors_count(r->act); b++) {
+                const at_actor_t *y = at_actors_get(r->act, b);
+                for (size_t j = 0; j < y->nroles; j++) {
+                    const at_role_t *q = &y->roles[j];
+                    if (q->holder == AT_HOLDER_SOLE && q->country == p->country &&
+                        strcmp(q->role, p->role) == 0)
+                        assert_false(p->start < q->end && q->start < p->end);
+                }
+            }
+        }
+    }
+    assert_true(at_role_single_holder("head_of_state"));
+    assert_true(at_role_single_holder("defence_minister"));
+    assert_false(at_role_single_holder("deputy_prime_minister"));
+    assert_false(at_role_single_holder(NULL));
+}
+
+typedef struct {
+    const char *qid;
+    const char *issued;
+    const char *day;
+    const char *expect; /* NULL: not reported yet */
+} warrant_case_t;
+
+static const warrant_case_t warrant_cases[] = {
+    {"Q7747", "2023-03-17", "2023-03-16", NULL},
+    {"Q7747", "2023-03-17", "2023-03-17", "outstanding"},
+    {"Q7747", "2023-03-17", AS_OF, "outstanding"},
+    {"Q43723", "2024-11-21", "2024-11-20", NULL},
+    {"Q43723", "2024-11-21", "2024-11-21", "outstanding"},
+    /* Gaddafi: issued 2011-06-27, case terminated 2011-11-22 after his death. */
+    {"Q19878", "2011-06-27", "2011-06-26", NULL},
+    {"Q19878", "2011-06-27", "2011-06-27", "outstanding"},
+    {"Q19878", "2011-06-27", "2011-11-21", "outstanding"},
+    {"Q19878", "2011-06-27", "2011-11-22", "terminated"},
+    {"Q19878", "2011-06-27", AS_OF, "terminated"},
+};
 
 static void test_warrants(void **state)
 {
     real_t *r = *state;
-    const at_actor_t *putin = actor(r, "Q7747");
-    assert_int_equal(putin->nwarrants, 1);
-    const at_warrant_t *w = &putin->warrants[0];
-    assert_string_equal(w->court, "ICC");
-    assert_string_equal(w->reference, "ICC-01/22");
-    assert_null(at_warrant_status(w, D("2023-03-16")));
-    assert_string_equal(at_warrant_status(w, D("2023-03-17")), "outstanding");
-    assert_string_equal(at_warrant_status(w, D("2026-11-28")), "outstanding");
-    const at_actor_t *bibi = actor(r, "Q43723");
-    assert_int_equal(bibi->nwarrants, 1);
-    assert_null(at_warrant_status(&bibi->warrants[0], D("2024-11-20")));
-    assert_string_equal(at_warrant_status(&bibi->warrants[0], D("2024-11-21")), "outstanding");
+    for (size_t i = 0; i < sizeof warrant_cases / sizeof *warrant_cases; i++) {
+        const warrant_case_t *c = &warrant_cases[i];
+        const at_actor_t *a = actor(r, c->qid);
+        const at_warrant_t *w = NULL;
+        for (size_t k = 0; k < a->nwarrants && !w; k++)
+            if (a->warrants[k].issued == D(c->issued))
+                w = &a->warrants[k];
+        if (!w)
+            fail_msg("%s has no warrant issued %s", c->qid, c->issued);
+        assert_string_equal(w->court, "ICC");
+        const char *got = at_warrant_status(w, D(c->day));
+        if (c->expect == NULL ? got != NULL : (got == NULL || strcmp(got, c->expect) != 0))
+            fail_msg("%s warrant of %s on %s: got %s, expected %s", c->qid, c->issued, c->day,
+                     got ? got : "(none)", c->expect ? c->expect : "(none)");
+    }
+    assert_string_equal(actor(r, "Q7747")->warrants[0].reference, "ICC-01/22");
     assert_int_equal(actor(r, "Q6279")->nwarrants, 0);
     assert_null(at_warrant_status(NULL, 0));
 
-    /* A warrant that ended reports its end status from the end day on. */
-    at_warrant_t ended = {.court = "ICC",
-                          .reference = "X",
-                          .issued = D("2020-01-01"),
-                          .ended = D("2021-01-01"),
-                          .end_status = "withdrawn"};
-    assert_string_equal(at_warrant_status(&ended, D("2020-12-31")), "outstanding");
-    assert_string_equal(at_warrant_status(&ended, D("2021-01-01")), "withdrawn");
+    /* A warrant executed on its issue day is never outstanding. */
+    at_warrant_t same = {.court = "ICC",
+                         .reference = "X",
+                         .issued = D("2020-01-01"),
+                         .status = "executed",
+                         .status_date = D("2020-01-01")};
+    assert_null(at_warrant_status(&same, D("2019-12-31")));
+    assert_string_equal(at_warrant_status(&same, D("2020-01-01")), "executed");
 }
 
 static void test_patterns(void **state)
@@ -167,6 +328,21 @@ static void test_patterns(void **state)
     size_t n = at_match_scan(m, text, strlen(text), NULL, NULL);
     assert_int_equal(n, 5);
     at_match_destroy(&m);
+
+    /* Every alias has a form; surnames-only forms are single words. */
+    size_t surnames = 0, context = 0;
+    for (size_t i = 0; i < at_actors_alias_count(r->act); i++) {
+        const at_actor_alias_t *a = at_actors_alias(r->act, i);
+        if (a->form != AT_FORM_FULL)
+            assert_null(strchr(a->text, ' '));
+        surnames += a->form == AT_FORM_SURNAME;
+        context += a->form == AT_FORM_SURNAME_CONTEXT;
+        /* "Cameron" alone must never be a plain surname form. */
+        if (strcmp(a->text, "Cameron") == 0)
+            assert_int_equal(a->form, AT_FORM_SURNAME_CONTEXT);
+    }
+    assert_true(surnames > 0);
+    assert_true(context > 0);
 }
 
 /* --- broken copies -------------------------------------------------------- */
@@ -212,101 +388,264 @@ static int line_of(const char *dir, const char *file, const char *text)
     return line;
 }
 
-static void expect_fail(fixture_t *f, const char *file, int line, const char *reason)
+/* Load the broken copy; the error must be exactly "<dir>/<file>:<line>: <reason>". */
+static void expect_exact(fixture_t *f, const char *file, int line, const char *reason)
 {
-    at_actors_t *a = at_actors_new(f->dir, f->gaz, f->err, sizeof f->err);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
     if (a) {
         at_actors_destroy(&a);
         fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
     }
-    assert_true(td_err_is(f->err, f->dir, file, line, reason));
+    char want[4096];
+    snprintf(want, sizeof want, "%s/%s:%d: %s", f->dir, file, line, reason);
+    if (strcmp(f->err, want) != 0)
+        fail_msg("error\n  \"%s\"\nexpected\n  \"%s\"", f->err, want);
+}
+
+/* Replace `from` by `to` in file, expect exactly `reason` on the line where
+ * `from` was, and restore the file. reason may contain one %d, replaced by
+ * the line number of `other` (for errors that point at a second row). */
+static void breaks2(fixture_t *f, const char *file, const char *from, const char *to,
+                    const char *other, const char *reason)
+{
+    int line = line_of(f->dir, file, from);
+    char msg[1024];
+    if (other)
+        snprintf(msg, sizeof msg, reason, line_of(f->dir, file, other));
+    else
+        snprintf(msg, sizeof msg, "%s", reason);
+    assert_int_equal(td_edit(f->dir, file, from, to), 0);
+    expect_exact(f, file, line, msg);
+    assert_int_equal(td_edit(f->dir, file, to, from), 0);
 }
 
 static void breaks(fixture_t *f, const char *file, const char *from, const char *to,
                    const char *reason)
 {
-    int line = line_of(f->dir, file, from);
+    breaks2(f, file, from, to, NULL, reason);
+}
+
+/* Apply an edit that must load (a documented way out), then undo it. */
+static void loads(fixture_t *f, const char *file, const char *from, const char *to)
+{
     assert_int_equal(td_edit(f->dir, file, from, to), 0);
-    expect_fail(f, file, line, reason);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("expected %s to load after the edit: %s", file, f->err);
+    at_actors_destroy(&a);
     assert_int_equal(td_edit(f->dir, file, to, from), 0);
 }
 
+static void test_real_copy_loads(void **state)
+{
+    fixture_t *f = *state;
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
+    assert_non_null(a);
+    at_actors_destroy(&a);
+    /* Without an "as of" day, nothing is compared with it. */
+    a = at_actors_new(f->dir, f->gaz, AT_DAY_NONE, f->err, sizeof f->err);
+    assert_non_null(a);
+    at_actors_destroy(&a);
+    assert_null(at_actors_new(NULL, f->gaz, AT_DAY_NONE, f->err, sizeof f->err));
+    assert_string_equal(f->err, "at_actors_new: invalid arguments");
+}
+
+/* One broken table per kind of error in actors.tsv. */
 static void test_bad_actors(void **state)
 {
     fixture_t *f = *state;
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Putin\tVladimir Putin\tRUS",
-           "id 'Putin' is not a Wikidata QID");
+           "id 'Putin' is not a Wikidata QID (Q123)");
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Q07747\tVladimir Putin\tRUS",
-           "not a Wikidata QID");
+           "id 'Q07747' is not a Wikidata QID (Q123)");
+    breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Q7747x\tVladimir Putin\tRUS",
+           "id 'Q7747x' is not a Wikidata QID (Q123)");
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Q7747\tVladimir Putin\tSU",
-           "unknown country code 'SU'");
+           "unknown country code 'SU' (not in countries.tsv)");
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Q7747\t\tRUS",
            "column 'name' must not be empty");
-    breaks(f, "actors.tsv", "Q43723\tBenjamin Netanyahu", "Q7747\tBenjamin Netanyahu",
+    breaks(f, "actors.tsv", "Q23530\tDmitry Medvedev", "Q7747\tDmitry Medvedev",
            "duplicate actor 'Q7747'");
+    breaks(f, "actors.tsv", "id\tname\tcountry", "qid\tname\tcountry",
+           "header column 1 must be 'id'");
 }
 
+/* ... in actor_aliases.tsv. */
 static void test_bad_aliases(void **state)
 {
     fixture_t *f = *state;
-    breaks(f, "actor_aliases.tsv", "Q7747\tPutin\t", "Q1\tPutin\t", "unknown actor 'Q1'");
-    breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tcaps", "Q7747\tPutin\tCAPS",
-           "'CAPS' is not one of: exact, caps");
-    breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tcaps", "Q7747\t\"Putin\"\tcaps",
-           "does not start with a letter or digit");
-    breaks(f, "actor_aliases.tsv", "\tErdoğan\texact", "\tErdoğan\tcaps",
-           "case 'caps' needs an ASCII spelling");
+    breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tsurname", "Q1\tPutin\tsurname",
+           "unknown actor 'Q1' (not in actors.tsv)");
+    breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tsurname", "Q7747\tPutin\tnickname",
+           "column 'form': 'nickname' is not one of: full, surname, surname_context");
+    breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tsurname\tcaps", "Q7747\tPutin\tsurname\tCAPS",
+           "column 'case': 'CAPS' is not one of: exact, caps");
+    breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tsurname", "Q7747\t\"Putin\"\tsurname",
+           "alias '\"Putin\"' does not start with a letter or digit");
+    breaks(f, "actor_aliases.tsv", "\tErdoğan\tsurname\texact", "\tErdoğan\tsurname\tcaps",
+           "alias 'Erdoğan': case 'caps' needs an ASCII spelling");
+    breaks(f, "actor_aliases.tsv", "Q7747\tVladimir Putin\tfull", "Q7747\tVladimir Putin\tsurname",
+           "alias 'Vladimir Putin' has a space: form 'surname' is for a surname alone");
+    breaks(f, "actor_aliases.tsv", "actor\talias\tform", "actor\talias\tcase",
+           "header column 3 must be 'form'");
 }
+
+/* ... in roles.tsv. The US presidency rows: Trump [2017-01-20, 2021-01-20),
+ * Biden [2021-01-20, 2025-01-20), Trump [2025-01-20, open). */
+#define TRUMP1                                                                                     \
+    "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t2021-01-20\tsole"
+#define BIDEN                                                                                      \
+    "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t2025-01-20\tsole"
+#define TRUMP2 "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\tsole"
 
 static void test_bad_roles(void **state)
 {
     fixture_t *f = *state;
-    /* End on or before start. */
+    /* Dates. */
     breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "2021-01-20\t2021-01-20",
-           "end must be after start");
+           "end must be after start (intervals are [start, end))");
     breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "2021-01-20\t2020-01-20",
-           "end must be after start");
-    /* Overlap with an earlier interval of the same office. */
-    breaks(f, "roles.tsv", "2025-01-20\t\t", "2021-01-19\t\t",
-           "overlaps the head_of_state interval");
-    /* Missing start, bad date, unknown country, bad role id. */
+           "end must be after start (intervals are [start, end))");
     breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "\t2025-01-20",
            "column 'start' must not be empty");
     breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "2021-01-20\t2025-01-32",
-           "column 'end': '2025-01-32' is not a valid");
+           "column 'end': '2025-01-32' is not a valid YYYY-MM-DD date");
+    /* Nothing after the data version: an open term is one running on that
+     * day, and a term cannot be known to end later. */
+    breaks(f, "roles.tsv", TRUMP2,
+           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2027-01-20\t\tsole",
+           "start 2027-01-20 is after the data version 2026-11-28");
+    breaks(
+        f, "roles.tsv", TRUMP2,
+        "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t2029-01-20\tsole",
+        "end 2029-01-20 is after the data version 2026-11-28");
+    /* One actor, the same office twice at once. */
+    breaks2(f, "roles.tsv", TRUMP2,
+            "Q22686\thead_of_state\tUSA\tPresident of the United States\t2021-01-19\t\tsole",
+            TRUMP1,
+            "head_of_state [2021-01-19, open) overlaps the same actor's [2017-01-20, 2021-01-20) "
+            "on line %d");
+    /* Two sole holders of a single-holder office. */
+    breaks2(
+        f, "roles.tsv", BIDEN,
+        "Q6279\thead_of_state\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\tsole",
+        TRUMP1,
+        "head_of_state of USA [2020-01-20, 2025-01-20) overlaps Q22686's [2017-01-20, 2021-01-20) "
+        "on line %d: one sole holder at a time (mark an acting or shared holder as such)");
+    /* A finished term left open. */
+    assert_int_equal(
+        td_edit(f->dir, "roles.tsv", TRUMP1,
+                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\tsole"),
+        0);
+    {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "head_of_state of USA [2021-01-20, 2025-01-20) overlaps Q22686's open term from "
+                 "line %d: a finished term needs its end date (or mark one holder acting/shared)",
+                 line_of(f->dir, "roles.tsv",
+                         "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20"));
+        expect_exact(f, "roles.tsv", line_of(f->dir, "roles.tsv", BIDEN), msg);
+    }
+    assert_int_equal(
+        td_edit(f->dir, "roles.tsv",
+                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\tsole",
+                TRUMP1),
+        0);
+    /* The documented ways out: an acting or a shared holder may sit beside
+     * a sole one (but one person still never holds one office twice). */
+    loads(f, "roles.tsv", BIDEN,
+          "Q6279\thead_of_state\tUSA\tPresident of the United "
+          "States\t2020-01-20\t2025-01-20\tacting");
+    loads(f, "roles.tsv", BIDEN,
+          "Q6279\thead_of_state\tUSA\tPresident of the United "
+          "States\t2020-01-20\t2025-01-20\tshared");
+    /* Offices other than the four single-holder ones are not checked
+     * across people (several deputy prime ministers at once). */
+    loads(f, "roles.tsv", BIDEN,
+          "Q6279\tdeputy_head\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\tsole");
+    breaks(f, "roles.tsv", BIDEN,
+           "Q6279\thead_of_state\tUSA\tPresident of the United "
+           "States\t2021-01-20\t2025-01-20\tinterim",
+           "column 'holder': 'interim' is not one of: sole, acting, shared");
     breaks(f, "roles.tsv", "head_of_state\tUSA\tPresident of the United States\t2021",
-           "head_of_state\tUS\tPresident of the United States\t2021", "unknown country code 'US'");
+           "head_of_state\tUS\tPresident of the United States\t2021",
+           "unknown country code 'US' (not in countries.tsv)");
     breaks(f, "roles.tsv", "head_of_state\tUSA\tPresident of the United States\t2021",
-           "Head of State\tUSA\tPresident of the United States\t2021", "role 'Head of State'");
+           "Head of State\tUSA\tPresident of the United States\t2021",
+           "role 'Head of State' must be [a-z0-9_]+");
+    breaks(f, "roles.tsv", "Q6279\thead_of_state", "Q9999999\thead_of_state",
+           "unknown actor 'Q9999999' (not in actors.tsv)");
+    breaks(f, "roles.tsv", "President of the United States\t2021-01-20", "\t2021-01-20",
+           "column 'title' must not be empty");
+    breaks(f, "roles.tsv", "start\tend\tholder", "start\tend\tkind",
+           "header column 7 must be 'holder'");
 }
+
+/* ... in warrants.tsv. */
+#define PUTIN_W   "Q7747\tICC\tICC-01/22\t2023-03-17\toutstanding\t\t"
+#define GADDAFI_W "Q19878\tICC\tICC-01/11-01/11\t2011-06-27\tterminated\t2011-11-22\t"
 
 static void test_bad_warrants(void **state)
 {
     fixture_t *f = *state;
-    breaks(f, "warrants.tsv", "Q7747\tICC\tICC-01/22\t2023-03-17\t\t\t",
-           "Q7747\tICC\tICC-01/22\t2023-03-17\t2024-01-01\t\t", "ended and end_status go together");
-    breaks(f, "warrants.tsv", "Q7747\tICC\tICC-01/22\t2023-03-17\t\t\t",
-           "Q7747\tICC\tICC-01/22\t2023-03-17\t\twithdrawn\t", "ended and end_status go together");
-    breaks(f, "warrants.tsv", "Q7747\tICC\tICC-01/22\t2023-03-17\t\t\t",
-           "Q7747\tICC\tICC-01/22\t2023-03-17\t2024-01-01\toutstanding\t",
-           "end_status 'outstanding'");
-    breaks(f, "warrants.tsv", "Q7747\tICC\tICC-01/22\t2023-03-17\t\t\t",
-           "Q7747\tICC\tICC-01/22\t2023-03-17\t2023-03-17\twithdrawn\t",
-           "ended must be after issued");
-    breaks(f, "warrants.tsv", "Q7747\tICC\tICC-01/22\t2023-03-17", "Q7747\tICC\t\t2023-03-17",
-           "column 'reference' must not be empty");
-    breaks(f, "warrants.tsv", "Q7747\tICC\tICC-01/22\t2023-03-17", "Q7747\tICC\tICC-01/22\t",
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\tICC-01/22\t2023-03-17\tarrested\t\t",
+           "column 'status': 'arrested' is not one of: outstanding, executed, withdrawn, "
+           "terminated");
+    breaks(f, "warrants.tsv", PUTIN_W,
+           "Q7747\tICC\tICC-01/22\t2023-03-17\toutstanding\t2024-01-01\t",
+           "status_date must be empty while the warrant is outstanding");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\tICC-01/22\t2023-03-17\texecuted\t\t",
+           "status 'executed' needs a status_date");
+    breaks(f, "warrants.tsv", GADDAFI_W,
+           "Q19878\tICC\tICC-01/11-01/11\t2011-06-27\tterminated\t2011-06-26\t",
+           "status_date is before issued");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\tICC-01/22\t2027-03-17\toutstanding\t\t",
+           "issued 2027-03-17 is after the data version 2026-11-28");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\tICC-01/22\t2023-03-17\twithdrawn\t2027-01-01\t",
+           "status_date 2027-01-01 is after the data version 2026-11-28");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\tICC-01/22\t2023-03-17\twithdrawn\t2023-03-32\t",
+           "column 'status_date': '2023-03-32' is not a valid YYYY-MM-DD date");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\t\t2023-03-17\toutstanding\t\t",
+           "column 'case' must not be empty");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\tICC-01/22\t\toutstanding\t\t",
            "column 'issued' must not be empty");
-    breaks(f, "warrants.tsv", "Q7747\tICC", "Q9999999\tICC", "unknown actor 'Q9999999'");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q7747\t\tICC-01/22\t2023-03-17\toutstanding\t\t",
+           "column 'court' must not be empty");
+    breaks(f, "warrants.tsv", PUTIN_W, "Q9999999\tICC\tICC-01/22\t2023-03-17\toutstanding\t\t",
+           "unknown actor 'Q9999999' (not in actors.tsv)");
+    breaks(f, "warrants.tsv", "status\tstatus_date", "end_status\tstatus_date",
+           "header column 5 must be 'status'");
+    /* The same warrant twice. */
+    {
+        char *s = td_read(f->dir, "warrants.tsv");
+        assert_non_null(s);
+        const char *row = strstr(s, PUTIN_W);
+        assert_non_null(row);
+        const char *eol = strchr(row, '\n');
+        char dup[1024];
+        snprintf(dup, sizeof dup, "%.*s", (int)(eol - row + 1), row);
+        free(s);
+        int first = line_of(f->dir, "warrants.tsv", PUTIN_W);
+        assert_int_equal(td_append(f->dir, "warrants.tsv", dup), 0);
+        s = td_read(f->dir, "warrants.tsv");
+        int last = 0;
+        for (char *p = s; *p; p++)
+            last += *p == '\n';
+        free(s);
+        char msg[128];
+        snprintf(msg, sizeof msg, "duplicate of the warrant on line %d", first);
+        expect_exact(f, "warrants.tsv", last, msg);
+    }
 }
 
+/* A warrant that ended loads and reports its end status from that day. */
 static void test_ended_warrant_loads(void **state)
 {
     fixture_t *f = *state;
-    assert_int_equal(td_edit(f->dir, "warrants.tsv", "Q7747\tICC\tICC-01/22\t2023-03-17\t\t\t",
-                             "Q7747\tICC\tICC-01/22\t2023-03-17\t2024-01-01\twithdrawn\t"),
+    assert_int_equal(td_edit(f->dir, "warrants.tsv", PUTIN_W,
+                             "Q7747\tICC\tICC-01/22\t2023-03-17\twithdrawn\t2024-01-01\t"),
                      0);
-    at_actors_t *a = at_actors_new(f->dir, f->gaz, f->err, sizeof f->err);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
     assert_non_null(a);
     size_t i;
     assert_int_equal(at_actors_find(a, "Q7747", &i), 0);
@@ -322,7 +661,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_real_actors, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_role_edges, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_warrants, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_one_holder_at_a_time, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_patterns, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_real_copy_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_actors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_aliases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_roles, setup, teardown),
