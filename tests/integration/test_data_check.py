@@ -36,7 +36,8 @@ def edit(d, name, old, new):
     p = os.path.join(d, name)
     with open(p, "rb") as f:
         s = f.read()
-    old_b, new_b = old.encode(), new.encode()
+    old_b = old.encode()
+    new_b = new if isinstance(new, bytes) else new.encode()
     i = s.find(old_b)
     assert i >= 0, "%r not in %s" % (old, name)
     with open(p, "wb") as f:
@@ -122,10 +123,15 @@ CASES = [
      "applies): remove the exception"),
     ("bad declaration", "participation.tsv", "art12_3:2014-04-17;art12_3:2015-09-08",
      "art12(3):2014-04-17", "declarations: bad entry 'art12(3):2014-04-17'"),
-    ("no source", "participation.tsv", "\t\t\t\t\t\t\t\t\t\t\t\tUNTC XVIII-10 (https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no=XVIII-10&chapter=18); non-signatory",
-     "\t\t\t\t\t\t\t\t\t\t\t\t\t; non-signatory", None),
-    ("leading space", "participation.tsv", "rome_statute\tKAZ\t", "rome_statute\t KAZ\t", None),
-    ("invalid UTF-8", "participation.tsv", "rome_statute\tKAZ\t", "rome_statute\tKAZ\t\xe9", None),
+    ("no source", "participation.tsv",
+     "KAZ" + "\t" * 12 + "https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no="
+     "XVIII-10&chapter=18 (checked: neither a party nor a signatory in Wikipedia States "
+     "parties to the Rome Statute, stored copy)", "KAZ" + "\t" * 12,
+     "column 'source' must not be empty"),
+    ("leading space", "participation.tsv", "rome_statute\tKAZ\t", "rome_statute\t KAZ\t",
+     "column 'code': leading or trailing space"),
+    ("invalid UTF-8", "participation.tsv", "rome_statute\tKAZ\t", b"rome_statute\tKAZ\t\xe9",
+     "invalid UTF-8 at byte 18"),
     # countries.tsv
     ("country header", "countries.tsv", "\tun_member\t", "\tun\t",
      "header column 5 must be 'un_member'"),
