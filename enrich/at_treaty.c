@@ -170,6 +170,7 @@ typedef struct {
     size_t errlen;
     char **bad_treaties; /* check mode: ids of rejected treaties.tsv rows */
     size_t nbad;
+    int treaties_unread; /* check mode: treaties.tsv could not be read through */
 } sink_t;
 
 /* Record one problem ("file:line: reason"). Returns 0 when loading may go
@@ -526,7 +527,9 @@ static int parse_row(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t 
 {
     const char *tid = at_tsv_field(t, R_TREATY), *code = at_tsv_field(t, R_CODE);
     if (at_treaty_find(self, tid, &r->treaty) != 0) {
-        if (is_bad_treaty(sk, tid))
+        /* Check mode: the treaty's own row was rejected, or treaties.tsv
+         * could not be read; that problem is reported once, not per row. */
+        if (is_bad_treaty(sk, tid) || sk->treaties_unread)
             return 1;
         return at_tsv_fail(t, err, errlen, "unknown treaty '%s' (not in treaties.tsv)", tid);
     }
@@ -646,8 +649,11 @@ static at_treaty_t *load(const char *data_dir, const at_gazetteer_t *gaz, sink_t
         goto fail;
     }
     self->ncountries = gaz ? at_gazetteer_country_count(gaz) : 0;
-    if (load_treaties(self, tpath, sk) != 0 && !sk->report)
-        goto fail;
+    if (load_treaties(self, tpath, sk) != 0) {
+        if (!sk->report)
+            goto fail;
+        sk->treaties_unread = 1;
+    }
     size_t cells = self->ntreaties * self->ncountries;
     self->row_of = malloc((cells ? cells : 1) * sizeof *self->row_of);
     if (!self->row_of) {

@@ -171,6 +171,11 @@ def run_case(tmp, i, case):
 def test_broken_tables(tmp):
     for i, case in enumerate(CASES):
         run_case(tmp, i, case)
+    # An unreadable treaties.tsv is one problem, not one per participation row.
+    d = copy(tmp, "header-only")
+    edit(d, "treaties.tsv", "\tadopted\t", "\tadoption\t")
+    rc, out, _ = check(d)
+    assert rc == 1 and len(out.splitlines()) == 1, out
 
 
 def test_coverage(tmp):
