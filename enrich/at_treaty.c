@@ -16,17 +16,26 @@ typedef struct {
     char *source;
     at_day_t adopted;
     at_day_t in_force;       /* the treaty's own entry into force, or NONE */
-    int eif_days;            /* rule "first_of_month_after_days:N"; 0 = no rule */
+    int eif_kind;            /* EIF_NONE, EIF_FIRST_OF_MONTH or EIF_ON_DEPOSIT */
+    int eif_days;            /* EIF_FIRST_OF_MONTH: the N of "..._after_days:N" */
     at_day_t eif_rule_after; /* consents after this day follow the rule */
-    int withdrawal_years;    /* rule "years_after:N"; 0 = no rule */
+    int withdrawal_months;   /* "years_after:N" (12 N) or "months_after:N"; 0 = none */
     int complete;            /* a state without a row is a non-signatory */
+    size_t line;             /* its line in treaties.tsv (coverage errors) */
 } treaty_t;
+
+/* Entry-into-force rules for a state (eif_rule). */
+enum { EIF_NONE, EIF_FIRST_OF_MONTH, EIF_ON_DEPOSIT };
+
+/* Which rule check a row's `exception` waives. */
+enum { EX_NONE, EX_EIF, EX_WITHDRAWAL };
 
 typedef struct {
     size_t treaty, country;
     at_day_t signed_on, consent, in_force, signature_withdrawn, withdrawal_notified,
         withdrawal_effective, withdrawal_revoked, consent_withdrawn;
     const char *consent_type; /* static string */
+    int exception;            /* EX_*: the one rule check this row is exempt from */
     char *source;
 } row_t;
 
@@ -70,6 +79,7 @@ enum {
     R_WD_REVOKED,
     R_CONSENT_WITHDRAWN,
     R_DECLARATIONS,
+    R_EXCEPTION,
     R_SOURCE,
     R_CHECKED,
     R_NCOLS
@@ -86,6 +96,7 @@ static const char *const row_cols[] = {"treaty",
                                        "withdrawal_revoked",
                                        "consent_withdrawn",
                                        "declarations",
+                                       "exception",
                                        "source",
                                        "checked_on"};
 
@@ -149,77 +160,147 @@ static int is_identifier(const char *s)
     return 1;
 }
 
-static int load_treaties(at_treaty_t *self, const char *path, char *err, size_t errlen)
+/* Where problems go: at_treaty_new stops at the first one (into err);
+ * at_treaty_check reports each one to a callback and keeps going. */
+typedef struct {
+    at_treaty_report_fn report; /* NULL: stop at the first problem */
+    void *ctx;
+    size_t problems;
+    char *err;
+    size_t errlen;
+    char **bad_treaties; /* check mode: ids of rejected treaties.tsv rows */
+    size_t nbad;
+    int treaties_unread; /* check mode: treaties.tsv could not be read through */
+} sink_t;
+
+/* Record one problem ("file:line: reason"). Returns 0 when loading may go
+ * on (check mode), -1 when it must stop. */
+static int problem(sink_t *sk, const char *msg)
 {
-    at_tsv_t *t = at_tsv_open(path, treaty_cols, T_NCOLS, err, errlen);
-    if (!t)
+    sk->problems++;
+    if (sk->report) {
+        sk->report(sk->ctx, msg);
+        return 0;
+    }
+    if (sk->err && sk->errlen)
+        snprintf(sk->err, sk->errlen, "%s", msg);
+    return -1;
+}
+
+static int is_bad_treaty(const sink_t *sk, const char *id)
+{
+    for (size_t i = 0; i < sk->nbad; i++)
+        if (strcmp(sk->bad_treaties[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* One treaties.tsv row into *tr (strings not yet copied). */
+static int parse_treaty(const at_treaty_t *self, const at_tsv_t *t, treaty_t *tr, char *err,
+                        size_t errlen)
+{
+    const char *id = at_tsv_field(t, T_TREATY);
+    const char *eif = at_tsv_field(t, T_EIF_RULE), *wd = at_tsv_field(t, T_WD_RULE);
+    if (!is_identifier(id))
+        return at_tsv_fail(t, err, errlen, "treaty id '%s' must be [a-z0-9_]+", id);
+    if (at_treaty_find(self, id, NULL) == 0)
+        return at_tsv_fail(t, err, errlen, "duplicate treaty '%s'", id);
+    if (at_tsv_required(t, T_NAME, err, errlen) ||
+        at_tsv_day(t, T_ADOPTED, 0, &tr->adopted, err, errlen) ||
+        at_tsv_day(t, T_IN_FORCE, 1, &tr->in_force, err, errlen) ||
+        at_tsv_day(t, T_EIF_AFTER, 1, &tr->eif_rule_after, err, errlen) ||
+        at_tsv_choice(t, T_COMPLETE, yes_no, 2, &tr->complete, err, errlen) ||
+        at_tsv_provenance(t, T_SOURCE, T_CHECKED, err, errlen))
         return -1;
+    if (!*eif)
+        tr->eif_kind = EIF_NONE;
+    else if (strcmp(eif, "on_deposit") == 0)
+        tr->eif_kind = EIF_ON_DEPOSIT;
+    else if (parse_rule(eif, "first_of_month_after_days:", 366, &tr->eif_days) == 0)
+        tr->eif_kind = EIF_FIRST_OF_MONTH;
+    else
+        return at_tsv_fail(t, err, errlen,
+                           "eif_rule '%s': expected empty, on_deposit or "
+                           "first_of_month_after_days:N",
+                           eif);
+    if (tr->eif_kind != EIF_NONE &&
+        (tr->eif_rule_after == AT_DAY_NONE || tr->in_force == AT_DAY_NONE))
+        return at_tsv_fail(t, err, errlen, "eif_rule needs in_force and eif_rule_after");
+    int n = 0;
+    if (!*wd)
+        tr->withdrawal_months = 0;
+    else if (parse_rule(wd, "years_after:", 100, &n) == 0)
+        tr->withdrawal_months = 12 * n;
+    else if (parse_rule(wd, "months_after:", 1200, &n) == 0)
+        tr->withdrawal_months = n;
+    else
+        return at_tsv_fail(t, err, errlen,
+                           "withdrawal_rule '%s': expected empty, years_after:N or "
+                           "months_after:N",
+                           wd);
+    if (tr->in_force != AT_DAY_NONE && tr->in_force < tr->adopted)
+        return at_tsv_fail(t, err, errlen, "in_force is before adopted");
+    tr->line = at_tsv_line(t);
+    return 0;
+}
+
+static int load_treaties(at_treaty_t *self, const char *path, sink_t *sk)
+{
+    char msg[1024];
+    at_tsv_t *t = at_tsv_open(path, treaty_cols, T_NCOLS, msg, sizeof msg);
+    if (!t) {
+        problem(sk, msg);
+        return -1;
+    }
     size_t cap = 0;
-    int rc;
-    while ((rc = at_tsv_next(t, err, errlen)) == 1) {
+    int rc, fatal = 0;
+    while (!fatal && (rc = at_tsv_next(t, msg, sizeof msg)) == 1) {
         treaty_t tr = {0};
-        const char *id = at_tsv_field(t, T_TREATY);
-        const char *eif = at_tsv_field(t, T_EIF_RULE), *wd = at_tsv_field(t, T_WD_RULE);
-        if (!is_identifier(id)) {
-            rc = at_tsv_fail(t, err, errlen, "treaty id '%s' must be [a-z0-9_]+", id);
-            break;
-        }
-        if (at_treaty_find(self, id, NULL) == 0) {
-            rc = at_tsv_fail(t, err, errlen, "duplicate treaty '%s'", id);
-            break;
-        }
-        if (at_tsv_required(t, T_NAME, err, errlen) ||
-            at_tsv_day(t, T_ADOPTED, 0, &tr.adopted, err, errlen) ||
-            at_tsv_day(t, T_IN_FORCE, 1, &tr.in_force, err, errlen) ||
-            at_tsv_day(t, T_EIF_AFTER, 1, &tr.eif_rule_after, err, errlen) ||
-            at_tsv_choice(t, T_COMPLETE, yes_no, 2, &tr.complete, err, errlen) ||
-            at_tsv_provenance(t, T_SOURCE, T_CHECKED, err, errlen)) {
-            rc = -1;
-            break;
-        }
-        if (*eif && parse_rule(eif, "first_of_month_after_days:", 366, &tr.eif_days) != 0) {
-            rc = at_tsv_fail(t, err, errlen,
-                             "eif_rule '%s': expected empty or first_of_month_after_days:N", eif);
-            break;
-        }
-        if (tr.eif_days && (tr.eif_rule_after == AT_DAY_NONE || tr.in_force == AT_DAY_NONE)) {
-            rc = at_tsv_fail(t, err, errlen, "eif_rule needs in_force and eif_rule_after");
-            break;
-        }
-        if (*wd && parse_rule(wd, "years_after:", 100, &tr.withdrawal_years) != 0) {
-            rc = at_tsv_fail(t, err, errlen,
-                             "withdrawal_rule '%s': expected empty or years_after:N", wd);
-            break;
-        }
-        if (tr.in_force != AT_DAY_NONE && tr.in_force < tr.adopted) {
-            rc = at_tsv_fail(t, err, errlen, "in_force is before adopted");
-            break;
+        if (parse_treaty(self, t, &tr, msg, sizeof msg) != 0) {
+            if (problem(sk, msg) != 0)
+                fatal = 1;
+            else {
+                /* Check mode: skip this treaty's participation rows rather
+                 * than report each of them as an unknown treaty. */
+                char **nb = realloc(sk->bad_treaties, (sk->nbad + 1) * sizeof *nb);
+                if (nb) {
+                    sk->bad_treaties = nb;
+                    if ((nb[sk->nbad] = strdup(at_tsv_field(t, T_TREATY))))
+                        sk->nbad++;
+                }
+            }
+            continue;
         }
         if (self->ntreaties == cap) {
             size_t ncap = cap ? cap * 2 : 8;
             treaty_t *nt = realloc(self->treaties, ncap * sizeof *nt);
             if (!nt) {
-                rc = at_tsv_fail(t, err, errlen, "out of memory");
+                at_tsv_fail(t, msg, sizeof msg, "out of memory");
+                problem(sk, msg);
+                fatal = 1;
                 break;
             }
             self->treaties = nt;
             cap = ncap;
         }
-        tr.id = strdup(id);
+        tr.id = strdup(at_tsv_field(t, T_TREATY));
         tr.name = strdup(at_tsv_field(t, T_NAME));
         tr.source = strdup(at_tsv_field(t, T_SOURCE));
         self->treaties[self->ntreaties++] = tr;
         if (!tr.id || !tr.name || !tr.source) {
-            rc = at_tsv_fail(t, err, errlen, "out of memory");
-            break;
+            at_tsv_fail(t, msg, sizeof msg, "out of memory");
+            problem(sk, msg);
+            fatal = 1;
         }
     }
+    if (!fatal && rc < 0) {
+        problem(sk, msg); /* a line the reader could not take; the rest is unread */
+        fatal = 1;
+    }
     at_tsv_destroy(&t);
-    return rc;
+    return fatal ? -1 : 0;
 }
 
-/* "key:YYYY-MM-DD;key:YYYY-MM-DD", e.g. "art12_3:2014-04-17". Kept in the
- * table for the record; events do not carry them yet. */
 static int check_declarations(const at_tsv_t *t, char *err, size_t errlen)
 {
     const char *s = at_tsv_field(t, R_DECLARATIONS);
@@ -246,21 +327,82 @@ static int check_declarations(const at_tsv_t *t, char *err, size_t errlen)
     return 0;
 }
 
+/* `exception`: empty, or "eif_rule: REASON" / "withdrawal_rule: REASON". */
+static int parse_exception(const at_tsv_t *t, int *out, char *err, size_t errlen)
+{
+    const char *s = at_tsv_field(t, R_EXCEPTION);
+    static const struct {
+        const char *prefix;
+        int kind;
+    } kinds[] = {{"eif_rule:", EX_EIF}, {"withdrawal_rule:", EX_WITHDRAWAL}};
+    *out = EX_NONE;
+    if (!*s)
+        return 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t n = strlen(kinds[i].prefix);
+        if (strncmp(s, kinds[i].prefix, n) == 0) {
+            const char *why = s + n;
+            while (*why == ' ')
+                why++;
+            if (strlen(why) < 10)
+                return at_tsv_fail(t, err, errlen,
+                                   "exception: give the reason after '%s' (at least 10 bytes)",
+                                   kinds[i].prefix);
+            *out = kinds[i].kind;
+            return 0;
+        }
+    }
+    return at_tsv_fail(t, err, errlen,
+                       "exception '%.40s': expected 'eif_rule: REASON' or "
+                       "'withdrawal_rule: REASON'",
+                       s);
+}
+
 static const char *fmt_day(at_day_t d, char *buf)
 {
     return at_day_format(d, buf, 11);
 }
 
-/* Entry into force for a state that deposited consent on `consent`. For the
- * Rome Statute (art. 126): states that had deposited by the day of the 60th
- * instrument (2002-04-11) are bound from the Statute's own entry into force
- * (2002-07-01); later ones on the first day of the month after the 60th day
- * following their deposit. */
+/* `months` calendar months later; a day the target month lacks rolls over
+ * to the first of the next month (30 November + 3 months = 1 March, as
+ * 29 February + 1 year = 1 March for years_after). */
+static at_day_t add_months(at_day_t day, int months)
+{
+    if (months % 12 == 0)
+        return at_day_add_years(day, months / 12);
+    int y;
+    unsigned m, d;
+    at_day_to_civil(day, &y, &m, &d);
+    long mi = (long)(m - 1) + months;
+    y += (int)(mi / 12);
+    m = (unsigned)(mi % 12) + 1;
+    at_day_t first = at_day_from_civil(y, m, 1);
+    at_day_t next = at_day_first_of_next_month(first);
+    at_day_t want = first + (at_day_t)(d - 1);
+    return want < next ? want : next;
+}
+
+/* Entry into force for a state that deposited consent on `consent`, by the
+ * treaty's rule; AT_DAY_NONE when the treaty has no rule.
+ *   - first_of_month_after_days:N (Rome Statute art. 126): states that had
+ *     deposited by the day of the 60th instrument (2002-04-11) are bound
+ *     from the Statute's own entry into force (2002-07-01); later ones on
+ *     the first day of the month after the Nth day following deposit.
+ *   - on_deposit (NPT art. IX(4)): instruments deposited by the treaty's
+ *     entry into force (1970-03-05) take effect then; later ones on the
+ *     day of deposit. */
 static at_day_t expected_in_force(const treaty_t *tr, at_day_t consent)
 {
-    if (consent <= tr->eif_rule_after)
-        return tr->in_force;
-    return at_day_first_of_next_month(consent + tr->eif_days);
+    switch (tr->eif_kind) {
+    case EIF_FIRST_OF_MONTH:
+        if (consent <= tr->eif_rule_after)
+            return tr->in_force;
+        return at_day_first_of_next_month(consent + tr->eif_days);
+    case EIF_ON_DEPOSIT:
+        return consent <= tr->eif_rule_after ? tr->in_force : consent;
+    default:
+        return AT_DAY_NONE;
+    }
 }
 
 /* Everything about one participation row that can be checked on its own. */
@@ -279,6 +421,8 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
             r->withdrawal_effective != AT_DAY_NONE || r->withdrawal_revoked != AT_DAY_NONE)
             return at_tsv_fail(t, err, errlen,
                                "consent_type, in_force and withdrawals need a consent date");
+        if (r->exception != EX_NONE)
+            return at_tsv_fail(t, err, errlen, "exception on a row without consent");
         return 0;
     }
     if (!r->consent_type[0])
@@ -287,7 +431,10 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
         return at_tsv_fail(t, err, errlen, "consent is before the treaty was adopted");
     if (r->signed_on != AT_DAY_NONE && r->signed_on > r->consent)
         return at_tsv_fail(t, err, errlen, "signed is after consent");
-    at_day_t want = tr->eif_days ? expected_in_force(tr, r->consent) : AT_DAY_NONE;
+    /* A successor state is bound from the day of succession (usually its
+     * independence), which precedes the notification: no deposit rule. */
+    int succession = strcmp(r->consent_type, "succession") == 0;
+    at_day_t want = succession ? AT_DAY_NONE : expected_in_force(tr, r->consent);
     if (r->consent_withdrawn != AT_DAY_NONE) {
         /* An instrument withdrawn before it took effect (Malaysia 2019):
          * the state never became bound, so there is no entry into force. */
@@ -301,28 +448,46 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
         if (r->in_force != AT_DAY_NONE || r->withdrawal_notified != AT_DAY_NONE)
             return at_tsv_fail(t, err, errlen,
                                "consent_withdrawn excludes in_force and withdrawal dates");
+        if (r->exception != EX_NONE)
+            return at_tsv_fail(t, err, errlen, "exception on a row whose consent was withdrawn");
         return 0;
     }
     if (r->in_force == AT_DAY_NONE)
         return at_tsv_fail(t, err, errlen, "consent needs in_force (or consent_withdrawn)");
-    if (want != AT_DAY_NONE && r->in_force != want)
+    if (succession) {
+        if (r->in_force > r->consent)
+            return at_tsv_fail(t, err, errlen,
+                               "a succession takes effect on or before its notification: "
+                               "in_force %s is after consent %s",
+                               fmt_day(r->in_force, a), fmt_day(r->consent, b));
+        if (tr->in_force != AT_DAY_NONE && r->in_force < tr->in_force)
+            return at_tsv_fail(t, err, errlen,
+                               "in_force %s is before the treaty itself entered into force",
+                               fmt_day(r->in_force, a));
+    } else if (r->in_force < r->consent)
+        return at_tsv_fail(t, err, errlen, "in_force is before consent");
+    if (want != AT_DAY_NONE && r->in_force != want && r->exception != EX_EIF)
         return at_tsv_fail(t, err, errlen,
                            "in_force %s disagrees with the treaty's entry-into-force rule: "
                            "expected %s for consent on %s",
                            fmt_day(r->in_force, a), fmt_day(want, b), at_tsv_field(t, R_CONSENT));
-    if (r->in_force < r->consent)
-        return at_tsv_fail(t, err, errlen, "in_force is before consent");
+    if (r->exception == EX_EIF && (want == AT_DAY_NONE || r->in_force == want))
+        return at_tsv_fail(t, err, errlen,
+                           "exception for eif_rule, but in_force agrees with the rule (or no "
+                           "rule applies): remove the exception");
     if (r->withdrawal_notified == AT_DAY_NONE) {
         if (r->withdrawal_effective != AT_DAY_NONE || r->withdrawal_revoked != AT_DAY_NONE)
             return at_tsv_fail(t, err, errlen,
                                "withdrawal_effective/withdrawal_revoked need withdrawal_notified");
+        if (r->exception == EX_WITHDRAWAL)
+            return at_tsv_fail(t, err, errlen,
+                               "exception for withdrawal_rule on a row without a withdrawal");
         return 0;
     }
     if (r->withdrawal_notified < r->consent)
         return at_tsv_fail(t, err, errlen, "withdrawal_notified is before consent");
-    at_day_t due = tr->withdrawal_years
-                       ? at_day_add_years(r->withdrawal_notified, tr->withdrawal_years)
-                       : AT_DAY_NONE;
+    at_day_t due = tr->withdrawal_months ? add_months(r->withdrawal_notified, tr->withdrawal_months)
+                                         : AT_DAY_NONE;
     if (r->withdrawal_revoked != AT_DAY_NONE) {
         /* Revoked before it took effect (South Africa, Gambia 2017): the
          * withdrawal never happened, so there is no effective date. */
@@ -334,70 +499,93 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
             return at_tsv_fail(t, err, errlen,
                                "withdrawal_revoked must fall between notification and the day "
                                "the withdrawal would take effect");
+        if (r->exception == EX_WITHDRAWAL)
+            return at_tsv_fail(t, err, errlen,
+                               "exception for withdrawal_rule on a revoked withdrawal");
         return 0;
     }
     if (r->withdrawal_effective == AT_DAY_NONE)
         return at_tsv_fail(t, err, errlen, "withdrawal_notified needs withdrawal_effective");
-    if (due != AT_DAY_NONE && r->withdrawal_effective != due)
+    if (due != AT_DAY_NONE && r->withdrawal_effective != due && r->exception != EX_WITHDRAWAL)
         return at_tsv_fail(t, err, errlen,
                            "withdrawal_effective %s disagrees with the treaty's withdrawal "
                            "rule: expected %s",
                            fmt_day(r->withdrawal_effective, a), fmt_day(due, b));
+    if (r->exception == EX_WITHDRAWAL && (due == AT_DAY_NONE || r->withdrawal_effective == due))
+        return at_tsv_fail(t, err, errlen,
+                           "exception for withdrawal_rule, but withdrawal_effective agrees with "
+                           "the rule (or no rule applies): remove the exception");
     if (r->withdrawal_effective <= r->withdrawal_notified)
         return at_tsv_fail(t, err, errlen, "withdrawal_effective is not after notification");
     return 0;
 }
 
-static int load_rows(at_treaty_t *self, const char *path, const at_gazetteer_t *gaz, char *err,
-                     size_t errlen)
+/* One participation.tsv row into *r. 1 = skip it silently (its treaty was
+ * rejected, check mode), 0 = ok, -1 = problem in err. */
+static int parse_row(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t *gaz,
+                     const sink_t *sk, row_t *r, char *err, size_t errlen)
 {
-    at_tsv_t *t = at_tsv_open(path, row_cols, R_NCOLS, err, errlen);
-    if (!t)
+    const char *tid = at_tsv_field(t, R_TREATY), *code = at_tsv_field(t, R_CODE);
+    if (at_treaty_find(self, tid, &r->treaty) != 0) {
+        /* Check mode: the treaty's own row was rejected, or treaties.tsv
+         * could not be read; that problem is reported once, not per row. */
+        if (is_bad_treaty(sk, tid) || sk->treaties_unread)
+            return 1;
+        return at_tsv_fail(t, err, errlen, "unknown treaty '%s' (not in treaties.tsv)", tid);
+    }
+    if (gaz) {
+        if (at_gazetteer_country_find(gaz, code, &r->country) != 0)
+            return at_tsv_fail(t, err, errlen, "unknown country code '%s' (not in countries.tsv)",
+                               code);
+        if (self->row_of[r->treaty * self->ncountries + r->country] >= 0)
+            return at_tsv_fail(t, err, errlen, "duplicate row for %s in %s", code, tid);
+    }
+    int ct = -1;
+    if (at_tsv_field(t, R_CONSENT_TYPE)[0] &&
+        at_tsv_choice(t, R_CONSENT_TYPE, consent_types, 5, &ct, err, errlen))
         return -1;
+    r->consent_type = ct >= 0 ? consent_types[ct] : "";
+    if (at_tsv_day(t, R_SIGNED, 1, &r->signed_on, err, errlen) ||
+        at_tsv_day(t, R_CONSENT, 1, &r->consent, err, errlen) ||
+        at_tsv_day(t, R_IN_FORCE, 1, &r->in_force, err, errlen) ||
+        at_tsv_day(t, R_SIG_WITHDRAWN, 1, &r->signature_withdrawn, err, errlen) ||
+        at_tsv_day(t, R_WD_NOTIFIED, 1, &r->withdrawal_notified, err, errlen) ||
+        at_tsv_day(t, R_WD_EFFECTIVE, 1, &r->withdrawal_effective, err, errlen) ||
+        at_tsv_day(t, R_WD_REVOKED, 1, &r->withdrawal_revoked, err, errlen) ||
+        at_tsv_day(t, R_CONSENT_WITHDRAWN, 1, &r->consent_withdrawn, err, errlen) ||
+        check_declarations(t, err, errlen) || parse_exception(t, &r->exception, err, errlen) ||
+        at_tsv_provenance(t, R_SOURCE, R_CHECKED, err, errlen) ||
+        check_row(t, &self->treaties[r->treaty], r, err, errlen))
+        return -1;
+    return 0;
+}
+
+static int load_rows(at_treaty_t *self, const char *path, const at_gazetteer_t *gaz, sink_t *sk)
+{
+    char msg[1024];
+    at_tsv_t *t = at_tsv_open(path, row_cols, R_NCOLS, msg, sizeof msg);
+    if (!t) {
+        problem(sk, msg);
+        return -1;
+    }
     size_t cap = 0;
-    int rc;
-    while ((rc = at_tsv_next(t, err, errlen)) == 1) {
+    int rc, fatal = 0;
+    while (!fatal && (rc = at_tsv_next(t, msg, sizeof msg)) == 1) {
         row_t r = {0};
-        const char *tid = at_tsv_field(t, R_TREATY), *code = at_tsv_field(t, R_CODE);
-        if (at_treaty_find(self, tid, &r.treaty) != 0) {
-            rc = at_tsv_fail(t, err, errlen, "unknown treaty '%s' (not in treaties.tsv)", tid);
-            break;
-        }
-        if (at_gazetteer_country_find(gaz, code, &r.country) != 0) {
-            rc = at_tsv_fail(t, err, errlen, "unknown country code '%s' (not in countries.tsv)",
-                             code);
-            break;
-        }
-        if (self->row_of[r.treaty * self->ncountries + r.country] >= 0) {
-            rc = at_tsv_fail(t, err, errlen, "duplicate row for %s in %s", code, tid);
-            break;
-        }
-        int ct = -1;
-        if (at_tsv_field(t, R_CONSENT_TYPE)[0] &&
-            at_tsv_choice(t, R_CONSENT_TYPE, consent_types, 5, &ct, err, errlen)) {
-            rc = -1;
-            break;
-        }
-        r.consent_type = ct >= 0 ? consent_types[ct] : "";
-        if (at_tsv_day(t, R_SIGNED, 1, &r.signed_on, err, errlen) ||
-            at_tsv_day(t, R_CONSENT, 1, &r.consent, err, errlen) ||
-            at_tsv_day(t, R_IN_FORCE, 1, &r.in_force, err, errlen) ||
-            at_tsv_day(t, R_SIG_WITHDRAWN, 1, &r.signature_withdrawn, err, errlen) ||
-            at_tsv_day(t, R_WD_NOTIFIED, 1, &r.withdrawal_notified, err, errlen) ||
-            at_tsv_day(t, R_WD_EFFECTIVE, 1, &r.withdrawal_effective, err, errlen) ||
-            at_tsv_day(t, R_WD_REVOKED, 1, &r.withdrawal_revoked, err, errlen) ||
-            at_tsv_day(t, R_CONSENT_WITHDRAWN, 1, &r.consent_withdrawn, err, errlen) ||
-            check_declarations(t, err, errlen) ||
-            at_tsv_provenance(t, R_SOURCE, R_CHECKED, err, errlen) ||
-            check_row(t, &self->treaties[r.treaty], &r, err, errlen)) {
-            rc = -1;
-            break;
+        int pr = parse_row(self, t, gaz, sk, &r, msg, sizeof msg);
+        if (pr == 1)
+            continue;
+        if (pr < 0) {
+            fatal = problem(sk, msg) != 0;
+            continue;
         }
         if (self->nrows == cap) {
             size_t ncap = cap ? cap * 2 : 64;
             row_t *nr = realloc(self->rows, ncap * sizeof *nr);
             if (!nr) {
-                rc = at_tsv_fail(t, err, errlen, "out of memory");
+                at_tsv_fail(t, msg, sizeof msg, "out of memory");
+                problem(sk, msg);
+                fatal = 1;
                 break;
             }
             self->rows = nr;
@@ -405,42 +593,79 @@ static int load_rows(at_treaty_t *self, const char *path, const at_gazetteer_t *
         }
         r.source = strdup(at_tsv_field(t, R_SOURCE));
         if (!r.source) {
-            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            at_tsv_fail(t, msg, sizeof msg, "out of memory");
+            problem(sk, msg);
+            fatal = 1;
             break;
         }
-        self->row_of[r.treaty * self->ncountries + r.country] = (long)self->nrows;
+        if (gaz)
+            self->row_of[r.treaty * self->ncountries + r.country] = (long)self->nrows;
         self->rows[self->nrows++] = r;
     }
+    if (!fatal && rc < 0) {
+        problem(sk, msg);
+        fatal = 1;
+    }
     at_tsv_destroy(&t);
-    return rc;
+    return fatal ? -1 : 0;
 }
 
-at_treaty_t *at_treaty_new(const char *data_dir, const at_gazetteer_t *gaz, char *err,
-                           size_t errlen)
+/* A treaty whose list is marked complete must have a row for every UN
+ * member and observer state: absence would silently mean "non-signatory"
+ * for a state nobody checked. */
+static int check_coverage(const at_treaty_t *self, const char *tpath, const at_gazetteer_t *gaz,
+                          sink_t *sk)
 {
-    if (!data_dir || !gaz) {
-        snprintf(err, errlen, "at_treaty_new: invalid arguments");
-        return NULL;
+    for (size_t ti = 0; ti < self->ntreaties; ti++) {
+        const treaty_t *tr = &self->treaties[ti];
+        if (!tr->complete)
+            continue;
+        for (size_t c = 0; c < self->ncountries; c++) {
+            const at_country_t *co = at_gazetteer_country(gaz, c);
+            if (co->un_member == AT_UN_NO || self->row_of[ti * self->ncountries + c] >= 0)
+                continue;
+            char msg[512];
+            snprintf(msg, sizeof msg,
+                     "%s:%zu: %s: participation_complete is yes, but participation.tsv has no "
+                     "row for %s (%s)",
+                     tpath, tr->line, tr->id, co->code,
+                     co->un_member == AT_UN_MEMBER ? "UN member state" : "UN observer state");
+            if (problem(sk, msg) != 0)
+                return -1;
+        }
     }
+    return 0;
+}
+
+static at_treaty_t *load(const char *data_dir, const at_gazetteer_t *gaz, sink_t *sk)
+{
     at_treaty_t *self = calloc(1, sizeof *self);
     char *tpath = join(data_dir, "treaties.tsv");
     char *ppath = join(data_dir, "participation.tsv");
+    char msg[512];
     if (!self || !tpath || !ppath) {
-        snprintf(err, errlen, "%s: out of memory", data_dir);
+        snprintf(msg, sizeof msg, "%s: out of memory", data_dir);
+        problem(sk, msg);
         goto fail;
     }
-    self->ncountries = at_gazetteer_country_count(gaz);
-    if (load_treaties(self, tpath, err, errlen) != 0)
-        goto fail;
+    self->ncountries = gaz ? at_gazetteer_country_count(gaz) : 0;
+    if (load_treaties(self, tpath, sk) != 0) {
+        if (!sk->report)
+            goto fail;
+        sk->treaties_unread = 1;
+    }
     size_t cells = self->ntreaties * self->ncountries;
     self->row_of = malloc((cells ? cells : 1) * sizeof *self->row_of);
     if (!self->row_of) {
-        snprintf(err, errlen, "%s: out of memory", data_dir);
+        snprintf(msg, sizeof msg, "%s: out of memory", data_dir);
+        problem(sk, msg);
         goto fail;
     }
     for (size_t i = 0; i < cells; i++)
         self->row_of[i] = -1;
-    if (load_rows(self, ppath, gaz, err, errlen) != 0)
+    if (load_rows(self, ppath, gaz, sk) != 0 && !sk->report)
+        goto fail;
+    if (gaz && check_coverage(self, tpath, gaz, sk) != 0)
         goto fail;
     free(tpath);
     free(ppath);
@@ -450,6 +675,57 @@ fail:
     free(ppath);
     at_treaty_destroy(&self);
     return NULL;
+}
+
+static void sink_free(sink_t *sk)
+{
+    for (size_t i = 0; i < sk->nbad; i++)
+        free(sk->bad_treaties[i]);
+    free(sk->bad_treaties);
+}
+
+at_treaty_t *at_treaty_new(const char *data_dir, const at_gazetteer_t *gaz, char *err,
+                           size_t errlen)
+{
+    if (!data_dir || !gaz) {
+        snprintf(err, errlen, "at_treaty_new: invalid arguments");
+        return NULL;
+    }
+    sink_t sk = {.err = err, .errlen = errlen};
+    at_treaty_t *self = load(data_dir, gaz, &sk);
+    sink_free(&sk);
+    if (self && sk.problems) /* cannot happen without a reporter; be safe */
+        at_treaty_destroy(&self);
+    return self;
+}
+
+size_t at_treaty_check(const char *data_dir, const at_gazetteer_t *gaz, at_treaty_report_fn report,
+                       void *ctx)
+{
+    if (!data_dir || !report)
+        return 1;
+    sink_t sk = {.report = report, .ctx = ctx};
+    at_treaty_t *self = load(data_dir, gaz, &sk);
+    at_treaty_destroy(&self);
+    sink_free(&sk);
+    return sk.problems;
+}
+
+size_t at_treaty_row_count(const at_treaty_t *self)
+{
+    return self ? self->nrows : 0;
+}
+
+int at_treaty_has_row(const at_treaty_t *self, size_t treaty, size_t country)
+{
+    if (!self || treaty >= self->ntreaties || country >= self->ncountries)
+        return 0;
+    return self->row_of[treaty * self->ncountries + country] >= 0;
+}
+
+int at_treaty_complete(const at_treaty_t *self, size_t treaty)
+{
+    return self && treaty < self->ntreaties ? self->treaties[treaty].complete : 0;
 }
 
 size_t at_treaty_count(const at_treaty_t *self)

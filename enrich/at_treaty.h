@@ -5,9 +5,13 @@
  * withdrawal rules) and participation.tsv (one row per treaty and state:
  * the dates of signature, consent, entry into force, withdrawals and
  * revocations). The loader re-derives every computable date from the
- * treaty's rules (for the Rome Statute: art. 126 entry into force, art. 127
- * withdrawal) and rejects a table that disagrees, because a wrong date
- * here makes a wrong arrest-obligation alert.
+ * treaty's rules (Rome Statute art. 126 entry into force and art. 127
+ * withdrawal; NPT art. IX(4) and X(1)) and rejects a table that disagrees,
+ * because a wrong date here makes a wrong arrest-obligation alert. A row
+ * that departs from a rule for a documented reason (the DPRK's 2003 NPT
+ * withdrawal) says so in its `exception` column, which waives that one
+ * check only. A treaty marked participation_complete must have a row for
+ * every UN member and observer state.
  *
  * at_treaty_status() turns a row into a status on a day D using half-open
  * day intervals; the rules are in docs/data.md ("Status rules").
@@ -54,6 +58,29 @@ at_treaty_t *at_treaty_new(const char *data_dir, const at_gazetteer_t *gaz, char
 
 /* Destroy; NULL-safe, nulls the caller's pointer. */
 void at_treaty_destroy(at_treaty_t **self_p);
+
+/* Receives one problem, formatted "file:line: reason". */
+typedef void (*at_treaty_report_fn)(void *ctx, const char *problem);
+
+/* Validate treaties.tsv and participation.tsv as at_treaty_new does, but
+ * keep going after a bad row and pass every problem to report (for
+ * `attache data check`). gaz may be NULL when countries.tsv itself is
+ * broken: country codes, duplicates and coverage are then not checked.
+ * A file the reader cannot get through (bad header, malformed line) stops
+ * that file. Returns the number of problems; 0 means at_treaty_new would
+ * succeed with the same gaz. */
+size_t at_treaty_check(const char *data_dir, const at_gazetteer_t *gaz, at_treaty_report_fn report,
+                       void *ctx);
+
+/* Number of participation rows loaded. */
+size_t at_treaty_row_count(const at_treaty_t *self);
+
+/* 1 when participation.tsv has a row for country (gazetteer index) under
+ * treaty, else 0 (also for out-of-range arguments). */
+int at_treaty_has_row(const at_treaty_t *self, size_t treaty, size_t country);
+
+/* Whether the treaty's participation list is marked complete (1/0). */
+int at_treaty_complete(const at_treaty_t *self, size_t treaty);
 
 /* Treaties in table order, and lookup by id ("rome_statute"): 0 and
  * *index, or -1. */

@@ -240,11 +240,13 @@ static void test_pending_withdrawal_and_withdrawn(void **state)
 static void test_unknown_status_is_not_called_non_party(void **state)
 {
     at_enrich_t *e = *state;
-    /* Japan is a party in reality but has no row in this partial table. */
-    Attache__V1__Event *ev = enrich(e, item("Putin to visit Tokyo", "", T(2024, 7, 3, 12, 0, 0)));
-    const Attache__V1__CountryMention *jpn = country(ev, "JPN");
-    assert_non_null(jpn);
-    assert_int_equal(jpn->n_treaties, 0);
+    /* Poland is a party in reality, but its row is not in the table until
+     * its dates are confirmed (docs/data.md, "Unverified"), and neither
+     * list is complete: its status is unknown, not "non_signatory". */
+    Attache__V1__Event *ev = enrich(e, item("Putin to visit Warsaw", "", T(2024, 7, 3, 12, 0, 0)));
+    const Attache__V1__CountryMention *pol = country(ev, "POL");
+    assert_non_null(pol);
+    assert_int_equal(pol->n_treaties, 0);
     assert_int_equal(ev->n_alerts, 1);
     assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
     assert_null(strstr(ev->alerts[0]->message, "not a party"));
