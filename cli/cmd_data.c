@@ -92,8 +92,12 @@ static int check(const char *dir)
     if (!gaz)
         report(&seen, err);
     at_treaty_check(dir, gaz, report, &seen);
-    if (gaz) {
-        at_actors_t *actors = at_actors_new(dir, gaz, err, sizeof err);
+    char version[11];
+    at_day_t as_of;
+    if (at_enrich_read_version(dir, version, &as_of, err, sizeof err) < 0)
+        report(&seen, err);
+    else if (gaz) {
+        at_actors_t *actors = at_actors_new(dir, gaz, as_of, err, sizeof err);
         if (!actors)
             report(&seen, err);
         at_actors_destroy(&actors);

@@ -51,7 +51,8 @@ static char *join(const char *dir, const char *name)
 }
 
 /* data/VERSION: one line holding the "as of" day of the whole data set. */
-static int load_version(at_enrich_t *self, const char *dir, char *err, size_t errlen)
+int at_enrich_read_version(const char *dir, char version[11], at_day_t *day, char *err,
+                           size_t errlen)
 {
     char *path = join(dir, "VERSION");
     if (!path) {
@@ -75,22 +76,25 @@ static int load_version(at_enrich_t *self, const char *dir, char *err, size_t er
         len--;
     if (len > 0 && buf[len - 1] == '\r')
         len--;
-    at_day_t day;
     if (len != 10 || memchr(buf, '\0', n) || len == n) {
         snprintf(err, errlen, "%s:1: expected one line \"YYYY-MM-DD\" ending in a newline", path);
         free(path);
         return -1;
     }
     buf[len] = '\0';
-    if (at_day_parse(buf, &day) != 0) {
+    if (at_day_parse(buf, day) != 0) {
         snprintf(err, errlen, "%s:1: '%s' is not a valid YYYY-MM-DD date", path, buf);
         free(path);
         return -1;
     }
-    memcpy(self->version, buf, len + 1);
-    self->as_of = day;
+    memcpy(version, buf, len + 1);
     free(path);
     return 0;
+}
+
+static int load_version(at_enrich_t *self, const char *dir, char *err, size_t errlen)
+{
+    return at_enrich_read_version(dir, self->version, &self->as_of, err, errlen);
 }
 
 /* Where a matcher value came from, for duplicate-spelling errors. */

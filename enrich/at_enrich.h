@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "at_time.h"
 #include "attache/v1/attache.pb-c.h"
 
 typedef struct at_enrich at_enrich_t;
@@ -33,6 +34,12 @@ at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen);
 
 /* Destroy; NULL-safe, nulls the caller's pointer. */
 void at_enrich_destroy(at_enrich_t **self_p);
+
+/* Read data_dir/VERSION: exactly one line "YYYY-MM-DD". Fills version (the
+ * string, NUL-terminated) and *day. Returns 0, or -1 with "file:line:
+ * reason" in err. at_enrich_new calls it; `attache data check` too. */
+int at_enrich_read_version(const char *data_dir, char version[11], at_day_t *day, char *err,
+                           size_t errlen);
 
 /* The data set's "as of" version string (data/VERSION), e.g. "2026-11-28". */
 const char *at_enrich_data_version(const at_enrich_t *self);
