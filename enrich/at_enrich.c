@@ -655,9 +655,11 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
     if (xlen > MAX_SCAN - tlen)
         xlen = MAX_SCAN - tlen;
     scan.title_end = tlen;
-    at_match_scan(self->match, title, tlen, on_match, &scan);
+    if (at_match_scan(self->match, title, tlen, on_match, &scan) == AT_MATCH_ERROR)
+        goto fail;
     scan.base = tlen + 2;
-    at_match_scan(self->match, text, xlen, on_match, &scan);
+    if (at_match_scan(self->match, text, xlen, on_match, &scan) == AT_MATCH_ERROR)
+        goto fail;
 
     if (add_countries(self, ev, scan.countries, day) != 0 ||
         add_actors(self, ev, scan.actors, day) != 0)

@@ -1,13 +1,18 @@
 /*
- * at_match: whole-word, case-sensitive, leftmost-longest multi-pattern
- * matching over UTF-8 text.
+ * at_match: whole-word, leftmost-longest multi-pattern matching over UTF-8
+ * text, insensitive to diacritics and compatibility forms, exact about
+ * case.
  *
- * This is the small engine the first enrichment release needs; the
- * enrichment-engine issue replaces its inside (Aho–Corasick, Unicode case
- * folding) behind the same interface. It matches byte-exact patterns
- * (case rules are applied by adding each accepted spelling as its own
- * pattern) and only where the match is a whole word: the character before
- * and the character after it are not word characters.
+ * Text and patterns are folded (at_fold: NFKD, case folding, marks
+ * stripped) and searched with one Aho–Corasick automaton (at_ac). Every
+ * occurrence is then checked on the original text:
+ *   - whole word: the character before and the character after it are not
+ *     word characters;
+ *   - case: its letters have the case of the pattern's letters, one by
+ *     one (diacritics ignored). So "Erdogan" and "Erdoğan" match the
+ *     pattern "Erdoğan", but "turkey" does not match "Turkey" and "us" does
+ *     not match "US". A case rule that also accepts ALL CAPS is written by
+ *     adding the capitals as a second pattern (at_match_add_spelling).
  *
  * Word characters are ASCII letters and digits and every non-ASCII code
  * point whose Unicode category is a letter, mark or number (utf8proc).
@@ -16,10 +21,12 @@
  * are not valid UTF-8 count as word characters, so nothing matches next to
  * garbage.
  *
- * Leftmost-longest: the scan takes the earliest position where any pattern
- * matches as a whole word and, there, the longest such pattern, then
- * continues after it. So "Papua New Guinea" never also yields "Guinea",
- * and "Nigeria" never yields "Niger" (no word boundary after "Niger").
+ * Leftmost-longest: among the occurrences that pass, the earliest start
+ * wins and, there, the longest, then the scan continues after it. So
+ * "Papua New Guinea" never also yields "Guinea", and "Nigeria" never
+ * yields "Niger" (no word boundary after "Niger"). Two patterns at the same
+ * span (spellings that fold alike) resolve to the one written exactly as
+ * in the text, else the one added first.
  */
 #ifndef AT_MATCH_H
 #define AT_MATCH_H
@@ -45,9 +52,9 @@ void at_match_destroy(at_match_t **self_p);
  * failure, or when the matcher is already compiled. */
 int at_match_add(at_match_t *self, const char *pattern, size_t len, uint32_t value);
 
-/* Add a spelling with a case rule: as written, and when `caps` also its
- * ASCII ALL-CAPS form ("Moscow" + "MOSCOW"), both with the same value.
- * Returns 0 or -1 as at_match_add. */
+/* Add a spelling with a case rule: as written and, when `caps`, also in
+ * ALL CAPS ("Moscow" and "MOSCOW", "Erdoğan" and "ERDOĞAN"), both with the
+ * same value. Returns 0 or -1 as at_match_add. */
 int at_match_add_spelling(at_match_t *self, const char *s, size_t len, int caps, uint32_t value);
 
 /* Prepare for scanning; must be called once after the last add. Returns 0,
@@ -59,8 +66,10 @@ int at_match_compile(at_match_t *self, uint32_t dup[2]);
 size_t at_match_count(const at_match_t *self);
 
 /* Scan text[0..len) and call fn for every match. Returns the number of
- * matches. Safe on any bytes (invalid UTF-8, NULs); read-only, so
- * concurrent scans of one compiled matcher are safe. */
+ * matches, or AT_MATCH_ERROR (before any call of fn) when memory for the
+ * folded text ran out. Safe on any bytes (invalid UTF-8, NULs); read-only,
+ * so concurrent scans of one compiled matcher are safe. */
+#define AT_MATCH_ERROR ((size_t)-1)
 size_t at_match_scan(const at_match_t *self, const char *text, size_t len, at_match_fn *fn,
                      void *arg);
 

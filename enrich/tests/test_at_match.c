@@ -289,6 +289,50 @@ static void test_random_bytes(void **state)
     at_match_destroy(&m);
 }
 
+/* Folding: diacritics, compatibility forms and ALL CAPS reach one pattern,
+ * while case still separates a name from a common word. */
+static void test_folded_matching(void **state)
+{
+    (void)state;
+    at_match_t *m = at_match_new();
+    assert_non_null(m);
+    assert_int_equal(at_match_add_spelling(m, "Erdoğan", strlen("Erdoğan"), 1, 1), 0);
+    assert_int_equal(at_match_add(m, "Côte d'Ivoire", strlen("Côte d'Ivoire"), 2), 0);
+    /* Folds like the previous one: allowed, and the exact spelling wins. */
+    assert_int_equal(at_match_add(m, "Cote d'Ivoire", strlen("Cote d'Ivoire"), 3), 0);
+    assert_int_equal(at_match_add(m, "US", 2, 4), 0);
+    assert_int_equal(at_match_add(m, "Turkey", 6, 5), 0);
+    uint32_t dup[2];
+    assert_int_equal(at_match_compile(m, dup), 0);
+
+    const char *yes[] = {"Erdoğan", "Erdogan", "ERDOĞAN", "ERDOGAN",
+                         "Erdog\xcc\x86"
+                         "an"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        hits_t h = scan(m, yes[i]);
+        assert_int_equal(h.n, 1);
+        assert_int_equal(h.val[0], 1);
+        assert_int_equal(h.off[0], 0);
+        assert_int_equal(h.len[0], strlen(yes[i])); /* the original span */
+    }
+    /* Case is per letter: mixed forms are not the name. */
+    assert_int_equal(scan(m, "erdogan").n, 0);
+    assert_int_equal(scan(m, "ErDogan").n, 0);
+
+    hits_t h = scan(m, "in C\xc3\xb4te d\xe2\x80\x99Ivoire and Cote d'Ivoire");
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.val[0], 2); /* "Côte d’Ivoire": the diacritic picks 2 */
+    assert_int_equal(h.off[0], 3);
+    assert_int_equal(h.len[0], strlen("C\xc3\xb4te d\xe2\x80\x99Ivoire"));
+    assert_int_equal(h.val[1], 3); /* written exactly as pattern 3 */
+
+    assert_int_equal(scan(m, "tell us about turkey").n, 0);
+    assert_int_equal(scan(m, "Us and Turkey").n, 1);
+    h = scan(m, "the US and the ＵＳ");
+    assert_int_equal(h.n, 2); /* full-width capitals are capitals */
+    at_match_destroy(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_pattern_problem),
         cmocka_unit_test(test_hostile_text),
         cmocka_unit_test(test_random_bytes),
+        cmocka_unit_test(test_folded_matching),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

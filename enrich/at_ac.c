@@ -1,0 +1,245 @@
+/*
+ * at_ac: Aho–Corasick compiled to a DFA over byte classes (see at_ac.h).
+ *
+ * Build: the patterns' bytes define the classes; a trie is grown in a
+ * dense states × classes table (-1 = no child); a breadth-first pass sets
+ * each state's failure link and fills every missing transition from the
+ * failure state's row, which turns the trie into the DFA. Each state keeps
+ * its own outputs (patterns ending exactly there) and a "dictionary link"
+ * to the nearest failure-chain state that has outputs, so a scan visits
+ * only states that really report something.
+ */
+#include "at_ac.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct at_ac {
+    /* patterns, as added */
+    char *arena;
+    size_t arena_len, arena_cap;
+    size_t *off;
+    uint32_t *len, *val;
+    size_t npat, pat_cap;
+    /* the automaton */
+    int compiled;
+    uint8_t cls[256];
+    uint32_t ncls;
+    int32_t *delta; /* nstates * ncls */
+    uint32_t nstates;
+    int32_t *own;  /* per state: first pattern ending here, -1 */
+    int32_t *next; /* per pattern: next pattern with the same end state */
+    int32_t *dict; /* per state: nearest suffix state with outputs, -1 */
+};
+
+at_ac_t *at_ac_new(void)
+{
+    return calloc(1, sizeof(at_ac_t));
+}
+
+void at_ac_destroy(at_ac_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    at_ac_t *self = *self_p;
+    free(self->arena);
+    free(self->off);
+    free(self->len);
+    free(self->val);
+    free(self->delta);
+    free(self->own);
+    free(self->next);
+    free(self->dict);
+    free(self);
+    *self_p = NULL;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*p, n * size);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+int at_ac_add(at_ac_t *self, const char *pattern, size_t len, uint32_t value)
+{
+    if (!self || self->compiled || len == 0 || len > AT_AC_MAX_PATTERN)
+        return -1;
+    size_t acap = self->arena_cap;
+    if (grow((void **)&self->arena, &acap, self->arena_len + len, 1) < 0)
+        return -1;
+    self->arena_cap = acap;
+    if (self->npat == self->pat_cap) {
+        size_t n = self->pat_cap ? self->pat_cap * 2 : 64;
+        size_t *off = realloc(self->off, n * sizeof *off);
+        if (!off)
+            return -1;
+        self->off = off;
+        uint32_t *l = realloc(self->len, n * sizeof *l);
+        if (!l)
+            return -1;
+        self->len = l;
+        uint32_t *v = realloc(self->val, n * sizeof *v);
+        if (!v)
+            return -1;
+        self->val = v;
+        self->pat_cap = n;
+    }
+    memcpy(self->arena + self->arena_len, pattern, len);
+    self->off[self->npat] = self->arena_len;
+    self->len[self->npat] = (uint32_t)len;
+    self->val[self->npat] = value;
+    self->arena_len += len;
+    self->npat++;
+    return 0;
+}
+
+int at_ac_compile(at_ac_t *self)
+{
+    if (!self || self->compiled)
+        return -1;
+    /* Byte classes: 0 for bytes in no pattern, 1..k for the others. */
+    memset(self->cls, 0, sizeof self->cls);
+    uint8_t used[256] = {0};
+    for (size_t i = 0; i < self->arena_len; i++)
+        used[(unsigned char)self->arena[i]] = 1;
+    uint32_t k = 0;
+    for (int b = 0; b < 256; b++)
+        if (used[b])
+            self->cls[b] = (uint8_t)++k;
+    self->ncls = k + 1;
+
+    size_t max_states = 1 + self->arena_len;
+    size_t ncls = self->ncls;
+    int32_t *delta = malloc(max_states * ncls * sizeof *delta);
+    int32_t *own = malloc(max_states * sizeof *own);
+    int32_t *fail = malloc(max_states * sizeof *fail);
+    int32_t *queue = malloc(max_states * sizeof *queue);
+    int32_t *next = malloc((self->npat ? self->npat : 1) * sizeof *next);
+    if (!delta || !own || !fail || !queue || !next)
+        goto oom;
+    memset(delta, 0xff, ncls * sizeof *delta); /* root: no children yet */
+    own[0] = -1;
+    uint32_t nstates = 1;
+
+    /* The trie. */
+    for (size_t p = 0; p < self->npat; p++) {
+        const unsigned char *s = (const unsigned char *)self->arena + self->off[p];
+        int32_t st = 0;
+        for (uint32_t i = 0; i < self->len[p]; i++) {
+            int32_t *slot = &delta[(size_t)st * ncls + self->cls[s[i]]];
+            if (*slot < 0) {
+                memset(&delta[(size_t)nstates * ncls], 0xff, ncls * sizeof *delta);
+                own[nstates] = -1;
+                *slot = (int32_t)nstates++;
+            }
+            st = *slot;
+        }
+        next[p] = own[st];
+        own[st] = (int32_t)p;
+    }
+
+    int32_t *dict = malloc(nstates * sizeof *dict);
+    if (!dict)
+        goto oom;
+    /* Breadth first: failure links, dictionary links, full transitions. */
+    size_t head = 0, tail = 0;
+    fail[0] = 0;
+    dict[0] = -1;
+    for (size_t c = 0; c < ncls; c++) {
+        int32_t t = delta[c];
+        if (t < 0) {
+            delta[c] = 0;
+        } else {
+            fail[t] = 0;
+            queue[tail++] = t;
+        }
+    }
+    while (head < tail) {
+        int32_t s = queue[head++];
+        int32_t f = fail[s];
+        dict[s] = own[f] >= 0 ? f : dict[f];
+        int32_t *row = &delta[(size_t)s * ncls];
+        const int32_t *frow = &delta[(size_t)f * ncls];
+        for (size_t c = 0; c < ncls; c++) {
+            if (row[c] < 0) {
+                row[c] = frow[c];
+            } else {
+                fail[row[c]] = frow[c];
+                queue[tail++] = row[c];
+            }
+        }
+    }
+    free(fail);
+    free(queue);
+    int32_t *shrunk = realloc(delta, (size_t)nstates * ncls * sizeof *delta);
+    self->delta = shrunk ? shrunk : delta;
+    int32_t *own2 = realloc(own, nstates * sizeof *own);
+    self->own = own2 ? own2 : own;
+    self->next = next;
+    self->dict = dict;
+    self->nstates = nstates;
+    self->compiled = 1;
+    return 0;
+oom:
+    free(delta);
+    free(own);
+    free(fail);
+    free(queue);
+    free(next);
+    return -1;
+}
+
+size_t at_ac_scan(const at_ac_t *self, const char *text, size_t len, at_ac_fn *fn, void *arg)
+{
+    if (!self || !self->compiled)
+        return 0;
+    const unsigned char *s = (const unsigned char *)text;
+    const int32_t *delta = self->delta;
+    const size_t ncls = self->ncls;
+    size_t found = 0;
+    int32_t st = 0;
+    for (size_t i = 0; i < len; i++) {
+        st = delta[(size_t)st * ncls + self->cls[s[i]]];
+        for (int32_t t = self->own[st] >= 0 ? st : self->dict[st]; t >= 0; t = self->dict[t]) {
+            for (int32_t p = self->own[t]; p >= 0; p = self->next[p]) {
+                found++;
+                if (fn)
+                    fn(arg, i + 1, self->len[p], self->val[p]);
+            }
+        }
+    }
+    return found;
+}
+
+size_t at_ac_pattern_count(const at_ac_t *self)
+{
+    return self ? self->npat : 0;
+}
+
+size_t at_ac_state_count(const at_ac_t *self)
+{
+    return self ? self->nstates : 0;
+}
+
+size_t at_ac_class_count(const at_ac_t *self)
+{
+    return self ? self->ncls : 0;
+}
+
+size_t at_ac_memory(const at_ac_t *self)
+{
+    if (!self)
+        return 0;
+    return sizeof *self + self->arena_cap + self->pat_cap * (sizeof(size_t) + 8) +
+           (size_t)self->nstates * (self->ncls + 2) * sizeof(int32_t) +
+           self->npat * sizeof(int32_t);
+}

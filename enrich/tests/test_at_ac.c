@@ -1,0 +1,169 @@
+/*
+ * Tests for at_ac: the classic overlapping-pattern cases, duplicates,
+ * binary bytes, misuse, and a randomized comparison with a naive search
+ * (every occurrence of every pattern, nothing more).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "at_ac.h"
+
+typedef struct {
+    size_t end, len;
+    uint32_t value;
+} hit_t;
+
+typedef struct {
+    hit_t h[4096];
+    size_t n;
+} hits_t;
+
+static void collect(void *arg, size_t end, size_t len, uint32_t value)
+{
+    hits_t *hs = arg;
+    if (hs->n < sizeof hs->h / sizeof *hs->h)
+        hs->h[hs->n++] = (hit_t){end, len, value};
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    const hit_t *x = a, *y = b;
+    if (x->end != y->end)
+        return x->end < y->end ? -1 : 1;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->value < y->value ? -1 : x->value > y->value;
+}
+
+static void test_classic(void **state)
+{
+    (void)state;
+    at_ac_t *ac = at_ac_new();
+    assert_non_null(ac);
+    const char *pats[] = {"he", "she", "his", "hers"};
+    for (uint32_t i = 0; i < 4; i++)
+        assert_int_equal(at_ac_add(ac, pats[i], strlen(pats[i]), i), 0);
+    assert_int_equal(at_ac_compile(ac), 0);
+    hits_t hs = {.n = 0};
+    const char *text = "ushers";
+    assert_int_equal(at_ac_scan(ac, text, strlen(text), collect, &hs), 3);
+    qsort(hs.h, hs.n, sizeof *hs.h, cmp_hit);
+    /* "she" and "he" end at 4, "hers" ends at 6. */
+    assert_int_equal(hs.h[0].end, 4);
+    assert_int_equal(hs.h[0].value, 0);
+    assert_int_equal(hs.h[1].end, 4);
+    assert_int_equal(hs.h[1].value, 1);
+    assert_int_equal(hs.h[2].end, 6);
+    assert_int_equal(hs.h[2].value, 3);
+    /* No fn: still counts. */
+    assert_int_equal(at_ac_scan(ac, text, strlen(text), NULL, NULL), 3);
+    assert_int_equal(at_ac_pattern_count(ac), 4);
+    assert_true(at_ac_state_count(ac) > 1);
+    assert_true(at_ac_memory(ac) > 0);
+    at_ac_destroy(&ac);
+    assert_null(ac);
+    at_ac_destroy(&ac);
+}
+
+static void test_duplicates_and_bytes(void **state)
+{
+    (void)state;
+    at_ac_t *ac = at_ac_new();
+    assert_int_equal(at_ac_add(ac, "niger", 5, 7), 0);
+    assert_int_equal(at_ac_add(ac, "niger", 5, 8), 0);
+    assert_int_equal(at_ac_add(ac, "\0\xff", 2, 9), 0);
+    assert_int_equal(at_ac_compile(ac), 0);
+    hits_t hs = {.n = 0};
+    const char text[] = "nigeria\0\xff niger";
+    assert_int_equal(at_ac_scan(ac, text, sizeof text - 1, collect, &hs), 5);
+    at_ac_destroy(&ac);
+}
+
+static void test_misuse(void **state)
+{
+    (void)state;
+    at_ac_t *ac = at_ac_new();
+    char big[AT_AC_MAX_PATTERN + 1];
+    memset(big, 'a', sizeof big);
+    assert_int_equal(at_ac_add(ac, "", 0, 1), -1);
+    assert_int_equal(at_ac_add(ac, big, sizeof big, 1), -1);
+    assert_int_equal(at_ac_add(ac, big, sizeof big - 1, 1), 0);
+    assert_int_equal(at_ac_compile(ac), 0);
+    assert_int_equal(at_ac_compile(ac), -1);
+    assert_int_equal(at_ac_add(ac, "x", 1, 1), -1);
+    assert_int_equal(at_ac_scan(ac, big, sizeof big, NULL, NULL), 2);
+    at_ac_destroy(&ac);
+    /* Empty automaton: compiles, finds nothing. */
+    ac = at_ac_new();
+    assert_int_equal(at_ac_compile(ac), 0);
+    assert_int_equal(at_ac_scan(ac, "abc", 3, NULL, NULL), 0);
+    at_ac_destroy(&ac);
+    assert_int_equal(at_ac_scan(NULL, "abc", 3, NULL, NULL), 0);
+}
+
+static size_t naive(char pats[][8], size_t *plen, size_t np, const char *t, size_t n, hits_t *hs)
+{
+    size_t found = 0;
+    for (size_t e = 1; e <= n; e++)
+        for (size_t p = 0; p < np; p++)
+            if (plen[p] <= e && memcmp(t + e - plen[p], pats[p], plen[p]) == 0) {
+                found++;
+                collect(hs, e, plen[p], (uint32_t)p);
+            }
+    return found;
+}
+
+static void test_random_against_naive(void **state)
+{
+    (void)state;
+    srand(12345);
+    for (int round = 0; round < 200; round++) {
+        char pats[40][8];
+        size_t plen[40];
+        size_t np = 1 + (size_t)(rand() % 40);
+        at_ac_t *ac = at_ac_new();
+        for (size_t p = 0; p < np; p++) {
+            plen[p] = 1 + (size_t)(rand() % 7);
+            for (size_t i = 0; i < plen[p]; i++)
+                pats[p][i] = (char)("abc\0\xff"[rand() % 5]);
+            assert_int_equal(at_ac_add(ac, pats[p], plen[p], (uint32_t)p), 0);
+        }
+        assert_int_equal(at_ac_compile(ac), 0);
+        char text[200];
+        size_t n = (size_t)(rand() % 200);
+        for (size_t i = 0; i < n; i++)
+            text[i] = (char)("abcd\0\xff"[rand() % 6]);
+        static hits_t a, b;
+        a.n = b.n = 0;
+        size_t fa = at_ac_scan(ac, text, n, collect, &a);
+        size_t fb = naive(pats, plen, np, text, n, &b);
+        assert_int_equal(fa, fb);
+        if (a.n == fa) { /* compare only when nothing was cut off */
+            qsort(a.h, a.n, sizeof *a.h, cmp_hit);
+            qsort(b.h, b.n, sizeof *b.h, cmp_hit);
+            for (size_t i = 0; i < a.n; i++) {
+                assert_int_equal(a.h[i].end, b.h[i].end);
+                assert_int_equal(a.h[i].len, b.h[i].len);
+                assert_int_equal(a.h[i].value, b.h[i].value);
+            }
+        }
+        at_ac_destroy(&ac);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_classic),
+        cmocka_unit_test(test_duplicates_and_bytes),
+        cmocka_unit_test(test_misuse),
+        cmocka_unit_test(test_random_against_naive),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
