@@ -230,8 +230,53 @@ typedef struct {
     size_t title_end; /* offsets below this are in the title */
     tally_t *countries;
     tally_t *actors;
+    const char *seg;               /* the segment being scanned */
     const at_alias_t *title_place; /* first capital/city in the title */
+    const at_alias_t *travel;      /* first place/country after a travel phrase */
+    const at_alias_t *title_name;  /* first country named (not a demonym) in the title */
 } scan_t;
+
+/* Phrases that put the actor of a sentence in the place named next:
+ * "arrived in Ulaanbaatar", "trip to Kazakhstan", "a summit in Astana",
+ * "hosted by Mongolia". Lower case; compared with the words just before
+ * a mention, ignoring ASCII case and an article "the". */
+static const char *const travel_phrases[] = {
+    "visit",        "visits",        "visited",     "visiting",       "visit to",    "arrive in",
+    "arrives in",   "arrived in",    "arriving in", "arrival in",     "land in",     "lands in",
+    "landed in",    "landing in",    "travel to",   "travels to",     "traveled to", "travelled to",
+    "traveling to", "travelling to", "fly to",      "flies to",       "flew to",     "flying to",
+    "trip to",      "summit in",     "hosted by",   "state visit to",
+};
+
+/* Whether the text just before seg[off] ends with a travel phrase, as
+ * whole words. */
+static int after_travel_phrase(const char *seg, size_t off)
+{
+    char buf[40];
+    size_t n = off < sizeof buf - 1 ? off : sizeof buf - 1;
+    for (size_t i = 0; i < n; i++) {
+        char c = seg[off - n + i];
+        buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+    }
+    buf[n] = '\0';
+    while (n > 0 && buf[n - 1] == ' ')
+        buf[--n] = '\0';
+    if (n >= 4 && memcmp(buf + n - 4, " the", 4) == 0) {
+        n -= 4;
+        buf[n] = '\0';
+        while (n > 0 && buf[n - 1] == ' ')
+            buf[--n] = '\0';
+    }
+    for (size_t i = 0; i < sizeof travel_phrases / sizeof *travel_phrases; i++) {
+        size_t k = strlen(travel_phrases[i]);
+        if (k <= n && memcmp(buf + n - k, travel_phrases[i], k) == 0) {
+            char before = k < n ? buf[n - k - 1] : ' ';
+            if (!((before >= 'a' && before <= 'z') || (before >= '0' && before <= '9')))
+                return 1;
+        }
+    }
+    return 0;
+}
 
 static void tally(tally_t *t, size_t off, int in_title)
 {
@@ -254,6 +299,12 @@ static void on_match(void *arg, size_t offset, size_t len, uint32_t value)
         t->kinds |= 1u << a->kind;
         if (in_title && a->place && !s->title_place)
             s->title_place = a;
+        if (in_title && !s->title_name &&
+            a->kind != ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM)
+            s->title_name = a;
+        if (!s->travel && a->kind != ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM &&
+            after_travel_phrase(s->seg, offset))
+            s->travel = a;
     } else {
         const at_actor_alias_t *a = at_actors_alias(s->self->actors, value - s->self->actor_base);
         /* A surname shared with other people ("Cameron") needs the
@@ -505,8 +556,6 @@ static int add_actors(const at_enrich_t *self, Attache__V1__Event *ev, const tal
 static int add_location(const at_enrich_t *self, Attache__V1__Event *ev, const at_alias_t *place,
                         const char *basis)
 {
-    if (alloc_repeated((void ***)&ev->locations, &ev->n_locations, 1) != 0)
-        return -1;
     Attache__V1__Location *loc = malloc(sizeof *loc);
     if (!loc)
         return -1;
@@ -516,6 +565,46 @@ static int add_location(const at_enrich_t *self, Attache__V1__Event *ev, const a
     if (set_str(&loc->code, c->code) || set_str(&loc->place, place->place) ||
         set_str(&loc->basis, basis))
         return -1;
+    return 0;
+}
+
+/* Locations an event can get: three strong ones (dateline, travel,
+ * title) and two weak ones (title_country, most_mentioned). */
+#define MAX_LOCATIONS 5
+
+/* Append to ev->locations, which has room for MAX_LOCATIONS. */
+static int add_country_location(const at_enrich_t *self, Attache__V1__Event *ev, size_t country,
+                                const char *basis)
+{
+    Attache__V1__Location *loc = malloc(sizeof *loc);
+    if (!loc)
+        return -1;
+    attache__v1__location__init(loc);
+    ev->locations[ev->n_locations++] = loc;
+    const at_country_t *c = at_gazetteer_country(self->gaz, country);
+    return set_str(&loc->code, c->code) || set_str(&loc->basis, basis) ? -1 : 0;
+}
+
+/* Whether the event already has a location in this country. */
+static int seen_country(const Attache__V1__Event *ev, const at_enrich_t *self, size_t country)
+{
+    const char *code = at_gazetteer_country(self->gaz, country)->code;
+    for (size_t i = 0; i < ev->n_locations; i++)
+        if (strcmp(ev->locations[i]->code, code) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether the event already has this place (or, for a country name, this
+ * country) as a location. */
+static int seen_location(const Attache__V1__Event *ev, const at_enrich_t *self, const at_alias_t *a)
+{
+    const char *code = at_gazetteer_country(self->gaz, a->country)->code;
+    for (size_t i = 0; i < ev->n_locations; i++) {
+        const Attache__V1__Location *l = ev->locations[i];
+        if (strcmp(l->code, code) == 0 && (!a->place || strcmp(l->place, a->place) == 0))
+            return 1;
+    }
     return 0;
 }
 
@@ -655,9 +744,11 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
     if (xlen > MAX_SCAN - tlen)
         xlen = MAX_SCAN - tlen;
     scan.title_end = tlen;
+    scan.seg = title;
     if (at_match_scan(self->match, title, tlen, on_match, &scan) == AT_MATCH_ERROR)
         goto fail;
     scan.base = tlen + 2;
+    scan.seg = text;
     if (at_match_scan(self->match, text, xlen, on_match, &scan) == AT_MATCH_ERROR)
         goto fail;
 
@@ -665,19 +756,44 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
         add_actors(self, ev, scan.actors, day) != 0)
         goto fail;
 
-    /* One location: the dateline's place, else the first capital or city
-     * named in the title. */
-    size_t loc_country[1], nloc = 0;
-    const at_alias_t *place = at_gazetteer_dateline(self->gaz, text, xlen);
-    const char *basis = "dateline";
-    if (!place) {
-        place = scan.title_place;
-        basis = "title";
-    }
-    if (place) {
-        if (add_location(self, ev, place, basis) != 0)
+    /* Locations, strongest evidence first (docs/data.md, "Locations"):
+     * the dateline; a place or country right after a travel
+     * phrase; the first capital or city in the title. Only these place
+     * the event, so only these feed the alert rules. Weaker guesses
+     * follow for consumers that want one anyway: the first country named
+     * in the title, then the most mentioned country. */
+    size_t loc_country[3], nloc = 0;
+    if (alloc_repeated((void ***)&ev->locations, &ev->n_locations, MAX_LOCATIONS) != 0)
+        goto fail;
+    const at_alias_t *strong[3] = {at_gazetteer_dateline(self->gaz, text, xlen), scan.travel,
+                                   scan.title_place};
+    static const char *const strong_basis[3] = {"dateline", "travel", "title"};
+    for (size_t i = 0; i < 3; i++) {
+        if (!strong[i] || seen_location(ev, self, strong[i]))
+            continue;
+        if (add_location(self, ev, strong[i], strong_basis[i]) != 0)
             goto fail;
-        loc_country[nloc++] = place->country;
+        size_t k = 0;
+        while (k < nloc && loc_country[k] != strong[i]->country)
+            k++;
+        if (k == nloc)
+            loc_country[nloc++] = strong[i]->country;
+    }
+    if (scan.title_name && !seen_country(ev, self, scan.title_name->country)) {
+        if (add_country_location(self, ev, scan.title_name->country, "title_country") != 0)
+            goto fail;
+    }
+    size_t best = SIZE_MAX;
+    for (size_t c = 0; c < nc; c++) {
+        const tally_t *t = &scan.countries[c];
+        if (t->mentions && (best == SIZE_MAX || t->mentions > scan.countries[best].mentions ||
+                            (t->mentions == scan.countries[best].mentions &&
+                             t->first < scan.countries[best].first)))
+            best = c;
+    }
+    if (best != SIZE_MAX && !seen_country(ev, self, best)) {
+        if (add_country_location(self, ev, best, "most_mentioned") != 0)
+            goto fail;
     }
     if (add_alerts(self, ev, loc_country, nloc, day) != 0)
         goto fail;

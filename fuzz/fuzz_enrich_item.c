@@ -111,7 +111,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         AT_FUZZ_CHECK(a->mentions > 0 && a->id[0], "empty actor mention");
         check_offset(a->first_offset, 1, tlen, xlen, a->id);
     }
-    AT_FUZZ_CHECK(ev->n_locations <= 1, "%zu locations", ev->n_locations);
+    /* At most three strong locations then two weak ones, strong first, no
+     * country twice unless a strong one names a different place in it. */
+    AT_FUZZ_CHECK(ev->n_locations <= 5, "%zu locations", ev->n_locations);
+    int weak = 0;
+    for (size_t i = 0; i < ev->n_locations; i++) {
+        const Attache__V1__Location *l = ev->locations[i];
+        AT_FUZZ_CHECK(strlen(l->code) == 3, "location code '%s'", l->code);
+        int is_weak =
+            strcmp(l->basis, "title_country") == 0 || strcmp(l->basis, "most_mentioned") == 0;
+        AT_FUZZ_CHECK(is_weak || strcmp(l->basis, "dateline") == 0 ||
+                          strcmp(l->basis, "travel") == 0 || strcmp(l->basis, "title") == 0,
+                      "location basis '%s'", l->basis);
+        AT_FUZZ_CHECK(!(weak && !is_weak), "strong location after a weak one");
+        weak |= is_weak;
+        for (size_t j = 0; j < i && is_weak; j++)
+            AT_FUZZ_CHECK(strcmp(ev->locations[j]->code, l->code) != 0, "weak location repeats %s",
+                          l->code);
+    }
 
     char err[256] = "";
     char *line = at_json_event_dump(ev);

@@ -93,6 +93,18 @@ static const char *codes(const Attache__V1__Event *ev)
     return buf;
 }
 
+/* Locations that place the event (dateline, travel, title), as opposed
+ * to the weak guesses (title_country, most_mentioned) after them. */
+static size_t strong_locations(const Attache__V1__Event *ev)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n_locations; i++) {
+        const char *b = ev->locations[i]->basis;
+        n += strcmp(b, "dateline") == 0 || strcmp(b, "travel") == 0 || strcmp(b, "title") == 0;
+    }
+    return n;
+}
+
 static void test_model_case_astana(void **state)
 {
     at_enrich_t *e = *state;
@@ -211,7 +223,7 @@ static void test_pending_withdrawal_and_withdrawn(void **state)
         enrich(e, item("Netanyahu lands in Budapest",
                        "Netanyahu was received by Hungarian officials.", T(2025, 4, 3, 10, 0, 0)));
     assert_int_equal(ev->n_locations, 1);
-    assert_string_equal(ev->locations[0]->basis, "title");
+    assert_string_equal(ev->locations[0]->basis, "travel"); /* "lands in" */
     assert_string_equal(ev->locations[0]->code, "HUN");
     assert_int_equal(ev->n_alerts, 1);
     assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
@@ -355,8 +367,10 @@ static void test_mentions_and_offsets(void **state)
     assert_null(country(ev, "TUR"));
     assert_null(country(ev, "GIN"));
     assert_int_equal(country(ev, "PNG")->mentions, 1);
-    /* No dateline; the title names no capital or city: no location. */
-    assert_int_equal(ev->n_locations, 0);
+    /* No dateline, no travel phrase, no capital or city in the title: no
+     * location places the event; only the weak guess remains. */
+    assert_int_equal(strong_locations(ev), 0);
+    assert_string_equal(ev->locations[ev->n_locations - 1]->basis, "most_mentioned");
     at_enrich_event_free(&ev);
 }
 
@@ -368,7 +382,7 @@ static void test_title_location_and_summary(void **state)
     it->summary = strdup("ASTANA - the summary starts with a dateline.");
     Attache__V1__Event *ev = enrich(e, it);
     /* The summary stands in for an empty body, dateline included. */
-    assert_int_equal(ev->n_locations, 1);
+    assert_int_equal(strong_locations(ev), 2); /* the dateline, then the title's city */
     assert_string_equal(ev->locations[0]->place, "Astana");
     assert_string_equal(ev->locations[0]->basis, "dateline");
     assert_string_equal(codes(ev), "MNG RUS KAZ");
@@ -382,9 +396,13 @@ static void test_title_location_and_summary(void **state)
     assert_string_equal(ev->locations[0]->basis, "title");
     at_enrich_event_free(&ev);
 
-    /* A capital only in the body is not a location. */
+    /* A capital only in the body, with no travel phrase, does not place
+     * the event; it is only the most mentioned country. */
     ev = enrich(e, item("Summit news", "Leaders met in Moscow.", T(2024, 9, 3, 0, 0, 0)));
-    assert_int_equal(ev->n_locations, 0);
+    assert_int_equal(strong_locations(ev), 0);
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->basis, "most_mentioned");
+    assert_string_equal(ev->locations[0]->code, "RUS");
     at_enrich_event_free(&ev);
 
     /* Dateline-only places: WASHINGTON as a dateline, not in text. */
@@ -733,6 +751,42 @@ static void test_bad_file_fails_whole_load(void **state)
     expect_fail(f, "warrants.tsv", line, "invalid UTF-8");
 }
 
+/* Travel phrases place the event, and so feed the alert rules; weak
+ * guesses never do. */
+static void test_travel_phrases(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev =
+        enrich(e, item("Kremlin confirms trip",
+                       "Russian President Vladimir Putin arrived in Ulaanbaatar on Monday evening.",
+                       T(2024, 9, 2, 18, 0, 0)));
+    assert_int_equal(strong_locations(ev), 1);
+    assert_string_equal(ev->locations[0]->basis, "travel");
+    assert_string_equal(ev->locations[0]->place, "Ulaanbaatar");
+    assert_int_equal(ev->n_alerts, 1);
+    assert_string_equal(ev->alerts[0]->country, "MNG");
+    at_enrich_event_free(&ev);
+
+    /* A country after the phrase, with "the" in between, counts too. */
+    ev = enrich(e, item("Talks", "Vladimir Putin will travel to the Philippines next week.",
+                        T(2024, 9, 2, 0, 0, 0)));
+    assert_string_equal(ev->locations[0]->basis, "travel");
+    assert_string_equal(ev->locations[0]->code, "PHL");
+    assert_string_equal(ev->locations[0]->place, "");
+    at_enrich_event_free(&ev);
+
+    /* Not travel: the phrase must end right before the place, as words. */
+    const char *no[] = {"Putin's visitors to Mongolia were few.",
+                        "Putin criticised the trip. Mongolia said nothing.",
+                        "Putin revisited Mongolia's stance.", "Mongolia hosted by nobody."};
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++) {
+        ev = enrich(e, item("Talks", no[i], T(2024, 9, 2, 0, 0, 0)));
+        assert_int_equal(strong_locations(ev), 0);
+        assert_int_equal(ev->n_alerts, 0); /* a weak guess never alerts */
+        at_enrich_event_free(&ev);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -745,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_treaty_fields_as_of_day),
         cmocka_unit_test(test_mentions_and_offsets),
         cmocka_unit_test(test_title_location_and_summary),
+        cmocka_unit_test(test_travel_phrases),
         cmocka_unit_test(test_case_rules),
         cmocka_unit_test(test_hostile_items),
         cmocka_unit_test(test_protobuf_roundtrip),
