@@ -4,6 +4,7 @@
  */
 #include "at_gazetteer.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,13 +28,70 @@ static const char *const country_cols[] = {"code",      "alpha2", "numeric",   "
                                            "un_member", "source", "checked_on"};
 static const char *const un_states[] = {"no", "yes", "observer"};
 
-enum { A_CODE, A_ALIAS, A_KIND, A_CASE, A_NOTE, A_SOURCE, A_CHECKED, A_NCOLS };
-static const char *const alias_cols[] = {"code", "alias",  "kind",      "case",
-                                         "note", "source", "checked_on"};
+enum {
+    A_CODE,
+    A_ALIAS,
+    A_KIND,
+    A_CASE,
+    A_AMBIGUITY,
+    A_DISAMBIGUATION,
+    A_CUES,
+    A_NOTE,
+    A_SOURCE,
+    A_CHECKED,
+    A_NCOLS
+};
+static const char *const alias_cols[] = {"code",           "alias", "kind", "case",   "ambiguity",
+                                         "disambiguation", "cues",  "note", "source", "checked_on"};
 
-enum { P_CODE, P_PLACE, P_ALIAS, P_KIND, P_CASE, P_SCOPE, P_NOTE, P_SOURCE, P_CHECKED, P_NCOLS };
-static const char *const place_cols[] = {"code",  "place", "alias",  "kind",      "case",
-                                         "scope", "note",  "source", "checked_on"};
+enum {
+    P_CODE,
+    P_PLACE,
+    P_ALIAS,
+    P_KIND,
+    P_CASE,
+    P_SCOPE,
+    P_AMBIGUITY,
+    P_DISAMBIGUATION,
+    P_CUES,
+    P_NOTE,
+    P_SOURCE,
+    P_CHECKED,
+    P_NCOLS
+};
+static const char *const place_cols[] = {"code", "place", "alias",     "kind",
+                                         "case", "scope", "ambiguity", "disambiguation",
+                                         "cues", "note",  "source",    "checked_on"};
+
+/* Ambiguity marks (docs/data.md, "Ambiguity"). Bit k of a set is entry k
+ * of these tables, in the order of the AT_AMB_* / AT_DIS_* enums. */
+static const char *const amb_names[] = {"common_word", "given_name", "other_place", "part_of_name"};
+#define AMB_LIST "common_word, given_name, other_place, part_of_name"
+static const char *const dis_names[] = {"case", "context", "longest_match", "given_name",
+                                        "default"};
+#define DIS_LIST "case, context, longest_match, given_name, default"
+/* The methods that settle each kind of ambiguity... */
+static const unsigned amb_settled_by[] = {
+    AT_DIS_CASE | AT_DIS_CONTEXT,       /* common_word: "turkey", "Nice weather" */
+    AT_DIS_GIVEN_NAME | AT_DIS_CONTEXT, /* given_name: "Israel Adesanya" */
+    AT_DIS_CONTEXT,                     /* other_place: Georgia, Tbilisi vs Atlanta */
+    AT_DIS_LONGEST_MATCH,               /* part_of_name: "Papua New Guinea" */
+};
+static const char *const amb_settled_by_text[] = {
+    "'case' or 'context'", "'given_name' or 'context'", "'context'", "'longest_match'"};
+/* ...and the kinds of ambiguity each method can settle. `default` is not a
+ * way to decide but the present engine's pick among the rows of one
+ * spelling, so it goes with `other_place` only. */
+static const unsigned dis_settles[] = {
+    AT_AMB_COMMON_WORD,                                          /* case */
+    AT_AMB_COMMON_WORD | AT_AMB_GIVEN_NAME | AT_AMB_OTHER_PLACE, /* context */
+    AT_AMB_PART_OF_NAME,                                         /* longest_match */
+    AT_AMB_GIVEN_NAME,                                           /* given_name */
+    AT_AMB_OTHER_PLACE,                                          /* default */
+};
+static const char *const dis_settles_text[] = {"'common_word'",
+                                               "'common_word', 'given_name' or 'other_place'",
+                                               "'part_of_name'", "'given_name'", "'other_place'"};
 
 static const char *const alias_kinds[] = {"name", "demonym", "abbreviation"};
 static const Attache__V1__MentionKind alias_kind_values[] = {
@@ -87,6 +145,7 @@ void at_gazetteer_destroy(at_gazetteer_t **self_p)
     for (size_t i = 0; i < self->naliases; i++) {
         free(self->aliases[i].text);
         free(self->aliases[i].place);
+        free(self->aliases[i].cues);
     }
     free(self->aliases);
     for (size_t i = 0; i < 3; i++)
@@ -200,6 +259,157 @@ static int check_spelling(const at_tsv_t *t, const char *s, int caps, char *err,
     return 0;
 }
 
+/* Parse a ';'-separated set of names from vocab[0..n) into bits. An empty
+ * field is the empty set. */
+static int parse_set(const at_tsv_t *t, const char *col, const char *s, const char *const *vocab,
+                     size_t n, const char *list, unsigned *out, char *err, size_t errlen)
+{
+    *out = 0;
+    if (!*s)
+        return 0;
+    for (const char *p = s;;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        size_t k = 0;
+        while (k < n && !(strlen(vocab[k]) == len && memcmp(vocab[k], p, len) == 0))
+            k++;
+        if (k == n)
+            return at_tsv_fail(t, err, errlen, "%s '%.*s' is not one of: %s", col, (int)len, p,
+                               list);
+        if (*out & (1u << k))
+            return at_tsv_fail(t, err, errlen, "%s '%s' is listed twice", col, vocab[k]);
+        *out |= 1u << k;
+        if (!e)
+            return 0;
+        p = e + 1;
+    }
+}
+
+/* Whether `alias` occurs in word[0..len) as a whole word (as the matcher
+ * would find it) and word is longer than alias. */
+static int contains_word(const char *word, size_t len, const char *alias)
+{
+    size_t alen = strlen(alias);
+    if (len <= alen)
+        return 0;
+    for (size_t i = 0; i + alen <= len; i++)
+        if (memcmp(word + i, alias, alen) == 0 && !at_match_word_before(word, i) &&
+            !at_match_word_at(word, len, i + alen))
+            return 1;
+    return 0;
+}
+
+/* The `cues` column: ';'-separated entries "kind:word|word|...", each
+ * kind at most once: `context` (words pointing to this row) and `against`
+ * (words pointing to another meaning) for method context, `longest_match`
+ * (longer names containing the spelling) for method longest_match. */
+static int check_cues(const at_tsv_t *t, const char *alias, const char *cues, unsigned dis,
+                      char *err, size_t errlen)
+{
+    unsigned seen = 0;
+    for (const char *p = cues; *cues;) {
+        const char *e = strchr(p, ';');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        const char *colon = memchr(p, ':', len);
+        if (!colon)
+            return at_tsv_fail(t, err, errlen, "cues entry '%.*s' is not kind:word|word|...",
+                               (int)len, p);
+        size_t mlen = (size_t)(colon - p);
+        /* context: words that point to this row; against: words that
+         * point to the other meaning; both belong to method `context`. */
+        unsigned bit, method;
+        if (mlen == 7 && memcmp(p, "context", 7) == 0)
+            bit = 1u, method = AT_DIS_CONTEXT;
+        else if (mlen == 7 && memcmp(p, "against", 7) == 0)
+            bit = 2u, method = AT_DIS_CONTEXT;
+        else if (mlen == 13 && memcmp(p, "longest_match", 13) == 0)
+            bit = 4u, method = AT_DIS_LONGEST_MATCH;
+        else
+            return at_tsv_fail(t, err, errlen,
+                               "cues kind '%.*s' is not one of: context, against, longest_match",
+                               (int)mlen, p);
+        if (seen & bit)
+            return at_tsv_fail(t, err, errlen, "cues '%.*s' are given twice", (int)mlen, p);
+        if (!(dis & method))
+            return at_tsv_fail(t, err, errlen, "cues '%.*s' need disambiguation '%s'", (int)mlen, p,
+                               method == AT_DIS_CONTEXT ? "context" : "longest_match");
+        seen |= bit;
+        const char *end = p + len;
+        for (const char *w = colon + 1;;) {
+            const char *bar = memchr(w, '|', (size_t)(end - w));
+            size_t wlen = bar ? (size_t)(bar - w) : (size_t)(end - w);
+            if (wlen == 0)
+                return at_tsv_fail(t, err, errlen, "cues '%.*s' have an empty word", (int)mlen, p);
+            if (w[0] == ' ' || w[wlen - 1] == ' ')
+                return at_tsv_fail(t, err, errlen, "cue '%.*s' starts or ends with a space",
+                                   (int)wlen, w);
+            const char *why = bit == 4u ? at_match_pattern_problem(w, wlen) : NULL;
+            if (why)
+                return at_tsv_fail(t, err, errlen, "longest_match cue '%.*s' %s", (int)wlen, w,
+                                   why);
+            if (bit == 4u && !contains_word(w, wlen, alias))
+                return at_tsv_fail(t, err, errlen,
+                                   "longest_match cue '%.*s' does not contain '%s' as a whole "
+                                   "word",
+                                   (int)wlen, w, alias);
+            if (!bar)
+                break;
+            w = bar + 1;
+        }
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    if ((dis & AT_DIS_CONTEXT) && !(seen & 3u))
+        return at_tsv_fail(t, err, errlen,
+                           "disambiguation 'context' needs cues 'context:word|...' or "
+                           "'against:word|...'");
+    if ((dis & AT_DIS_LONGEST_MATCH) && !(seen & 4u))
+        return at_tsv_fail(t, err, errlen,
+                           "disambiguation 'longest_match' needs cues "
+                           "'longest_match:longer name|...'");
+    return 0;
+}
+
+/* The three ambiguity columns of one row: each kind of ambiguity named is
+ * settled by a method named, each method settles a kind named, and the
+ * cues give the words the methods need. */
+static int check_marks(const at_tsv_t *t, size_t amb_col, size_t dis_col, size_t cues_col,
+                       at_alias_t *a, char *err, size_t errlen)
+{
+    const char *alias = a->text;
+    unsigned amb, dis;
+    if (parse_set(t, "ambiguity", at_tsv_field(t, amb_col), amb_names, 4, AMB_LIST, &amb, err,
+                  errlen) ||
+        parse_set(t, "disambiguation", at_tsv_field(t, dis_col), dis_names, 5, DIS_LIST, &dis, err,
+                  errlen))
+        return -1;
+    if (!amb && dis)
+        return at_tsv_fail(t, err, errlen,
+                           "alias '%s': disambiguation '%s' given, but no ambiguity", alias,
+                           at_tsv_field(t, dis_col));
+    for (size_t k = 0; k < 4; k++)
+        if ((amb & (1u << k)) && !(dis & amb_settled_by[k]))
+            return at_tsv_fail(t, err, errlen, "alias '%s': ambiguity '%s' needs disambiguation %s",
+                               alias, amb_names[k], amb_settled_by_text[k]);
+    for (size_t k = 0; k < 5; k++)
+        if ((dis & (1u << k)) && !(amb & dis_settles[k]))
+            return at_tsv_fail(t, err, errlen,
+                               "alias '%s': disambiguation '%s' settles no ambiguity listed (it "
+                               "settles %s)",
+                               alias, dis_names[k], dis_settles_text[k]);
+    const char *cues = at_tsv_field(t, cues_col);
+    if (*cues && !dis)
+        return at_tsv_fail(t, err, errlen, "alias '%s': cues given, but no disambiguation", alias);
+    if (check_cues(t, alias, cues, dis, err, errlen))
+        return -1;
+    a->ambiguity = amb;
+    a->disambiguation = dis;
+    if (*cues && !(a->cues = strdup(cues)))
+        return at_tsv_fail(t, err, errlen, "out of memory");
+    return 0;
+}
+
 static at_alias_t *push_alias(at_gazetteer_t *self)
 {
     if (self->naliases == self->cap) {
@@ -232,8 +442,8 @@ static int load_aliases(at_gazetteer_t *self, char *err, size_t errlen)
         return -1;
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
-        size_t country;
-        int kind, caserule;
+        size_t country = 0; /* set by lookup_code; gcc cannot see it */
+        int kind = 0, caserule = 0;
         if (lookup_code(self, t, A_CODE, &country, err, errlen) ||
             at_tsv_choice(t, A_KIND, alias_kinds, 3, &kind, err, errlen) ||
             at_tsv_choice(t, A_CASE, case_rules, 2, &caserule, err, errlen) ||
@@ -252,6 +462,10 @@ static int load_aliases(at_gazetteer_t *self, char *err, size_t errlen)
         a->caps = caserule == 1;
         a->path = self->paths[1];
         a->line = at_tsv_line(t);
+        if (check_marks(t, A_AMBIGUITY, A_DISAMBIGUATION, A_CUES, a, err, errlen)) {
+            rc = -1;
+            break;
+        }
     }
     at_tsv_destroy(&t);
     return rc;
@@ -301,6 +515,10 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
         a->dateline_only = scope == 1;
         a->path = self->paths[2];
         a->line = at_tsv_line(t);
+        if (check_marks(t, P_AMBIGUITY, P_DISAMBIGUATION, P_CUES, a, err, errlen)) {
+            rc = -1;
+            break;
+        }
     }
     at_tsv_destroy(&t);
     if (rc != 0)
@@ -323,6 +541,271 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
     return 0;
 }
 
+/* --- one spelling on several rows ----------------------------------------- */
+
+/* A form a row can match: its spelling, or the ALL-CAPS form `caps` adds. */
+typedef struct {
+    const char *text;
+    size_t len;
+    size_t row;
+} form_t;
+
+static int cmp_form(const void *x, const void *y)
+{
+    const form_t *a = x, *b = y;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->text, b->text, n);
+    if (c != 0)
+        return c;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    return a->row < b->row ? -1 : a->row > b->row;
+}
+
+static int fail_at(const at_alias_t *a, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail_at(const at_alias_t *a, char *err, size_t errlen, const char *fmt, ...)
+{
+    int n = snprintf(err, errlen, "%s:%zu: ", a->path, a->line);
+    if (n >= 0 && (size_t)n < errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+/* The present engine can give a spelling only one meaning. A spelling (or
+ * the ALL-CAPS form of a `caps` one) may be on several rows only when each
+ * of them is marked `other_place`; at most one is the `default`, which is
+ * matched, and the others are shadowed. Without a default none of them is
+ * matched. Errors are reported on the later row of the pair. */
+static int resolve_domain(at_gazetteer_t *self, int dateline, unsigned char *multi, char *err,
+                          size_t errlen)
+{
+    size_t n = self->naliases;
+    form_t *forms = malloc((2 * n + 1) * sizeof *forms);
+    char **uppers = calloc(n + 1, sizeof *uppers);
+    int rc = 0;
+    if (!forms || !uppers) {
+        snprintf(err, errlen, "%s:0: out of memory", self->paths[1]);
+        rc = -1;
+        goto done;
+    }
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        const at_alias_t *a = &self->aliases[i];
+        if (dateline ? !a->place : a->dateline_only)
+            continue;
+        size_t len = strlen(a->text);
+        forms[nf++] = (form_t){a->text, len, i};
+        if (!a->caps)
+            continue;
+        int differs = 0;
+        for (size_t k = 0; k < len; k++)
+            differs |= a->text[k] >= 'a' && a->text[k] <= 'z';
+        if (!differs)
+            continue;
+        if (!(uppers[i] = strdup(a->text))) {
+            snprintf(err, errlen, "%s:0: out of memory", self->paths[1]);
+            rc = -1;
+            goto done;
+        }
+        for (size_t k = 0; k < len; k++)
+            if (uppers[i][k] >= 'a' && uppers[i][k] <= 'z')
+                uppers[i][k] = (char)(uppers[i][k] - 'a' + 'A');
+        forms[nf++] = (form_t){uppers[i], len, i};
+    }
+    qsort(forms, nf, sizeof *forms, cmp_form);
+    for (size_t b = 0, e; b < nf && rc == 0; b = e) {
+        e = b + 1;
+        while (e < nf && forms[e].len == forms[b].len &&
+               memcmp(forms[e].text, forms[b].text, forms[b].len) == 0)
+            e++;
+        if (e - b < 2)
+            continue;
+        /* Rows of this form, in load order (sorted by row within a form). */
+        const at_alias_t *first = &self->aliases[forms[b].row];
+        const at_alias_t *dflt = (first->disambiguation & AT_DIS_DEFAULT) ? first : NULL;
+        for (size_t k = b + 1; k < e && rc == 0; k++) {
+            const at_alias_t *a = &self->aliases[forms[k].row];
+            if (!(a->ambiguity & AT_AMB_OTHER_PLACE) || !(first->ambiguity & AT_AMB_OTHER_PLACE))
+                rc = fail_at(a, err, errlen,
+                             "alias '%s' (or its ALL-CAPS form) is also at %s:%zu; a spelling on "
+                             "several rows must be marked ambiguity 'other_place' on each",
+                             a->text, first->path, first->line);
+            else if (a->country == first->country &&
+                     (a->place == first->place ||
+                      (a->place && first->place && strcmp(a->place, first->place) == 0)))
+                rc = fail_at(a, err, errlen,
+                             "alias '%s' (or its ALL-CAPS form) names the same %s as %s:%zu",
+                             a->text, a->place ? "place" : "country", first->path, first->line);
+            else if ((a->disambiguation & AT_DIS_DEFAULT) && dflt)
+                rc = fail_at(a, err, errlen,
+                             "alias '%s' is marked 'default' here and at %s:%zu; one row of a "
+                             "spelling at most is the default",
+                             a->text, dflt->path, dflt->line);
+            else if (a->disambiguation & AT_DIS_DEFAULT)
+                dflt = a;
+        }
+        for (size_t k = b; k < e; k++)
+            multi[forms[k].row] |= dateline ? 2 : 1;
+    }
+done:
+    if (uppers)
+        for (size_t i = 0; i < n; i++)
+            free(uppers[i]);
+    free(uppers);
+    free(forms);
+    return rc;
+}
+
+/* Spellings are compared within two domains: what the text matcher sees
+ * (every row but dateline-only places) and what datelines are compared
+ * with (every place row). So the country "Singapore" and a dateline-only
+ * place "Singapore" do not clash. */
+static int resolve_spellings(at_gazetteer_t *self, char *err, size_t errlen)
+{
+    size_t n = self->naliases;
+    unsigned char *multi = calloc(n + 1, 1);
+    if (!multi) {
+        snprintf(err, errlen, "%s:0: out of memory", self->paths[1]);
+        return -1;
+    }
+    int rc = resolve_domain(self, 0, multi, err, errlen);
+    if (rc == 0)
+        rc = resolve_domain(self, 1, multi, err, errlen);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        at_alias_t *a = &self->aliases[i];
+        int dflt = (a->disambiguation & AT_DIS_DEFAULT) != 0;
+        if (dflt && !multi[i])
+            rc = fail_at(a, err, errlen,
+                         "alias '%s' is marked 'default', but no other row has its spelling",
+                         a->text);
+        a->shadowed = (multi[i] & 1) && !dflt;
+        a->dateline_shadowed = (multi[i] & 2) && !dflt;
+    }
+    free(multi);
+    return rc;
+}
+
+/* --- longer names that must win (longest_match cues) ---------------------- */
+
+static int cmp_str_ptr(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static char *ascii_upper_dup(const char *s)
+{
+    char *u = strdup(s);
+    if (u)
+        for (char *q = u; *q; q++)
+            if (*q >= 'a' && *q <= 'z')
+                *q = (char)(*q - 'a' + 'A');
+    return u;
+}
+
+/* Each longest_match cue ("New Mexico" on the Mexico row) that is not
+ * itself a spelling becomes a blocker row: the matcher sees it, so by
+ * leftmost-longest the shorter spelling inside it cannot match there, and
+ * the engine ignores the blocker's own hits. So "New Mexico" tags nothing
+ * instead of Mexico. Blockers take the declaring row's case rule (when
+ * their ALL-CAPS form clashes with nothing) and line, for error messages. */
+static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
+{
+    size_t n = self->naliases, nf = 0, cap = 2 * n + 16;
+    char **forms = malloc(cap * sizeof *forms); /* every form the matcher has */
+    int rc = 0;
+    if (!forms)
+        goto oom;
+    for (size_t i = 0; i < n; i++) {
+        const at_alias_t *a = &self->aliases[i];
+        if (a->dateline_only || a->shadowed)
+            continue;
+        if (!(forms[nf++] = strdup(a->text)))
+            goto oom;
+        if (a->caps && !(forms[nf++] = ascii_upper_dup(a->text)))
+            goto oom;
+    }
+    qsort(forms, nf, sizeof *forms, cmp_str_ptr);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!(self->aliases[i].disambiguation & AT_DIS_LONGEST_MATCH) ||
+            self->aliases[i].dateline_only)
+            continue;
+        /* The entry is there (check_cues); find it at an entry start. */
+        const char *c = self->aliases[i].cues;
+        while (strncmp(c, "longest_match:", 14) != 0)
+            c += strcspn(c, ";") + 1;
+        c += 14;
+        size_t span = strcspn(c, ";");
+        for (const char *w = c; w < c + span;) {
+            size_t wl = strcspn(w, "|;");
+            char *text = strndup(w, wl);
+            if (!text)
+                goto oom;
+            w += wl + (w[wl] == '|');
+            if (bsearch(&text, forms, nf, sizeof *forms, cmp_str_ptr)) {
+                free(text); /* a spelling, or a blocker already */
+                continue;
+            }
+            char *upper = ascii_upper_dup(text);
+            if (!upper) {
+                free(text);
+                goto oom;
+            }
+            int caps = self->aliases[i].caps;
+            for (const char *q = text; *q && caps; q++)
+                caps = (unsigned char)*q < 0x80;
+            if (caps && (strcmp(upper, text) == 0 ||
+                         bsearch(&upper, forms, nf, sizeof *forms, cmp_str_ptr)))
+                caps = 0;
+            at_alias_t *b = push_alias(self); /* may move self->aliases */
+            if (!b) {
+                free(text);
+                free(upper);
+                goto oom;
+            }
+            const at_alias_t *d = &self->aliases[i];
+            b->text = text;
+            b->country = d->country;
+            b->kind = d->kind;
+            b->caps = caps;
+            b->path = d->path;
+            b->line = d->line;
+            b->blocker = 1;
+            /* Keep the set sorted so a cue on several rows is added once. */
+            if (nf + 2 > cap) {
+                char **nfm = realloc(forms, (cap *= 2) * sizeof *forms);
+                if (!nfm) {
+                    free(upper);
+                    goto oom;
+                }
+                forms = nfm;
+            }
+            forms[nf++] = strdup(text);
+            if (caps)
+                forms[nf++] = upper;
+            else
+                free(upper);
+            if (!forms[nf - 1 - (caps ? 1 : 0)])
+                goto oom;
+            qsort(forms, nf, sizeof *forms, cmp_str_ptr);
+        }
+    }
+    goto done;
+oom:
+    snprintf(err, errlen, "%s:0: out of memory", self->paths[1]);
+    rc = -1;
+done:
+    if (forms)
+        for (size_t i = 0; i < nf; i++)
+            free(forms[i]);
+    free(forms);
+    return rc;
+}
+
 at_gazetteer_t *at_gazetteer_new(const char *data_dir, char *err, size_t errlen)
 {
     if (!data_dir) {
@@ -343,7 +826,8 @@ at_gazetteer_t *at_gazetteer_new(const char *data_dir, char *err, size_t errlen)
         return NULL;
     }
     if (load_countries(self, err, errlen) || load_aliases(self, err, errlen) ||
-        load_places(self, err, errlen)) {
+        load_places(self, err, errlen) || resolve_spellings(self, err, errlen) ||
+        add_blockers(self, err, errlen)) {
         at_gazetteer_destroy(&self);
         return NULL;
     }
@@ -376,7 +860,7 @@ int at_gazetteer_add_patterns(const at_gazetteer_t *self, at_match_t *m, uint32_
         return -1;
     for (size_t i = 0; i < self->naliases; i++) {
         const at_alias_t *a = &self->aliases[i];
-        if (a->dateline_only)
+        if (a->dateline_only || a->shadowed)
             continue;
         if (at_match_add_spelling(m, a->text, strlen(a->text), a->caps, base + (uint32_t)i) != 0)
             return -1;
@@ -455,7 +939,7 @@ const at_alias_t *at_gazetteer_dateline(const at_gazetteer_t *self, const char *
     int all_caps = has_upper && !has_lower;
     for (size_t k = 0; k < self->naliases; k++) {
         const at_alias_t *a = &self->aliases[k];
-        if (!a->place || strlen(a->text) != plen)
+        if (!a->place || a->dateline_shadowed || strlen(a->text) != plen)
             continue;
         if (all_caps ? ascii_caseeq(a->text, place, plen) : memcmp(a->text, place, plen) == 0)
             return a;
