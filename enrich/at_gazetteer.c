@@ -18,6 +18,7 @@
 struct at_gazetteer {
     at_country_t *countries;
     size_t ncountries;
+    const at_country_t **by_code; /* countries sorted by code, for lookups */
     at_alias_t *aliases;
     size_t naliases, cap;
     char *paths[3]; /* countries, aliases, places: for error messages */
@@ -142,6 +143,7 @@ void at_gazetteer_destroy(at_gazetteer_t **self_p)
         free(self->countries[i].source);
     }
     free(self->countries);
+    free(self->by_code);
     for (size_t i = 0; i < self->naliases; i++) {
         free(self->aliases[i].text);
         free(self->aliases[i].place);
@@ -154,19 +156,27 @@ void at_gazetteer_destroy(at_gazetteer_t **self_p)
     *self_p = NULL;
 }
 
+static int cmp_country_ptr(const void *x, const void *y)
+{
+    return strcmp((*(const at_country_t *const *)x)->code, (*(const at_country_t *const *)y)->code);
+}
+
+static int cmp_code_key(const void *key, const void *elem)
+{
+    return strcmp(key, (*(const at_country_t *const *)elem)->code);
+}
+
 int at_gazetteer_country_find(const at_gazetteer_t *self, const char *code, size_t *index)
 {
-    if (!self || !code)
+    if (!self || !code || !self->by_code)
         return -1;
-    /* Linear: a few hundred countries, looked up only while loading. */
-    for (size_t i = 0; i < self->ncountries; i++) {
-        if (strcmp(self->countries[i].code, code) == 0) {
-            if (index)
-                *index = i;
-            return 0;
-        }
-    }
-    return -1;
+    const at_country_t *const *hit =
+        bsearch(code, self->by_code, self->ncountries, sizeof *self->by_code, cmp_code_key);
+    if (!hit)
+        return -1;
+    if (index)
+        *index = (size_t)(*hit - self->countries);
+    return 0;
 }
 
 static int load_countries(at_gazetteer_t *self, char *err, size_t errlen)
@@ -236,6 +246,16 @@ static int load_countries(at_gazetteer_t *self, char *err, size_t errlen)
     }
     if (rc == 0 && self->ncountries == 0)
         rc = at_tsv_fail(t, err, errlen, "no countries");
+    if (rc == 0) {
+        /* Built once the array no longer moves; duplicates were refused. */
+        self->by_code = malloc(self->ncountries * sizeof *self->by_code);
+        if (!self->by_code)
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+        for (size_t i = 0; rc == 0 && i < self->ncountries; i++)
+            self->by_code[i] = &self->countries[i];
+        if (rc == 0)
+            qsort(self->by_code, self->ncountries, sizeof *self->by_code, cmp_country_ptr);
+    }
     at_tsv_destroy(&t);
     return rc;
 }
@@ -471,6 +491,64 @@ static int load_aliases(at_gazetteer_t *self, char *err, size_t errlen)
     return rc;
 }
 
+/* Place rows ordered by (country, place, line): the rows of one place
+ * side by side. */
+static int cmp_place_row(const void *x, const void *y)
+{
+    const at_alias_t *a = *(const at_alias_t *const *)x, *b = *(const at_alias_t *const *)y;
+    if (a->country != b->country)
+        return a->country < b->country ? -1 : 1;
+    int c = strcmp(a->place, b->place);
+    if (c != 0)
+        return c;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
+/* Every spelling of one place must agree on what the place is (its kind),
+ * and the canonical name must itself be one of the place's spellings; the
+ * second catches a typo in the place column, which would otherwise show
+ * up only as a misspelled Location in events. Rows first..naliases. */
+static int check_place_groups(at_gazetteer_t *self, size_t first, char *err, size_t errlen)
+{
+    size_t np = self->naliases - first;
+    const at_alias_t **rows = malloc((np + 1) * sizeof *rows);
+    if (!rows) {
+        snprintf(err, errlen, "%s:0: out of memory", self->paths[2]);
+        return -1;
+    }
+    for (size_t i = 0; i < np; i++)
+        rows[i] = &self->aliases[first + i];
+    qsort(rows, np, sizeof *rows, cmp_place_row);
+    const at_alias_t *bad_kind = NULL, *bad_name = NULL;
+    for (size_t b = 0, e; b < np; b = e) {
+        int found = 0;
+        const at_alias_t *clash = NULL;
+        for (e = b; e < np && rows[e]->country == rows[b]->country &&
+                    strcmp(rows[e]->place, rows[b]->place) == 0;
+             e++) {
+            found |= strcmp(rows[e]->text, rows[e]->place) == 0;
+            if (!clash && rows[e]->kind != rows[b]->kind)
+                clash = rows[e];
+        }
+        if (clash && (!bad_kind || clash->line < bad_kind->line))
+            bad_kind = clash;
+        if (!found && (!bad_name || rows[b]->line < bad_name->line))
+            bad_name = rows[b];
+    }
+    free(rows);
+    if (bad_kind) {
+        snprintf(err, errlen, "%s:%zu: place '%s' has another kind on an earlier row",
+                 bad_kind->path, bad_kind->line, bad_kind->place);
+        return -1;
+    }
+    if (bad_name) {
+        snprintf(err, errlen, "%s:%zu: place '%s' has no row whose alias is '%s'", bad_name->path,
+                 bad_name->line, bad_name->place, bad_name->place);
+        return -1;
+    }
+    return 0;
+}
+
 static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
 {
     at_tsv_t *t = at_tsv_open(self->paths[2], place_cols, P_NCOLS, err, errlen);
@@ -492,18 +570,6 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
             break;
         }
         const char *place = at_tsv_field(t, P_PLACE);
-        /* Every spelling of one place must agree on what the place is. */
-        int clash = 0;
-        for (size_t i = first; i < self->naliases && !clash; i++) {
-            const at_alias_t *o = &self->aliases[i];
-            clash = o->country == country && strcmp(o->place, place) == 0 &&
-                    o->kind != place_kind_values[kind];
-        }
-        if (clash) {
-            rc =
-                at_tsv_fail(t, err, errlen, "place '%s' has another kind on an earlier row", place);
-            break;
-        }
         at_alias_t *a = push_alias(self);
         if (!a || !(a->text = strdup(at_tsv_field(t, P_ALIAS))) || !(a->place = strdup(place))) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
@@ -523,22 +589,7 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
     at_tsv_destroy(&t);
     if (rc != 0)
         return rc;
-    /* The canonical name must itself be one of the place's spellings; this
-     * catches a typo in the place column, which would otherwise show up
-     * only as a misspelled Location in events. */
-    for (size_t i = first; i < self->naliases; i++) {
-        const at_alias_t *a = &self->aliases[i];
-        int found = 0;
-        for (size_t k = first; k < self->naliases && !found; k++)
-            found = self->aliases[k].country == a->country &&
-                    strcmp(self->aliases[k].text, a->place) == 0;
-        if (!found) {
-            snprintf(err, errlen, "%s:%zu: place '%s' has no row whose alias is '%s'", a->path,
-                     a->line, a->place, a->place);
-            return -1;
-        }
-    }
-    return 0;
+    return check_place_groups(self, first, err, errlen);
 }
 
 /* --- one spelling on several rows ----------------------------------------- */
@@ -707,6 +758,24 @@ static char *ascii_upper_dup(const char *s)
     return u;
 }
 
+/* Whether s is one of the forms row a matches: its text, or the ASCII
+ * ALL-CAPS form of it when a is `caps`. */
+static int is_form_of(const at_alias_t *a, const char *s)
+{
+    if (strcmp(a->text, s) == 0)
+        return 1;
+    if (!a->caps || strlen(a->text) != strlen(s))
+        return 0;
+    for (size_t i = 0; s[i]; i++) {
+        char c = a->text[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c != s[i])
+            return 0;
+    }
+    return 1;
+}
+
 /* Each longest_match cue ("New Mexico" on the Mexico row) that is not
  * itself a spelling becomes a blocker row: the matcher sees it, so by
  * leftmost-longest the shorter spelling inside it cannot match there, and
@@ -715,8 +784,8 @@ static char *ascii_upper_dup(const char *s)
  * their ALL-CAPS form clashes with nothing) and line, for error messages. */
 static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
 {
-    size_t n = self->naliases, nf = 0, cap = 2 * n + 16;
-    char **forms = malloc(cap * sizeof *forms); /* every form the matcher has */
+    size_t n = self->naliases, nf = 0;
+    char **forms = malloc((2 * n + 1) * sizeof *forms); /* every form the matcher has */
     int rc = 0;
     if (!forms)
         goto oom;
@@ -746,8 +815,11 @@ static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
             if (!text)
                 goto oom;
             w += wl + (w[wl] == '|');
-            if (bsearch(&text, forms, nf, sizeof *forms, cmp_str_ptr)) {
-                free(text); /* a spelling, or a blocker already */
+            int known = bsearch(&text, forms, nf, sizeof *forms, cmp_str_ptr) != NULL;
+            for (size_t k = n; k < self->naliases && !known; k++)
+                known = is_form_of(&self->aliases[k], text); /* a blocker already */
+            if (known) {
+                free(text);
                 continue;
             }
             char *upper = ascii_upper_dup(text);
@@ -761,6 +833,8 @@ static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
             if (caps && (strcmp(upper, text) == 0 ||
                          bsearch(&upper, forms, nf, sizeof *forms, cmp_str_ptr)))
                 caps = 0;
+            for (size_t k = n; k < self->naliases && caps; k++)
+                caps = !is_form_of(&self->aliases[k], upper);
             at_alias_t *b = push_alias(self); /* may move self->aliases */
             if (!b) {
                 free(text);
@@ -775,23 +849,7 @@ static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
             b->path = d->path;
             b->line = d->line;
             b->blocker = 1;
-            /* Keep the set sorted so a cue on several rows is added once. */
-            if (nf + 2 > cap) {
-                char **nfm = realloc(forms, (cap *= 2) * sizeof *forms);
-                if (!nfm) {
-                    free(upper);
-                    goto oom;
-                }
-                forms = nfm;
-            }
-            forms[nf++] = strdup(text);
-            if (caps)
-                forms[nf++] = upper;
-            else
-                free(upper);
-            if (!forms[nf - 1 - (caps ? 1 : 0)])
-                goto oom;
-            qsort(forms, nf, sizeof *forms, cmp_str_ptr);
+            free(upper);
         }
     }
     goto done;
