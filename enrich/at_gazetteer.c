@@ -15,7 +15,18 @@
 #define DATELINE_SPAN  160
 #define DATELINE_PLACE 60
 
+/* The tables' strings live in a few large chunks freed with the gazetteer,
+ * so two thousand rows cost a handful of allocations, not thousands (each
+ * of which an allocation-failure test would have to fail in turn). */
+typedef struct chunk {
+    struct chunk *next;
+    size_t used, cap;
+    char data[];
+} chunk_t;
+#define CHUNK_BYTES 65536
+
 struct at_gazetteer {
+    chunk_t *chunks;
     at_country_t *countries;
     size_t ncountries;
     const at_country_t **by_code; /* countries sorted by code, for lookups */
@@ -133,23 +144,46 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
+/* A copy of s[0..n) in the gazetteer's string chunks, or NULL when out of
+ * memory. Lives until at_gazetteer_destroy. */
+static char *pool_dupn(at_gazetteer_t *self, const char *s, size_t n)
+{
+    chunk_t *c = self->chunks;
+    if (!c || c->cap - c->used < n + 1) {
+        size_t cap = n + 1 > CHUNK_BYTES ? n + 1 : CHUNK_BYTES;
+        chunk_t *nc = malloc(sizeof *nc + cap);
+        if (!nc)
+            return NULL;
+        nc->next = c;
+        nc->used = 0;
+        nc->cap = cap;
+        self->chunks = c = nc;
+    }
+    char *p = c->data + c->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    c->used += n + 1;
+    return p;
+}
+
+static char *pool_dup(at_gazetteer_t *self, const char *s)
+{
+    return pool_dupn(self, s, strlen(s));
+}
+
 void at_gazetteer_destroy(at_gazetteer_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     at_gazetteer_t *self = *self_p;
-    for (size_t i = 0; i < self->ncountries; i++) {
-        free(self->countries[i].name);
-        free(self->countries[i].source);
-    }
     free(self->countries);
     free(self->by_code);
-    for (size_t i = 0; i < self->naliases; i++) {
-        free(self->aliases[i].text);
-        free(self->aliases[i].place);
-        free(self->aliases[i].cues);
-    }
     free(self->aliases);
+    while (self->chunks) {
+        chunk_t *next = self->chunks->next;
+        free(self->chunks);
+        self->chunks = next;
+    }
     for (size_t i = 0; i < 3; i++)
         free(self->paths[i]);
     free(self);
@@ -236,8 +270,8 @@ static int load_countries(at_gazetteer_t *self, char *err, size_t errlen)
         memcpy(c->alpha2, a2, 3);
         memcpy(c->numeric, num, strlen(num) + 1);
         c->un_member = (at_un_member_t)un;
-        c->name = strdup(at_tsv_field(t, C_NAME));
-        c->source = strdup(at_tsv_field(t, C_SOURCE));
+        c->name = pool_dup(self, at_tsv_field(t, C_NAME));
+        c->source = pool_dup(self, at_tsv_field(t, C_SOURCE));
         self->ncountries++;
         if (!c->name || !c->source) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
@@ -394,8 +428,8 @@ static int check_cues(const at_tsv_t *t, const char *alias, const char *cues, un
 /* The three ambiguity columns of one row: each kind of ambiguity named is
  * settled by a method named, each method settles a kind named, and the
  * cues give the words the methods need. */
-static int check_marks(const at_tsv_t *t, size_t amb_col, size_t dis_col, size_t cues_col,
-                       at_alias_t *a, char *err, size_t errlen)
+static int check_marks(at_gazetteer_t *self, const at_tsv_t *t, size_t amb_col, size_t dis_col,
+                       size_t cues_col, at_alias_t *a, char *err, size_t errlen)
 {
     const char *alias = a->text;
     unsigned amb, dis;
@@ -425,7 +459,7 @@ static int check_marks(const at_tsv_t *t, size_t amb_col, size_t dis_col, size_t
         return -1;
     a->ambiguity = amb;
     a->disambiguation = dis;
-    if (*cues && !(a->cues = strdup(cues)))
+    if (*cues && !(a->cues = pool_dup(self, cues)))
         return at_tsv_fail(t, err, errlen, "out of memory");
     return 0;
 }
@@ -473,7 +507,7 @@ static int load_aliases(at_gazetteer_t *self, char *err, size_t errlen)
             break;
         }
         at_alias_t *a = push_alias(self);
-        if (!a || !(a->text = strdup(at_tsv_field(t, A_ALIAS)))) {
+        if (!a || !(a->text = pool_dup(self, at_tsv_field(t, A_ALIAS)))) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
@@ -482,7 +516,7 @@ static int load_aliases(at_gazetteer_t *self, char *err, size_t errlen)
         a->caps = caserule == 1;
         a->path = self->paths[1];
         a->line = at_tsv_line(t);
-        if (check_marks(t, A_AMBIGUITY, A_DISAMBIGUATION, A_CUES, a, err, errlen)) {
+        if (check_marks(self, t, A_AMBIGUITY, A_DISAMBIGUATION, A_CUES, a, err, errlen)) {
             rc = -1;
             break;
         }
@@ -571,7 +605,8 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
         }
         const char *place = at_tsv_field(t, P_PLACE);
         at_alias_t *a = push_alias(self);
-        if (!a || !(a->text = strdup(at_tsv_field(t, P_ALIAS))) || !(a->place = strdup(place))) {
+        if (!a || !(a->text = pool_dup(self, at_tsv_field(t, P_ALIAS))) ||
+            !(a->place = pool_dup(self, place))) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
@@ -581,7 +616,7 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
         a->dateline_only = scope == 1;
         a->path = self->paths[2];
         a->line = at_tsv_line(t);
-        if (check_marks(t, P_AMBIGUITY, P_DISAMBIGUATION, P_CUES, a, err, errlen)) {
+        if (check_marks(self, t, P_AMBIGUITY, P_DISAMBIGUATION, P_CUES, a, err, errlen)) {
             rc = -1;
             break;
         }
@@ -594,23 +629,78 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
 
 /* --- one spelling on several rows ----------------------------------------- */
 
-/* A form a row can match: its spelling, or the ALL-CAPS form `caps` adds. */
+/* A form a row can match: its spelling, or the ALL-CAPS form `caps` adds.
+ * The ALL-CAPS form is computed while comparing (upper = 1), so checking a
+ * thousand spellings allocates one array, not a string per spelling. */
 typedef struct {
     const char *text;
     size_t len;
     size_t row;
+    int upper;
 } form_t;
 
-static int cmp_form(const void *x, const void *y)
+static unsigned char form_byte(const form_t *f, size_t i)
+{
+    unsigned char c = (unsigned char)f->text[i];
+    return f->upper && c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : c;
+}
+
+/* Byte order of the two forms' strings (not their rows). */
+static int cmp_form_bytes(const void *x, const void *y)
 {
     const form_t *a = x, *b = y;
     size_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->text, b->text, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ca = form_byte(a, i), cb = form_byte(b, i);
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+    }
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int cmp_form(const void *x, const void *y)
+{
+    int c = cmp_form_bytes(x, y);
     if (c != 0)
         return c;
-    if (a->len != b->len)
-        return a->len < b->len ? -1 : 1;
+    const form_t *a = x, *b = y;
     return a->row < b->row ? -1 : a->row > b->row;
+}
+
+/* The forms of rows[0..n) that `want` accepts, into out (room for 2n). */
+static size_t collect_forms(const at_gazetteer_t *self, size_t n, int (*want)(const at_alias_t *),
+                            form_t *out)
+{
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        const at_alias_t *a = &self->aliases[i];
+        if (!want(a))
+            continue;
+        size_t len = strlen(a->text);
+        out[nf++] = (form_t){a->text, len, i, 0};
+        int differs = 0;
+        for (size_t k = 0; a->caps && k < len; k++)
+            differs |= a->text[k] >= 'a' && a->text[k] <= 'z';
+        if (differs)
+            out[nf++] = (form_t){a->text, len, i, 1};
+    }
+    qsort(out, nf, sizeof *out, cmp_form);
+    return nf;
+}
+
+static int in_text_domain(const at_alias_t *a)
+{
+    return !a->dateline_only;
+}
+
+static int in_dateline_domain(const at_alias_t *a)
+{
+    return a->place != NULL;
+}
+
+static int matched_in_text(const at_alias_t *a)
+{
+    return !a->dateline_only && !a->shadowed;
 }
 
 static int fail_at(const at_alias_t *a, char *err, size_t errlen, const char *fmt, ...)
@@ -637,42 +727,15 @@ static int resolve_domain(at_gazetteer_t *self, int dateline, unsigned char *mul
 {
     size_t n = self->naliases;
     form_t *forms = malloc((2 * n + 1) * sizeof *forms);
-    char **uppers = calloc(n + 1, sizeof *uppers);
     int rc = 0;
-    if (!forms || !uppers) {
+    if (!forms) {
         snprintf(err, errlen, "%s:0: out of memory", self->paths[1]);
-        rc = -1;
-        goto done;
+        return -1;
     }
-    size_t nf = 0;
-    for (size_t i = 0; i < n; i++) {
-        const at_alias_t *a = &self->aliases[i];
-        if (dateline ? !a->place : a->dateline_only)
-            continue;
-        size_t len = strlen(a->text);
-        forms[nf++] = (form_t){a->text, len, i};
-        if (!a->caps)
-            continue;
-        int differs = 0;
-        for (size_t k = 0; k < len; k++)
-            differs |= a->text[k] >= 'a' && a->text[k] <= 'z';
-        if (!differs)
-            continue;
-        if (!(uppers[i] = strdup(a->text))) {
-            snprintf(err, errlen, "%s:0: out of memory", self->paths[1]);
-            rc = -1;
-            goto done;
-        }
-        for (size_t k = 0; k < len; k++)
-            if (uppers[i][k] >= 'a' && uppers[i][k] <= 'z')
-                uppers[i][k] = (char)(uppers[i][k] - 'a' + 'A');
-        forms[nf++] = (form_t){uppers[i], len, i};
-    }
-    qsort(forms, nf, sizeof *forms, cmp_form);
+    size_t nf = collect_forms(self, n, dateline ? in_dateline_domain : in_text_domain, forms);
     for (size_t b = 0, e; b < nf && rc == 0; b = e) {
         e = b + 1;
-        while (e < nf && forms[e].len == forms[b].len &&
-               memcmp(forms[e].text, forms[b].text, forms[b].len) == 0)
+        while (e < nf && cmp_form_bytes(&forms[e], &forms[b]) == 0)
             e++;
         if (e - b < 2)
             continue;
@@ -703,11 +766,6 @@ static int resolve_domain(at_gazetteer_t *self, int dateline, unsigned char *mul
         for (size_t k = b; k < e; k++)
             multi[forms[k].row] |= dateline ? 2 : 1;
     }
-done:
-    if (uppers)
-        for (size_t i = 0; i < n; i++)
-            free(uppers[i]);
-    free(uppers);
     free(forms);
     return rc;
 }
@@ -743,37 +801,19 @@ static int resolve_spellings(at_gazetteer_t *self, char *err, size_t errlen)
 
 /* --- longer names that must win (longest_match cues) ---------------------- */
 
-static int cmp_str_ptr(const void *x, const void *y)
+/* Whether s (or its ASCII ALL-CAPS form, when upper) is one of the forms
+ * row a matches: its text, or the ALL-CAPS form of it when a is `caps`. */
+static int is_form_of(const at_alias_t *a, const char *s, int upper)
 {
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static char *ascii_upper_dup(const char *s)
-{
-    char *u = strdup(s);
-    if (u)
-        for (char *q = u; *q; q++)
-            if (*q >= 'a' && *q <= 'z')
-                *q = (char)(*q - 'a' + 'A');
-    return u;
-}
-
-/* Whether s is one of the forms row a matches: its text, or the ASCII
- * ALL-CAPS form of it when a is `caps`. */
-static int is_form_of(const at_alias_t *a, const char *s)
-{
-    if (strcmp(a->text, s) == 0)
-        return 1;
-    if (!a->caps || strlen(a->text) != strlen(s))
+    size_t len = strlen(s);
+    if (strlen(a->text) != len)
         return 0;
-    for (size_t i = 0; s[i]; i++) {
-        char c = a->text[i];
-        if (c >= 'a' && c <= 'z')
-            c = (char)(c - 'a' + 'A');
-        if (c != s[i])
-            return 0;
-    }
-    return 1;
+    form_t x = {s, len, 0, upper};
+    form_t y = {a->text, len, 0, 0};
+    if (cmp_form_bytes(&x, &y) == 0)
+        return 1;
+    y.upper = a->caps;
+    return a->caps && cmp_form_bytes(&x, &y) == 0;
 }
 
 /* Each longest_match cue ("New Mexico" on the Mexico row) that is not
@@ -784,21 +824,12 @@ static int is_form_of(const at_alias_t *a, const char *s)
  * their ALL-CAPS form clashes with nothing) and line, for error messages. */
 static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
 {
-    size_t n = self->naliases, nf = 0;
-    char **forms = malloc((2 * n + 1) * sizeof *forms); /* every form the matcher has */
+    size_t n = self->naliases;
+    form_t *forms = malloc((2 * n + 1) * sizeof *forms); /* every form the matcher has */
     int rc = 0;
     if (!forms)
         goto oom;
-    for (size_t i = 0; i < n; i++) {
-        const at_alias_t *a = &self->aliases[i];
-        if (a->dateline_only || a->shadowed)
-            continue;
-        if (!(forms[nf++] = strdup(a->text)))
-            goto oom;
-        if (a->caps && !(forms[nf++] = ascii_upper_dup(a->text)))
-            goto oom;
-    }
-    qsort(forms, nf, sizeof *forms, cmp_str_ptr);
+    size_t nf = collect_forms(self, n, matched_in_text, forms);
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (!(self->aliases[i].disambiguation & AT_DIS_LONGEST_MATCH) ||
             self->aliases[i].dateline_only)
@@ -811,36 +842,30 @@ static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
         size_t span = strcspn(c, ";");
         for (const char *w = c; w < c + span;) {
             size_t wl = strcspn(w, "|;");
-            char *text = strndup(w, wl);
+            char *text = pool_dupn(self, w, wl);
             if (!text)
                 goto oom;
             w += wl + (w[wl] == '|');
-            int known = bsearch(&text, forms, nf, sizeof *forms, cmp_str_ptr) != NULL;
+            form_t key = {text, wl, 0, 0};
+            int known = bsearch(&key, forms, nf, sizeof *forms, cmp_form_bytes) != NULL;
             for (size_t k = n; k < self->naliases && !known; k++)
-                known = is_form_of(&self->aliases[k], text); /* a blocker already */
-            if (known) {
-                free(text);
-                continue;
-            }
-            char *upper = ascii_upper_dup(text);
-            if (!upper) {
-                free(text);
-                goto oom;
-            }
+                known = is_form_of(&self->aliases[k], text, 0); /* a blocker already */
+            if (known)
+                continue; /* (its copy stays in the pool until destroy) */
             int caps = self->aliases[i].caps;
-            for (const char *q = text; *q && caps; q++)
+            int differs = 0;
+            for (const char *q = text; *q && caps; q++) {
                 caps = (unsigned char)*q < 0x80;
-            if (caps && (strcmp(upper, text) == 0 ||
-                         bsearch(&upper, forms, nf, sizeof *forms, cmp_str_ptr)))
+                differs |= *q >= 'a' && *q <= 'z';
+            }
+            key.upper = 1;
+            if (caps && (!differs || bsearch(&key, forms, nf, sizeof *forms, cmp_form_bytes)))
                 caps = 0;
             for (size_t k = n; k < self->naliases && caps; k++)
-                caps = !is_form_of(&self->aliases[k], upper);
+                caps = !is_form_of(&self->aliases[k], text, 1);
             at_alias_t *b = push_alias(self); /* may move self->aliases */
-            if (!b) {
-                free(text);
-                free(upper);
+            if (!b)
                 goto oom;
-            }
             const at_alias_t *d = &self->aliases[i];
             b->text = text;
             b->country = d->country;
@@ -849,7 +874,6 @@ static int add_blockers(at_gazetteer_t *self, char *err, size_t errlen)
             b->path = d->path;
             b->line = d->line;
             b->blocker = 1;
-            free(upper);
         }
     }
     goto done;
@@ -857,9 +881,6 @@ oom:
     snprintf(err, errlen, "%s:0: out of memory", self->paths[1]);
     rc = -1;
 done:
-    if (forms)
-        for (size_t i = 0; i < nf; i++)
-            free(forms[i]);
     free(forms);
     return rc;
 }
