@@ -19,7 +19,7 @@
  * "Ambiguity"): what else the spelling can mean in English text
  * (`ambiguity`), how a reader or a later engine must decide
  * (`disambiguation`), and the words that decide (`cues`). The loader
- * validates them; the present matcher uses only two of them:
+ * validates them; the present matcher uses three things from them:
  *   - a spelling may be on several rows (London in GBR and CAN) only when
  *     every one of those rows is marked `other_place`;
  *   - of such rows, the one marked `default` is matched and the others are
