@@ -25,7 +25,7 @@
  * load with the full gazetteer), so it tests every (1 + byte 1)th
  * allocation from byte 2 on. A stride-1 sweep costs allocations x load
  * time, which grows with the square of the tables, so the seeds use
- * stride 8 (op6-stride8) and 97 (op6-10) and mutations sample the rest.
+ * stride 32 (op6-stride32) and 97 (op6-10) and mutations sample the rest.
  * After changing a loader, run the full sweep by hand:
  * `printf '\x06\x00\x00' > f; ATTACHE_DATA_DIR=data replay_oom f`.
  *
