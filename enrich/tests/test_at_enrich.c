@@ -413,6 +413,26 @@ static void test_case_rules(void **state)
     at_enrich_event_free(&ev);
 }
 
+/* Shared spellings and longest-match blockers (docs/data.md, "Ambiguity"):
+ * the blocker's hit tags nothing, the default row of a shared spelling is
+ * the one tagged, and a spelling without a default tags nothing. */
+static void test_ambiguous_spellings(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev =
+        enrich(e, item("New Mexico governor meets Congolese envoy in London",
+                       "Inner Mongolia, the Indian Ocean and Latin American markets; Valencia.",
+                       T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "GBR");
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->place, "London");
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Mexico and Mongolia", "Indian troops; American officials.",
+                        T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "MEX MNG IND USA");
+    at_enrich_event_free(&ev);
+}
+
 static void test_hostile_items(void **state)
 {
     at_enrich_t *e = *state;
@@ -660,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_mentions_and_offsets),
         cmocka_unit_test(test_title_location_and_summary),
         cmocka_unit_test(test_case_rules),
+        cmocka_unit_test(test_ambiguous_spellings),
         cmocka_unit_test(test_hostile_items),
         cmocka_unit_test(test_protobuf_roundtrip),
         cmocka_unit_test(test_api_edges),
