@@ -294,6 +294,8 @@ static void on_match(void *arg, size_t offset, size_t len, uint32_t value)
     int in_title = off < s->title_end;
     if (value < s->self->actor_base) {
         const at_alias_t *a = at_gazetteer_alias(s->self->gaz, value);
+        if (a->blocker || a->shadowed)
+            return; /* "New Mexico": matched so that "Mexico" is not */
         tally_t *t = &s->countries[a->country];
         tally(t, off, in_title);
         t->kinds |= 1u << a->kind;

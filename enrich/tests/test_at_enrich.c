@@ -433,6 +433,26 @@ static void test_case_rules(void **state)
     at_enrich_event_free(&ev);
 }
 
+/* Shared spellings and longest-match blockers (docs/data.md, "Ambiguity"):
+ * the blocker's hit tags nothing, the default row of a shared spelling is
+ * the one tagged, and a spelling without a default tags nothing. */
+static void test_ambiguous_spellings(void **state)
+{
+    at_enrich_t *e = *state;
+    Attache__V1__Event *ev =
+        enrich(e, item("New Mexico governor meets Congolese envoy in London",
+                       "Inner Mongolia, the Indian Ocean and Latin American markets; Valencia.",
+                       T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "GBR");
+    assert_int_equal(ev->n_locations, 1);
+    assert_string_equal(ev->locations[0]->place, "London");
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Mexico and Mongolia", "Indian troops; American officials.",
+                        T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "MEX MNG IND USA");
+    at_enrich_event_free(&ev);
+}
+
 static void test_hostile_items(void **state)
 {
     at_enrich_t *e = *state;
@@ -715,13 +735,15 @@ static void test_spelling_collision(void **state)
 static void test_caps_collision(void **state)
 {
     fixture_t *f = *state;
-    /* "Usa" with caps would also match "USA", which is already a spelling. */
-    assert_int_equal(td_append(f->dir, "aliases.tsv",
-                               "USA\tUsa\tabbreviation\tcaps\t\thttps://example.org\t2026-11-28\n"),
-                     0);
+    /* "Usa" with caps would also match "USA", which is already a spelling
+     * (the gazetteer finds it before the matcher would). */
+    assert_int_equal(
+        td_append(f->dir, "aliases.tsv",
+                  "USA\tUsa\tabbreviation\tcaps\t\t\t\t\thttps://example.org\t2026-11-28\n"),
+        0);
     at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
     assert_null(e);
-    assert_non_null(strstr(f->err, "is the same as"));
+    assert_non_null(strstr(f->err, "alias 'Usa' (or its ALL-CAPS form) is also at"));
 }
 
 static void test_no_rome_statute(void **state)
@@ -801,6 +823,7 @@ int main(void)
         cmocka_unit_test(test_title_location_and_summary),
         cmocka_unit_test(test_travel_phrases),
         cmocka_unit_test(test_case_rules),
+        cmocka_unit_test(test_ambiguous_spellings),
         cmocka_unit_test(test_hostile_items),
         cmocka_unit_test(test_protobuf_roundtrip),
         cmocka_unit_test(test_roles_and_warrants_as_of_day),

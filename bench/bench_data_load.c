@@ -1,0 +1,69 @@
+/*
+ * attache-bench-data-load: CPU time of loading and checking the whole
+ * reference data set (at_enrich_new: VERSION and every table, the
+ * cross-checks, the matcher), the cost paid at start and on every SIGHUP.
+ * Results in docs/data.md ("Load time and throughput").
+ *
+ *   attache-bench-data-load [--loads N] DATA_DIR
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "at_enrich.h"
+
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    int loads = 50;
+    const char *dir = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--loads") == 0 && i + 1 < argc)
+            loads = atoi(argv[++i]);
+        else
+            dir = argv[i];
+    }
+    if (!dir || loads < 1) {
+        fprintf(stderr, "usage: attache-bench-data-load [--loads N] DATA_DIR\n");
+        return 2;
+    }
+    double *t = malloc((size_t)loads * sizeof *t);
+    if (!t)
+        return 1;
+    char err[1024];
+    size_t countries = 0, aliases = 0, actors = 0;
+    for (int i = 0; i < loads; i++) {
+        double t0 = cpu_now();
+        at_enrich_t *e = at_enrich_new(dir, err, sizeof err);
+        t[i] = cpu_now() - t0;
+        if (!e) {
+            fprintf(stderr, "%s\n", err);
+            free(t);
+            return 1;
+        }
+        countries = at_enrich_country_count(e);
+        aliases = at_enrich_alias_count(e);
+        actors = at_enrich_actor_count(e);
+        at_enrich_destroy(&e);
+    }
+    qsort(t, (size_t)loads, sizeof *t, cmp_double);
+    printf("%s: %zu countries, %zu country/place spellings, %zu actors\n", dir, countries, aliases,
+           actors);
+    printf("at_enrich_new CPU over %d loads: median %.2f ms, min %.2f ms, max %.2f ms\n", loads,
+           t[loads / 2] * 1e3, t[0] * 1e3, t[loads - 1] * 1e3);
+    free(t);
+    return 0;
+}
