@@ -515,7 +515,11 @@ static void test_complete_list(void **state)
     fixture_t *f = *state;
     int line = line_of(f->dir, "treaties.tsv", "rome_statute\t");
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "\tno\t", "\tyes\t"), 0);
-    /* BFA is the first UN member (in countries.tsv order) without a row. */
+    /* Comment out BFA's row, so that the test does not depend on which
+     * states the real table still lacks: BFA is then the first UN member
+     * (in countries.tsv order) without a row. */
+    assert_int_equal(
+        td_edit(f->dir, "participation.tsv", "\nrome_statute\tBFA\t", "\n#rome_statute\tBFA\t"), 0);
     expect_fail(f, "treaties.tsv", line,
                 "rome_statute: participation_complete is yes, but participation.tsv has no row "
                 "for BFA (UN member state)");
