@@ -275,9 +275,9 @@ static void test_npt(void **state)
 static void test_unknown_is_not_non_signatory(void **state)
 {
     real_t *r = *state;
-    /* Poland is a party, but its row is left out until its dates are
+    /* Niger is a party, but its row is left out until its dates are
      * confirmed (docs/data.md): unknown, never "non_signatory". */
-    at_treaty_status_t st = status(r, "POL", "2024-07-03");
+    at_treaty_status_t st = status(r, "NER", "2024-07-03");
     assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED);
     assert_string_equal(st.source, "");
     /* Not every state is in the partial NPT list either. */
