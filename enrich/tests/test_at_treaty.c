@@ -275,13 +275,13 @@ static void test_npt(void **state)
 static void test_unknown_is_not_non_signatory(void **state)
 {
     real_t *r = *state;
-    /* Poland is a party, but its row is left out until its dates are
+    /* Niger is a party, but its row is left out until its dates are
      * confirmed (docs/data.md): unknown, never "non_signatory". */
-    at_treaty_status_t st = status(r, "POL", "2024-07-03");
+    at_treaty_status_t st = status(r, "NER", "2024-07-03");
     assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED);
     assert_string_equal(st.source, "");
     /* Not every state is in the partial NPT list either. */
-    st = status_in(r, r->npt, "DEU", "2024-07-03");
+    st = status_in(r, r->npt, "ITA", "2024-07-03");
     assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED);
     assert_int_equal(at_treaty_complete(r->tr, r->rome), 0);
     assert_int_equal(at_treaty_complete(r->tr, 99), 0);
@@ -515,7 +515,11 @@ static void test_complete_list(void **state)
     fixture_t *f = *state;
     int line = line_of(f->dir, "treaties.tsv", "rome_statute\t");
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "\tno\t", "\tyes\t"), 0);
-    /* BFA is the first UN member (in countries.tsv order) without a row. */
+    /* Comment out BFA's row, so that the test does not depend on which
+     * states the real table still lacks: BFA is then the first UN member
+     * (in countries.tsv order) without a row. */
+    assert_int_equal(
+        td_edit(f->dir, "participation.tsv", "\nrome_statute\tBFA\t", "\n#rome_statute\tBFA\t"), 0);
     expect_fail(f, "treaties.tsv", line,
                 "rome_statute: participation_complete is yes, but participation.tsv has no row "
                 "for BFA (UN member state)");

@@ -182,15 +182,19 @@ def test_coverage(tmp):
     """A list marked complete must cover every UN member and observer."""
     d = copy(tmp, "coverage")
     line = edit(d, "treaties.tsv", "\tyears_after:1\tno\t", "\tyears_after:1\tyes\t")
+    # Drop two rows so the test does not depend on which states the real
+    # table still lacks (none, once it is complete).
+    for code in ("BFA", "ZMB"):
+        edit(d, "participation.tsv", "\nrome_statute\t%s\t" % code, "\n#dropped\t")
     rc, out, _ = check(d)
     assert rc == 1
     lines = out.splitlines()
-    want = "%s/treaties.tsv:%d: rome_statute: participation_complete is yes, but " \
-           "participation.tsv has no row for BFA (UN member state)" % (d, line)
-    assert lines[0] == want, (lines[0], want)
+    for code in ("BFA", "ZMB"):
+        want = "%s/treaties.tsv:%d: rome_statute: participation_complete is yes, but " \
+               "participation.tsv has no row for %s (UN member state)" % (d, line, code)
+        assert want in lines, (want, lines)
     # one line per missing state, all on the treaty's line
     assert all(l.startswith("%s/treaties.tsv:%d: rome_statute: " % (d, line)) for l in lines)
-    assert len(lines) > 10
 
 
 def test_many_problems(tmp):
