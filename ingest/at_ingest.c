@@ -85,7 +85,8 @@ static int emit_item(void *arg, Attache__V1__NewsItem **item_p);
 int at_ingest_check(const at_config_t *cfg, char *err, size_t errlen)
 {
     at_endpoint_t ep;
-    if (at_endpoint_parse(at_config_str(cfg, "ingest.output"), &ep, err, errlen) < 0)
+    if (at_endpoint_parse(at_config_str(cfg, "ingest.output"), &ep, err, errlen) < 0 ||
+        at_transport_check_config(cfg, err, errlen) < 0)
         return -1;
     if (at_feeds_check(cfg, err, errlen) < 0)
         return -1;
@@ -159,7 +160,8 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
     const char *state = at_config_str(cfg, "ingest.state");
     if (*state && !(self->store = at_seen_open(state, err, errlen)))
         goto fail;
-    self->out = at_transport_new(at_config_str(cfg, "ingest.output"), AT_TX_PUSH, err, errlen);
+    self->out =
+        at_transport_new_cfg(at_config_str(cfg, "ingest.output"), AT_TX_PUSH, cfg, err, errlen);
     if (!self->out)
         goto fail;
     const char *spool = at_config_str(cfg, "ingest.spool");
@@ -499,9 +501,19 @@ int at_ingest_run(at_ingest_t *self)
 
     /* Ends when the stop flag is set, or when the line input is exhausted
      * and there is nothing else (feeds) to wait for. */
+    int failed = 0;
     while (!at_daemon_stop_flag && (self->input_open || self->feeds || self->spool)) {
         if (at_daemon_reload_flag)
             do_reload(self);
+        /* Kafka: serve delivery reports; a failed one stops us (exit
+         * non-zero) instead of running on while dropping. */
+        at_transport_poll(self->out, 0);
+        const char *why = at_transport_failed(self->out);
+        if (why) {
+            at_log_error("stopping: %s", why);
+            failed = 1;
+            break;
+        }
         int idle = 1;
         if (self->input_open)
             read_lines(self, 256, follow, &idle);
@@ -522,9 +534,18 @@ int at_ingest_run(at_ingest_t *self)
     at_daemon_stopping(self->d, at_daemon_stop_flag ? "signal: stopped reading, handing over"
                                                     : "end of input, handing over");
     /* Queued messages are already with libzmq; linger lets them reach the
-     * peer before the socket goes away. */
-    at_transport_close(&self->out,
-                       (int)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000);
+     * peer before the socket goes away. Kafka: wait for the delivery
+     * reports; what is still undelivered then is lost and counted. */
+    int timeout_ms = (int)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000;
+    int left = at_transport_flush(self->out, timeout_ms);
+    if (left > 0) {
+        at_log_error("stopping: %d items not delivered within daemon.shutdown_timeout", left);
+        self->counters[C_SENT].value -= (uint64_t)left;
+        self->counters[C_LOST].value += (uint64_t)left;
+    }
+    if (at_transport_failed(self->out))
+        failed = 1;
+    at_transport_close(&self->out, timeout_ms);
     at_daemon_log_counters(self->d, "final");
-    return self->counters[C_LOST].value ? 1 : 0;
+    return failed || self->counters[C_LOST].value ? 1 : 0;
 }
