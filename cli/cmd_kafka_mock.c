@@ -177,7 +177,7 @@ int cli_kafka_mock(int argc, char **argv)
                                          {"topic", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    int brokers = 3, parts = 4, c;
+    int brokers = 3, parts = 16, c;
     const char *topics[64];
     int ntopics = 0;
     optind = 1;
