@@ -695,18 +695,25 @@ at_counter_t *at_kafka_counters(void)
 {
     if (!g_used)
         return NULL;
+    /* Lag: high watermark (as of the last fetch) minus the consumer's
+     * position, over the assigned partitions; no broker round trip. */
     uint64_t lag = 0;
     for (at_kafka_t *c = g_consumers; c; c = c->next_consumer) {
-        for (size_t i = 0; i < c->nparts; i++) {
-            part_t *pt = &c->parts[i];
+        rd_kafka_topic_partition_list_t *l = NULL;
+        if (rd_kafka_assignment(c->rk, &l) != RD_KAFKA_RESP_ERR_NO_ERROR || !l)
+            continue;
+        rd_kafka_position(c->rk, l);
+        for (int i = 0; i < l->cnt; i++) {
             int64_t lo, hi;
-            if (!pt->epoch || rd_kafka_get_watermark_offsets(c->rk, c->ep.topic, (int32_t)i, &lo,
-                                                             &hi) != RD_KAFKA_RESP_ERR_NO_ERROR)
+            rd_kafka_topic_partition_t *tp = &l->elems[i];
+            if (tp->offset < 0 ||
+                rd_kafka_get_watermark_offsets(c->rk, tp->topic, tp->partition, &lo, &hi) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR)
                 continue;
-            int64_t pos = pt->next >= 0 ? pt->next : lo;
-            if (hi > pos)
-                lag += (uint64_t)(hi - pos);
+            if (hi > tp->offset)
+                lag += (uint64_t)(hi - tp->offset);
         }
+        rd_kafka_topic_partition_list_destroy(l);
     }
     g_counters[K_LAG].value = lag;
     return g_counters;
