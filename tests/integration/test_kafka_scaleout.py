@@ -2,9 +2,9 @@
 share the partitions of attache.items (each is assigned some, and each
 enriches items), and every item arrives exactly once at the sink.
 
-The second instance joins while the first is already working, so the group
-rebalances mid-stream; offsets are committed on revoke, and the sink
-absorbs whatever the rebalance replays.
+The second instance joins after the first was assigned every partition,
+so the group rebalances (the first commits on revoke and gives half of
+them up); then the items are produced.
 """
 import os
 import tempfile
@@ -23,12 +23,14 @@ def main():
     p = k.KafkaPipeline(tmp)
     ok = False
     try:
-        ing = p.start_ingest(path)
-        assert ing.wait(300) == 0, ing.logtext()
         p.start_sink()
         e1 = p.start_enrich()
-        assert p.wait_rows(N // 10, timeout=180), "no progress"
+        assert h.wait_for(lambda: "assigned partitions" in e1.logtext(), timeout=90)
         e2 = p.start_enrich()
+        assert h.wait_for(lambda: "assigned partitions" in e2.logtext() and
+                          "revoked" in e1.logtext(), timeout=120), "no rebalance"
+        ing = p.start_ingest(path)
+        assert ing.wait(300) == 0, ing.logtext()
         assert p.wait_rows(N, timeout=240), "only %d of %d rows" % (p.rows(), N)
         codes = p.stop()
         assert all(c == 0 for c in codes.values()), codes
