@@ -48,6 +48,7 @@ def cpu_seconds(pid):
 
 def run_attache(tmp, path, n, mock):
     out = os.path.join(tmp, "events-%d.jsonl" % time.time_ns())
+    tmp = tempfile.mkdtemp(dir=tmp)
     notify = h.Notify(tmp)
     common = h.merge({"log.level": "warn", "daemon.stats_interval": "0"}, k.FAST_GROUP)
     tag = str(time.time_ns())
