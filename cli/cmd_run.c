@@ -345,17 +345,16 @@ static int start_kafka_mock(child_t *c, char *boot, size_t bootlen, int *ctl_fd)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: attache run [--transport zmq|kafka] [--input PATH|-]\n"
-            "                   [--output PATH|-|sqlite:PATH]\n"
-            "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
-            "                   [--log-level LEVEL]\n"
-            "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
-            "loopback, feed the input (default: the bundled sample), wait until every item\n"
-            "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
-            "--transport kafka carries the items over Kafka topics of a mock cluster\n"
-            "(attache kafka-mock, started as a fourth process) instead of ZeroMQ.\n"
-            "Exit 0 when every valid input item came out exactly once.\n");
+    fprintf(out, "Usage: attache run [--transport zmq|kafka] [--input PATH|-]\n"
+                 "                   [--output PATH|-|sqlite:PATH]\n"
+                 "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
+                 "                   [--log-level LEVEL]\n"
+                 "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
+                 "loopback, feed the input (default: the bundled sample), wait until every item\n"
+                 "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
+                 "--transport kafka carries the items over Kafka topics of a mock cluster\n"
+                 "(attache kafka-mock, started as a fourth process) instead of ZeroMQ.\n"
+                 "Exit 0 when every valid input item came out exactly once.\n");
 }
 
 int cli_run(int argc, char **argv)
