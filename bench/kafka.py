@@ -3,7 +3,8 @@
 (results in docs/kafka.md, "Performance").
 
 Both run against the same `attache kafka-mock` process (librdkafka's mock
-cluster, 3 brokers, 32 partitions per topic), with the same ~2 KB items:
+cluster, 3 brokers, 64 partitions per topic; a fresh one for each round),
+with the same ~2 KB items:
 
  1. attache: N items (default 20,000) with 2,000-byte bodies in a JSON-lines
     file; attache-ingest -> attache.items -> attache-enrich -> attache.events
@@ -35,6 +36,7 @@ import harness as h  # noqa: E402
 import kafka_harness as k  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
+PARTS = 64  # the mock keeps 5 MiB per partition: room for the whole run
 
 
 def cpu_seconds(pid):
@@ -53,8 +55,8 @@ def run_attache(tmp, path, n, mock):
     common = h.merge({"log.level": "warn", "daemon.stats_interval": "0"}, k.FAST_GROUP)
     tag = str(time.time_ns())
     items_topic, events_topic = "b.items." + tag, "b.events." + tag
-    mock.control("topic %s 32" % items_topic)
-    mock.control("topic %s 32" % events_topic)
+    mock.control("topic %s %d" % (items_topic, PARTS))
+    mock.control("topic %s %d" % (events_topic, PARTS))
     sink = h.Daemon("attache-sink", h.merge(common, {
         "sink.input": mock.endpoint(events_topic, "bench-sink"),
         "sink.output": out, "sink.flush_interval_ms": "200"}), notify, tmp)
@@ -97,7 +99,7 @@ def run_attache(tmp, path, n, mock):
 
 def run_kcat(tmp, path, n, mock):
     topic = "b.kcat.%d" % time.time_ns()
-    mock.control("topic %s 32" % topic)
+    mock.control("topic %s %d" % (topic, PARTS))
     cons = subprocess.Popen(["kcat", "-C", "-b", mock.bootstrap, "-t", topic, "-c", str(n),
                              "-q", "-o", "beginning", "-f", "%o\n"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -124,22 +126,23 @@ def main():
     path = os.path.join(tmp, "items.jsonl")
     h.write_jsonl(path, h.make_items(a.items, body_bytes=2000, prefix="b"))
     size = os.path.getsize(path) / a.items
-    mock = k.KafkaMock(tmp, partitions=32, topics=("unused",))
     rates, steadies, krates, cpus = [], [], [], []
-    try:
-        for r in range(a.repeat):
+    for r in range(a.repeat):
+        # A fresh mock cluster per round: it keeps every topic in memory.
+        mock = k.KafkaMock(tmp, partitions=1, topics=("unused",))
+        try:
             el, steady, cpu = run_attache(tmp, path, a.items, mock)
             kel, kprod = run_kcat(tmp, path, a.items, mock)
-            rates.append(a.items / el)
-            steadies.append(steady)
-            krates.append(a.items / kel)
-            cpus.append(cpu)
-            print("round %d: attache %.0f items/s wall (%.2f s), %.0f steady; kcat one hop %.0f msgs/s "
-                  "(producer done after %.2f s); CPU s: %s" % (
-                      r + 1, a.items / el, el, steady, a.items / kel, kprod,
-                      " ".join("%s=%.2f" % kv for kv in cpu.items())), flush=True)
-    finally:
-        mock.stop()
+        finally:
+            mock.stop()
+        rates.append(a.items / el)
+        steadies.append(steady)
+        krates.append(a.items / kel)
+        cpus.append(cpu)
+        print("round %d: attache %.0f items/s wall (%.2f s), %.0f steady; kcat one hop %.0f msgs/s "
+              "(producer done after %.2f s); CPU s: %s" % (
+                  r + 1, a.items / el, el, steady, a.items / kel, kprod,
+                  " ".join("%s=%.2f" % kv for kv in cpu.items())), flush=True)
     med, kmed = statistics.median(rates), statistics.median(krates)
     print("\n| measure | median | min-max |\n|---|---|---|")
     smed = statistics.median(steadies)
