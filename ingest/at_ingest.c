@@ -382,6 +382,33 @@ static void wait_for_input(at_ingest_t *self, int timeout_ms)
     poll(n ? p : NULL, n, timeout_ms);
 }
 
+/* Before the state store commits a batch as emitted: wait until the next
+ * hop has every item of it. On Kafka that is the delivery reports (a crash
+ * before them leaves the batch uncommitted, so a restart emits it again:
+ * at-least-once); on ZeroMQ it returns at once. Waits as long as the hop
+ * needs (backpressure), pinging the watchdog; after a stop request, at
+ * most daemon.shutdown_timeout. Returns 1 when handed over, else 0. */
+static int handed_over(at_ingest_t *self)
+{
+    uint64_t give_up = 0;
+    for (;;) {
+        int left = at_transport_flush(self->out, 200);
+        if (left == 0)
+            return 1;
+        if (at_transport_failed(self->out))
+            return 0;
+        at_daemon_tick(self->d);
+        if (at_daemon_stop_flag) {
+            uint64_t now = at_now_ms();
+            if (!give_up)
+                give_up =
+                    now + (uint64_t)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000u;
+            if (now >= give_up)
+                return 0;
+        }
+    }
+}
+
 /* Read up to `budget` lines of the line input. Returns how many were
  * handled; sets *idle when nothing was there. Lines of one call share one
  * state-store transaction, committed once they were all handed over. */
@@ -419,7 +446,7 @@ static int read_lines(at_ingest_t *self, int budget, int follow, int *idle)
         n++;
     }
     if (self->store) {
-        int failed = self->counters[C_LOST].value != lost_before;
+        int failed = self->counters[C_LOST].value != lost_before || !handed_over(self);
         if (failed ? at_seen_rollback(self->store) : at_seen_commit(self->store))
             at_log_error("state store: %s", at_seen_errmsg(self->store));
     }
@@ -465,7 +492,7 @@ static void read_spool(at_ingest_t *self)
         at_spool_destroy(&self->spool);
     }
     if (self->store) {
-        int failed = self->counters[C_LOST].value != lost_before;
+        int failed = self->counters[C_LOST].value != lost_before || !handed_over(self);
         if (failed ? at_seen_rollback(self->store) : at_seen_commit(self->store))
             at_log_error("state store: %s", at_seen_errmsg(self->store));
     }
