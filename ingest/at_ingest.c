@@ -81,6 +81,7 @@ struct at_ingest {
 };
 
 static int emit_item(void *arg, Attache__V1__NewsItem **item_p);
+static int handed_over_cb(void *arg);
 
 int at_ingest_check(const at_config_t *cfg, char *err, size_t errlen)
 {
@@ -176,6 +177,7 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
         self->feeds = at_feeds_new(cfg, self->store, emit_item, self, err, errlen);
         if (!self->feeds)
             goto fail;
+        at_feeds_set_handover(self->feeds, handed_over_cb, self);
         at_daemon_set_more_counters(d, at_feeds_counters(self->feeds));
         at_log_info("polling %zu feeds%s%s", at_feeds_count(self->feeds),
                     self->store ? ", state in " : "", self->store ? state : "");
@@ -407,6 +409,11 @@ static int handed_over(at_ingest_t *self)
                 return 0;
         }
     }
+}
+
+static int handed_over_cb(void *arg)
+{
+    return handed_over(arg);
 }
 
 /* Read up to `budget` lines of the line input. Returns how many were
