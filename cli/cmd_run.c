@@ -13,6 +13,10 @@
  * The expected ids come from parsing the input with the same code ingest
  * uses, so items the ingest daemon rejects are expected to be missing,
  * and reported as rejected instead.
+ *
+ * --transport kafka runs the same three daemons over Kafka topics
+ * (attache.items, attache.events) of a mock cluster started as a fourth
+ * process (`attache kafka-mock`), so no outside broker is needed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -293,16 +297,64 @@ static long pump_output(at_linereader_t *r, books_t *b, bool echo)
     }
 }
 
+/* Start `attache kafka-mock` (beside us) and read its bootstrap servers.
+ * Its stdin stays open (a pipe we hold) so it keeps running until we stop
+ * it with SIGTERM. Returns 0, or -1 (reported). */
+static int start_kafka_mock(child_t *c, char *boot, size_t bootlen, int *ctl_fd)
+{
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
+        perror("attache run: pipe");
+        return -1;
+    }
+    char self[4200];
+    snprintf(self, sizeof self, "%s/attache", cli_self_dir());
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(in[0], STDIN_FILENO);
+        dup2(out[1], STDOUT_FILENO);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        execl(self, "attache", "kafka-mock", "--partitions", "4", (char *)NULL);
+        execlp("attache", "attache", "kafka-mock", "--partitions", "4", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    c->pid = pid;
+    c->exited = false;
+    *ctl_fd = in[1];
+    size_t n = 0;
+    while (n + 1 < bootlen) {
+        ssize_t r = read(out[0], boot + n, 1);
+        if (r <= 0 || boot[n] == '\n')
+            break;
+        n++;
+    }
+    boot[n] = '\0';
+    close(out[0]);
+    if (n == 0) {
+        fprintf(stderr, "attache run: attache kafka-mock did not start\n");
+        return -1;
+    }
+    fprintf(stderr, "attache run: Kafka mock cluster at %s\n", boot);
+    return 0;
+}
+
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "Usage: attache run [--transport zmq] [--input PATH|-] [--output PATH|-|sqlite:PATH]\n"
-            "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
-            "                   [--log-level LEVEL]\n"
-            "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
-            "loopback, feed the input (default: the bundled sample), wait until every item\n"
-            "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
-            "Exit 0 when every valid input item came out exactly once.\n");
+    fprintf(out, "Usage: attache run [--transport zmq|kafka] [--input PATH|-]\n"
+                 "                   [--output PATH|-|sqlite:PATH]\n"
+                 "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
+                 "                   [--log-level LEVEL]\n"
+                 "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
+                 "loopback, feed the input (default: the bundled sample), wait until every item\n"
+                 "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
+                 "--transport kafka carries the items over Kafka topics of a mock cluster\n"
+                 "(attache kafka-mock, started as a fourth process) instead of ZeroMQ.\n"
+                 "Exit 0 when every valid input item came out exactly once.\n");
 }
 
 int cli_run(int argc, char **argv)
@@ -319,18 +371,18 @@ int cli_run(int argc, char **argv)
     const char *input = NULL, *output = "-", *data_dir = NULL, *publish = NULL;
     const char *log_level = "warn";
     long timeout_s = 30;
+    bool kafka = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:i:o:d:p:T:l:h", opts, NULL)) != -1) {
         switch (c) {
         case 't':
-            if (strcmp(optarg, "zmq") != 0) {
-                fprintf(stderr,
-                        "attache run: transport '%s' is not part of this build "
-                        "(available: zmq)\n",
+            if (strcmp(optarg, "zmq") != 0 && strcmp(optarg, "kafka") != 0) {
+                fprintf(stderr, "attache run: unknown transport '%s' (available: zmq, kafka)\n",
                         optarg);
                 return 2;
             }
+            kafka = strcmp(optarg, "kafka") == 0;
             break;
         case 'i':
             input = optarg;
@@ -399,7 +451,9 @@ int cli_run(int argc, char **argv)
     int nfd = -1, out_fd = -1, pipe_fds[2] = {-1, -1};
     at_linereader_t *reader = NULL;
     child_t sink = {"attache-sink", 0, 0, false}, enrich = {"attache-enrich", 0, 0, false},
-            ingest = {"attache-ingest", 0, 0, false};
+            ingest = {"attache-ingest", 0, 0, false}, mock = {"attache kafka-mock", 0, 0, false};
+    int mock_ctl = -1;
+    char boot[1024] = "";
     if (load_expected(input, &books) < 0)
         goto out;
 
@@ -440,7 +494,13 @@ int cli_run(int argc, char **argv)
     snprintf(bin[1], sizeof bin[1], "%s/attache-enrich", dir);
     snprintf(bin[2], sizeof bin[2], "%s/attache-ingest", dir);
     snprintf(a[0], sizeof a[0], "log.level=%s", log_level);
-    snprintf(a[1], sizeof a[1], "sink.input=zmq+tcp://127.0.0.1:%d?bind=1", p2);
+    if (kafka && start_kafka_mock(&mock, boot, sizeof boot, &mock_ctl) < 0)
+        goto stop;
+    if (kafka)
+        snprintf(a[1], sizeof a[1], "sink.input=kafka://%s/attache.events?group=attache-sink",
+                 boot);
+    else
+        snprintf(a[1], sizeof a[1], "sink.input=zmq+tcp://127.0.0.1:%d?bind=1", p2);
     snprintf(a[2], sizeof a[2], "sink.output=%s", output);
     snprintf(a[3], sizeof a[3], "sink.publish=%s", publish ? publish : "");
     char *sink_argv[] = {"attache-sink", "-s", a[0], "-s", a[1], "-s", a[2], "-s", a[3], NULL};
@@ -469,8 +529,14 @@ int cli_run(int argc, char **argv)
     if (!sqlite_path)
         reader = at_linereader_new(out_fd, MAX_EVENT_LINE);
 
-    snprintf(a[4], sizeof a[4], "enrich.input=zmq+tcp://127.0.0.1:%d?bind=1", p1);
-    snprintf(a[5], sizeof a[5], "enrich.output=zmq+tcp://127.0.0.1:%d", p2);
+    if (kafka) {
+        snprintf(a[4], sizeof a[4], "enrich.input=kafka://%s/attache.items?group=attache-enrich",
+                 boot);
+        snprintf(a[5], sizeof a[5], "enrich.output=kafka://%s/attache.events", boot);
+    } else {
+        snprintf(a[4], sizeof a[4], "enrich.input=zmq+tcp://127.0.0.1:%d?bind=1", p1);
+        snprintf(a[5], sizeof a[5], "enrich.output=zmq+tcp://127.0.0.1:%d", p2);
+    }
     snprintf(a[6], sizeof a[6], "enrich.data_dir=%s", data_dir);
     char *enrich_argv[] = {"attache-enrich", "-s", a[0], "-s", a[4], "-s", a[5], "-s", a[6], NULL};
     if (spawn(&enrich, bin[1], enrich_argv, -1, notify_path) < 0 ||
@@ -479,7 +545,10 @@ int cli_run(int argc, char **argv)
 
     char in_pair[4300];
     snprintf(in_pair, sizeof in_pair, "ingest.input=%s", input);
-    snprintf(a[7], sizeof a[7], "ingest.output=zmq+tcp://127.0.0.1:%d", p1);
+    if (kafka)
+        snprintf(a[7], sizeof a[7], "ingest.output=kafka://%s/attache.items", boot);
+    else
+        snprintf(a[7], sizeof a[7], "ingest.output=zmq+tcp://127.0.0.1:%d", p1);
     char *ingest_argv[] = {"attache-ingest", "-s", a[0], "-s", in_pair, "-s", a[7], NULL};
     if (spawn(&ingest, bin[2], ingest_argv, -1, notify_path) < 0)
         goto stop;
@@ -530,6 +599,13 @@ stop:
     if (sqlite_path)
         pump_sqlite(sqlite_path, &books);
     fflush(stdout);
+    if (mock.pid > 0) {
+        /* Last: the daemons committed their offsets to it as they stopped. */
+        kill(mock.pid, SIGTERM);
+        reap(&mock, 0);
+    }
+    if (mock_ctl >= 0)
+        close(mock_ctl);
 
     size_t seen = books_seen(&books);
     fprintf(stderr,

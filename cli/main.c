@@ -7,6 +7,7 @@
  *   attache feed     feed documents to normalized items (JSON lines)
  *   attache feeds    feed polling state
  *   attache data     reference data: 'data check' validates the tables
+ *   attache kafka-mock  librdkafka's mock Kafka cluster (tests, newcomers)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ static void usage(FILE *out)
                  "  feed      parse RSS/Atom/JSON Feed files or URLs and print the items\n"
                  "  feeds     'feeds status': each feed's polling state from ingest.state\n"
                  "  data      'data check [DIR]': validate the reference data tables\n"
+                 "  kafka-mock  start a mock Kafka cluster on loopback (tests, trying it out)\n"
                  "  version   print the version and the reference data's as-of date\n\n"
                  "Run 'attache COMMAND --help' for a command's options.\n");
 }
@@ -91,6 +93,8 @@ int main(int argc, char **argv)
         return cli_feeds(argc - 1, argv + 1);
     if (strcmp(cmd, "data") == 0)
         return cli_data(argc - 1, argv + 1);
+    if (strcmp(cmd, "kafka-mock") == 0)
+        return cli_kafka_mock(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         version();
         return 0;

@@ -15,6 +15,7 @@
 typedef struct {
     char *name;
     char *value;
+    char *origin; /* "path:line" or "command line", for library errors */
 } pt_entry_t;
 
 struct at_config {
@@ -66,6 +67,7 @@ void at_config_destroy(at_config_t **self_p)
     for (size_t i = 0; i < self->npt; i++) {
         free(self->pt[i].name);
         free(self->pt[i].value);
+        free(self->pt[i].origin);
     }
     free(self->pt);
     free(self);
@@ -167,15 +169,21 @@ static int validate(const at_cfg_def_t *d, const char *value, char *why, size_t 
     }
 }
 
-static int add_passthrough(at_config_t *self, const char *key, const char *value)
+static int add_passthrough(at_config_t *self, const char *key, const char *value,
+                           const char *origin)
 {
     for (size_t i = 0; i < self->npt; i++) {
         if (strcmp(self->pt[i].name, key) == 0) {
-            char *v = xstrdup(value);
-            if (!v)
+            char *v = xstrdup(value), *o = xstrdup(origin);
+            if (!v || !o) {
+                free(v);
+                free(o);
                 return -1;
+            }
             free(self->pt[i].value);
+            free(self->pt[i].origin);
             self->pt[i].value = v;
+            self->pt[i].origin = o;
             return 0;
         }
     }
@@ -187,10 +195,11 @@ static int add_passthrough(at_config_t *self, const char *key, const char *value
         self->pt = n;
         self->cappt = cap;
     }
-    pt_entry_t e = {xstrdup(key), xstrdup(value)};
-    if (!e.name || !e.value) {
+    pt_entry_t e = {xstrdup(key), xstrdup(value), xstrdup(origin)};
+    if (!e.name || !e.value || !e.origin) {
         free(e.name);
         free(e.value);
+        free(e.origin);
         return -1;
     }
     self->pt[self->npt++] = e;
@@ -203,7 +212,7 @@ int at_config_set(at_config_t *self, const char *key, const char *value, const c
     long i = find_def(self, key);
     if (i < 0) {
         if (find_passthrough(self, key) >= 0) {
-            if (add_passthrough(self, key, value) < 0) {
+            if (add_passthrough(self, key, value, origin) < 0) {
                 snprintf(err, errlen, "%s: out of memory", origin);
                 return -1;
             }
@@ -365,6 +374,14 @@ int at_config_passthrough_each(const at_config_t *self, const char *prefix,
         }
     }
     return 0;
+}
+
+const char *at_config_origin(const at_config_t *self, const char *key)
+{
+    for (size_t i = 0; i < self->npt; i++)
+        if (strcmp(self->pt[i].name, key) == 0)
+            return self->pt[i].origin;
+    return "config";
 }
 
 bool at_config_changed(const at_config_t *a, const at_config_t *b, const char *key)

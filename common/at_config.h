@@ -80,6 +80,10 @@ int at_config_passthrough_each(const at_config_t *self, const char *prefix,
                                int (*fn)(void *arg, const char *property, const char *value),
                                void *arg);
 
+/* Where a passthrough key was last set ("path:line", "command line"), for
+ * errors a library reports about its value; "config" when unknown. */
+const char *at_config_origin(const at_config_t *self, const char *key);
+
 /* True if a key's value differs between a and b (same table). */
 bool at_config_changed(const at_config_t *a, const at_config_t *b, const char *key);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "at_json.h"
+#include "at_kafka.h"
 #include "at_log.h"
 #include "at_version.h"
 
@@ -273,6 +274,13 @@ static void format_all(const at_daemon_t *self, char *buf, size_t len)
             buf[n++] = ' ';
         at_counters_format(self->more_counters, buf + n, len - n);
     }
+    at_counter_t *k = at_kafka_counters();
+    n = strlen(buf);
+    if (k && n + 2 < len) {
+        if (n)
+            buf[n++] = ' ';
+        at_counters_format(k, buf + n, len - n);
+    }
 }
 
 void at_counters_format(const at_counter_t *c, char *buf, size_t len)
@@ -361,12 +369,23 @@ void at_daemon_reject(at_daemon_t *self, at_deadletter_t *dl, const char *reason
 int at_daemon_send(at_daemon_t *self, at_transport_t *out, const char *type, const char *key,
                    const void *payload, size_t len)
 {
+    at_ack_t none = {0, 0, 0};
+    return at_daemon_send_acked(self, out, type, key, payload, len, NULL, none);
+}
+
+int at_daemon_send_acked(at_daemon_t *self, at_transport_t *out, const char *type, const char *key,
+                         const void *payload, size_t len, at_transport_t *ack_in, at_ack_t ack)
+{
     for (;;) {
-        int rc = at_transport_send(out, type, key, payload, len, 200);
+        int rc = at_transport_send_acked(out, type, key, payload, len, 200, ack_in, ack);
         if (rc == AT_TX_OK)
             return 0;
         if (rc == AT_TX_ERROR && errno != EINTR) {
-            at_log_error("send to %s failed: %s", at_transport_endpoint(out), zmq_strerror(errno));
+            int e = errno;
+            const char *why = at_transport_failed(out);
+            at_log_error("send to %s failed: %s", at_transport_endpoint(out),
+                         why ? why : zmq_strerror(e));
+            errno = e;
             return -1;
         }
         at_daemon_tick(self);

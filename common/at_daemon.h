@@ -74,9 +74,18 @@ typedef struct {
          NULL,                                                                                     \
          true,                                                                                     \
          "On SIGTERM, keep reading the input until it has been idle this long."},                  \
+        {"daemon.shutdown_timeout",                                                                \
+         AT_CFG_INT,                                                                               \
+         "30",                                                                                     \
+         1,                                                                                        \
+         3600,                                                                                     \
+         NULL,                                                                                     \
+         true,                                                                                     \
+         "Seconds to keep trying to hand over in-flight messages when stopping."},                 \
     {                                                                                              \
-        "daemon.shutdown_timeout", AT_CFG_INT, "30", 1, 3600, NULL, true,                          \
-            "Seconds to keep trying to hand over in-flight messages when stopping."                \
+        "kafka.*", AT_CFG_PASSTHROUGH, NULL, 0, 0, NULL, false,                                    \
+            "librdkafka property for every kafka:// endpoint of this daemon (docs/kafka.md), "     \
+            "e.g. kafka.security.protocol=SASL_SSL; overrides attache's defaults."                 \
     }
 
 typedef struct {
@@ -166,6 +175,11 @@ int at_daemon_check_msg(const at_daemon_t *self, const at_msg_t *msg, const char
  * Returns 0 when sent, -1 when given up or on a transport error (logged). */
 int at_daemon_send(at_daemon_t *self, at_transport_t *out, const char *type, const char *key,
                    const void *payload, size_t len);
+
+/* at_daemon_send that acknowledges `ack` on ack_in once the next hop has
+ * the message (at_transport_send_acked). */
+int at_daemon_send_acked(at_daemon_t *self, at_transport_t *out, const char *type, const char *key,
+                         const void *payload, size_t len, at_transport_t *ack_in, at_ack_t ack);
 
 /* Monotonic milliseconds. */
 uint64_t at_now_ms(void);

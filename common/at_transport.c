@@ -15,8 +15,10 @@
 #include <string.h>
 
 #include "at_endpoint.h"
+#include "at_kafka.h"
 
 struct at_transport {
+    at_kafka_t *kafka; /* kafka:// endpoints; then sock is NULL */
     void *sock;
     at_tx_pattern_t pattern;
     at_endpoint_t ep;
@@ -51,6 +53,12 @@ void at_transport_shutdown(void)
 
 at_transport_t *at_transport_new(const char *uri, at_tx_pattern_t pattern, char *err, size_t errlen)
 {
+    return at_transport_new_cfg(uri, pattern, NULL, err, errlen);
+}
+
+at_transport_t *at_transport_new_cfg(const char *uri, at_tx_pattern_t pattern,
+                                     const struct at_config *cfg, char *err, size_t errlen)
+{
     at_transport_t *self = calloc(1, sizeof *self);
     if (!self) {
         snprintf(err, errlen, "out of memory");
@@ -60,6 +68,15 @@ at_transport_t *at_transport_new(const char *uri, at_tx_pattern_t pattern, char 
     if (at_endpoint_parse(uri, &self->ep, err, errlen) < 0) {
         free(self);
         return NULL;
+    }
+    if (self->ep.scheme == AT_EP_KAFKA) {
+        self->kafka = at_kafka_new(&self->ep, pattern, cfg, err, errlen);
+        if (!self->kafka) {
+            free(self);
+            return NULL;
+        }
+        snprintf(self->last_endpoint, sizeof self->last_endpoint, "%s", uri);
+        return self;
     }
     void *ctx = ctx_get();
     static const int zmq_types[] = {ZMQ_PUSH, ZMQ_PULL, ZMQ_XPUB, ZMQ_SUB};
@@ -119,6 +136,9 @@ const char *at_transport_endpoint(const at_transport_t *self)
     return self->last_endpoint;
 }
 
+static int zmq_send_pair(at_transport_t *self, const char *type, const void *payload, size_t len,
+                         int timeout_ms);
+
 /* Wait until the socket has `events`; returns 1 ready, 0 timeout, -1 error. */
 static int wait_for(void *sock, short events, int timeout_ms)
 {
@@ -143,7 +163,29 @@ static void drain_subscriptions(at_transport_t *self)
 int at_transport_send(at_transport_t *self, const char *type, const char *key, const void *payload,
                       size_t len, int timeout_ms)
 {
-    (void)key; /* ZeroMQ routes by socket, not by key. */
+    at_ack_t none = {0, 0, 0};
+    return at_transport_send_acked(self, type, key, payload, len, timeout_ms, NULL, none);
+}
+
+int at_transport_send_acked(at_transport_t *self, const char *type, const char *key,
+                            const void *payload, size_t len, int timeout_ms, at_transport_t *ack_in,
+                            at_ack_t ack)
+{
+    if (self->kafka) {
+        /* A ZeroMQ input has nothing to acknowledge (its tokens are 0). */
+        return at_kafka_send(self->kafka, type, key, payload, len, timeout_ms,
+                             ack_in ? ack_in->kafka : NULL, ack);
+    }
+    int rc = zmq_send_pair(self, type, payload, len, timeout_ms);
+    /* ZeroMQ: queued is as delivered as it gets. */
+    if (rc == AT_TX_OK && ack_in)
+        at_transport_ack_token(ack_in, ack);
+    return rc;
+}
+
+static int zmq_send_pair(at_transport_t *self, const char *type, const void *payload, size_t len,
+                         int timeout_ms)
+{
     if (self->pattern == AT_TX_PUB) {
         if ((++self->sends & 255) == 0)
             drain_subscriptions(self);
@@ -176,6 +218,8 @@ int at_transport_send(at_transport_t *self, const char *type, const char *key, c
 
 int at_transport_recv(at_transport_t *self, at_msg_t *msg, int timeout_ms)
 {
+    if (self->kafka)
+        return at_kafka_recv(self->kafka, msg, timeout_ms);
     memset(msg, 0, sizeof *msg);
     zmq_msg_init(&msg->part[0]);
     zmq_msg_init(&msg->part[1]);
@@ -244,12 +288,53 @@ int at_transport_recv(at_transport_t *self, at_msg_t *msg, int timeout_ms)
 void at_transport_ack(at_transport_t *self, at_msg_t *msg)
 {
     /* ZeroMQ has no acknowledgements; see the header. */
-    (void)self;
-    (void)msg;
+    at_transport_ack_token(self, msg->ack);
+}
+
+at_ack_t at_msg_ack_token(const at_msg_t *msg)
+{
+    return msg->ack;
+}
+
+void at_transport_ack_token(at_transport_t *self, at_ack_t ack)
+{
+    if (self && self->kafka && ack.epoch)
+        at_kafka_ack(self->kafka, ack);
+}
+
+void at_transport_poll(at_transport_t *self, int timeout_ms)
+{
+    if (self && self->kafka)
+        at_kafka_poll(self->kafka, timeout_ms);
+}
+
+int at_transport_flush(at_transport_t *self, int timeout_ms)
+{
+    return self && self->kafka ? at_kafka_flush(self->kafka, timeout_ms) : 0;
+}
+
+const char *at_transport_failed(const at_transport_t *self)
+{
+    return self && self->kafka ? at_kafka_failed(self->kafka) : NULL;
+}
+
+void at_transport_set_revoke_hook(at_transport_t *self, void (*fn)(void *arg), void *arg)
+{
+    if (self && self->kafka)
+        at_kafka_set_revoke_hook(self->kafka, fn, arg);
+}
+
+int at_transport_check_config(const struct at_config *cfg, char *err, size_t errlen)
+{
+    return at_kafka_check_config(cfg, err, errlen);
 }
 
 void at_msg_release(at_msg_t *msg)
 {
+    if (msg->kmsg) {
+        at_kafka_msg_release(msg);
+        return;
+    }
     zmq_msg_close(&msg->part[0]);
     zmq_msg_close(&msg->part[1]);
     msg->nparts = 0;
@@ -262,6 +347,12 @@ void at_transport_close(at_transport_t **self_p, int linger_ms)
     if (!self_p || !*self_p)
         return;
     at_transport_t *self = *self_p;
+    if (self->kafka) {
+        at_kafka_close(&self->kafka, linger_ms);
+        free(self);
+        *self_p = NULL;
+        return;
+    }
     zmq_setsockopt(self->sock, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
     zmq_close(self->sock);
     free(self);

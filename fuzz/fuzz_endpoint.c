@@ -1,6 +1,7 @@
 /*
  * fuzz_endpoint: at_endpoint_parse, which reads every endpoint URI from
- * configs and --set flags (zmq+tcp://host:port?bind=1&hwm=N, zmq+ipc://).
+ * configs and --set flags (zmq+tcp://host:port?bind=1&hwm=N, zmq+ipc://,
+ * kafka://brokers/topic?group=NAME).
  *
  * Checks (at_endpoint.h): a rejection has a reason; an accepted URI yields
  * libzmq's address (the URI without "zmq+" and without the query), the
@@ -28,6 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             AT_FUZZ_CHECK(err[0] != '\0', "rejected without a reason");
         if (errlen)
             AT_FUZZ_CHECK(memchr(err, '\0', errlen) != NULL, "reason not terminated");
+    } else if (ep.scheme == AT_EP_KAFKA) {
+        AT_FUZZ_CHECK(strncmp(uri, "kafka://", 8) == 0, "'%s' parsed as Kafka", uri);
+        AT_FUZZ_CHECK(ep.brokers[0] && ep.topic[0], "'%s': empty brokers or topic", uri);
+        AT_FUZZ_CHECK(strspn(ep.topic, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789._-") == strlen(ep.topic),
+                      "'%s': bad topic '%s' accepted", uri, ep.topic);
     } else {
         AT_FUZZ_CHECK(memchr(ep.zmq_addr, '\0', sizeof ep.zmq_addr) != NULL, "addr unterminated");
         const char *want = ep.scheme == AT_EP_ZMQ_TCP ? "tcp://" : "ipc://";

@@ -27,6 +27,8 @@ struct at_feeds {
     at_seen_t *store;
     at_feeds_emit_fn *emit;
     void *arg;
+    int (*handover)(void *arg); /* optional: 1 once emitted items reached the next hop */
+    void *handover_arg;
     size_t nfeeds;
     at_counter_t counters[F_COUNT + 1];
 };
@@ -206,6 +208,9 @@ static void on_response(void *arg, const at_feed_response_t *r)
         else
             failed = 1;
     }
+    /* Kafka: the items count as handed over only on their delivery reports. */
+    if (!failed && fresh && self->handover && !self->handover(self->handover_arg))
+        failed = 1;
     if (self->store) {
         /* Commit only what was handed over; otherwise the items are new
          * again at the next poll. */
@@ -331,6 +336,12 @@ int at_feeds_step(at_feeds_t *self, int timeout_ms)
 at_counter_t *at_feeds_counters(at_feeds_t *self)
 {
     return self->counters;
+}
+
+void at_feeds_set_handover(at_feeds_t *self, int (*fn)(void *arg), void *arg)
+{
+    self->handover = fn;
+    self->handover_arg = arg;
 }
 
 size_t at_feeds_count(const at_feeds_t *self)

@@ -114,6 +114,12 @@ at_counter_t *at_feeds_counters(at_feeds_t *self);
 
 size_t at_feeds_count(const at_feeds_t *self);
 
+/* Before a feed's items are committed to the state store as emitted, call
+ * fn(arg); 0 means they did not all reach the next hop, and the poll's
+ * items are rolled back (new again at the next poll). Ingest waits for
+ * Kafka's delivery reports there. fn NULL turns it off. */
+void at_feeds_set_handover(at_feeds_t *self, int (*fn)(void *arg), void *arg);
+
 void at_feeds_destroy(at_feeds_t **self_p);
 
 #endif

@@ -81,11 +81,13 @@ struct at_ingest {
 };
 
 static int emit_item(void *arg, Attache__V1__NewsItem **item_p);
+static int handed_over_cb(void *arg);
 
 int at_ingest_check(const at_config_t *cfg, char *err, size_t errlen)
 {
     at_endpoint_t ep;
-    if (at_endpoint_parse(at_config_str(cfg, "ingest.output"), &ep, err, errlen) < 0)
+    if (at_endpoint_parse(at_config_str(cfg, "ingest.output"), &ep, err, errlen) < 0 ||
+        at_transport_check_config(cfg, err, errlen) < 0)
         return -1;
     if (at_feeds_check(cfg, err, errlen) < 0)
         return -1;
@@ -159,7 +161,8 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
     const char *state = at_config_str(cfg, "ingest.state");
     if (*state && !(self->store = at_seen_open(state, err, errlen)))
         goto fail;
-    self->out = at_transport_new(at_config_str(cfg, "ingest.output"), AT_TX_PUSH, err, errlen);
+    self->out =
+        at_transport_new_cfg(at_config_str(cfg, "ingest.output"), AT_TX_PUSH, cfg, err, errlen);
     if (!self->out)
         goto fail;
     const char *spool = at_config_str(cfg, "ingest.spool");
@@ -174,6 +177,7 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
         self->feeds = at_feeds_new(cfg, self->store, emit_item, self, err, errlen);
         if (!self->feeds)
             goto fail;
+        at_feeds_set_handover(self->feeds, handed_over_cb, self);
         at_daemon_set_more_counters(d, at_feeds_counters(self->feeds));
         at_log_info("polling %zu feeds%s%s", at_feeds_count(self->feeds),
                     self->store ? ", state in " : "", self->store ? state : "");
@@ -381,6 +385,38 @@ static void wait_for_input(at_ingest_t *self, int timeout_ms)
     poll(n ? p : NULL, n, timeout_ms);
 }
 
+/* Before the state store commits a batch as emitted: wait until the next
+ * hop has every item of it. On Kafka that is the delivery reports (a crash
+ * before them leaves the batch uncommitted, so a restart emits it again:
+ * at-least-once); on ZeroMQ it returns at once. Waits as long as the hop
+ * needs (backpressure), pinging the watchdog; after a stop request, at
+ * most daemon.shutdown_timeout. Returns 1 when handed over, else 0. */
+static int handed_over(at_ingest_t *self)
+{
+    uint64_t give_up = 0;
+    for (;;) {
+        int left = at_transport_flush(self->out, 200);
+        if (left == 0)
+            return 1;
+        if (at_transport_failed(self->out))
+            return 0;
+        at_daemon_tick(self->d);
+        if (at_daemon_stop_flag) {
+            uint64_t now = at_now_ms();
+            if (!give_up)
+                give_up =
+                    now + (uint64_t)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000u;
+            if (now >= give_up)
+                return 0;
+        }
+    }
+}
+
+static int handed_over_cb(void *arg)
+{
+    return handed_over(arg);
+}
+
 /* Read up to `budget` lines of the line input. Returns how many were
  * handled; sets *idle when nothing was there. Lines of one call share one
  * state-store transaction, committed once they were all handed over. */
@@ -418,7 +454,7 @@ static int read_lines(at_ingest_t *self, int budget, int follow, int *idle)
         n++;
     }
     if (self->store) {
-        int failed = self->counters[C_LOST].value != lost_before;
+        int failed = self->counters[C_LOST].value != lost_before || !handed_over(self);
         if (failed ? at_seen_rollback(self->store) : at_seen_commit(self->store))
             at_log_error("state store: %s", at_seen_errmsg(self->store));
     }
@@ -464,7 +500,7 @@ static void read_spool(at_ingest_t *self)
         at_spool_destroy(&self->spool);
     }
     if (self->store) {
-        int failed = self->counters[C_LOST].value != lost_before;
+        int failed = self->counters[C_LOST].value != lost_before || !handed_over(self);
         if (failed ? at_seen_rollback(self->store) : at_seen_commit(self->store))
             at_log_error("state store: %s", at_seen_errmsg(self->store));
     }
@@ -500,9 +536,19 @@ int at_ingest_run(at_ingest_t *self)
 
     /* Ends when the stop flag is set, or when the line input is exhausted
      * and there is nothing else (feeds) to wait for. */
+    int failed = 0;
     while (!at_daemon_stop_flag && (self->input_open || self->feeds || self->spool)) {
         if (at_daemon_reload_flag)
             do_reload(self);
+        /* Kafka: serve delivery reports; a failed one stops us (exit
+         * non-zero) instead of running on while dropping. */
+        at_transport_poll(self->out, 0);
+        const char *why = at_transport_failed(self->out);
+        if (why) {
+            at_log_error("stopping: %s", why);
+            failed = 1;
+            break;
+        }
         int idle = 1;
         if (self->input_open)
             read_lines(self, 256, follow, &idle);
@@ -523,9 +569,18 @@ int at_ingest_run(at_ingest_t *self)
     at_daemon_stopping(self->d, at_daemon_stop_flag ? "signal: stopped reading, handing over"
                                                     : "end of input, handing over");
     /* Queued messages are already with libzmq; linger lets them reach the
-     * peer before the socket goes away. */
-    at_transport_close(&self->out,
-                       (int)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000);
+     * peer before the socket goes away. Kafka: wait for the delivery
+     * reports; what is still undelivered then is lost and counted. */
+    int timeout_ms = (int)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000;
+    int left = at_transport_flush(self->out, timeout_ms);
+    if (left > 0) {
+        at_log_error("stopping: %d items not delivered within daemon.shutdown_timeout", left);
+        self->counters[C_SENT].value -= (uint64_t)left;
+        self->counters[C_LOST].value += (uint64_t)left;
+    }
+    if (at_transport_failed(self->out))
+        failed = 1;
+    at_transport_close(&self->out, timeout_ms);
     at_daemon_log_counters(self->d, "final");
-    return self->counters[C_LOST].value ? 1 : 0;
+    return failed || self->counters[C_LOST].value ? 1 : 0;
 }

@@ -57,13 +57,44 @@ struct at_sink {
     int dirty;
     uint64_t last_flush_ms;
     int write_failed;
+    /* Acknowledgements of messages written but not yet durable: given to
+     * the input only after the flush/commit that makes them durable (on
+     * Kafka that stores their offsets). */
+    at_ack_t *held;
+    size_t nheld, capheld;
     at_counter_t counters[C_COUNT + 1];
 };
+
+/* Hold msg's acknowledgement until the next successful flush. */
+static void hold_ack(at_sink_t *self, const at_msg_t *msg)
+{
+    at_ack_t a = at_msg_ack_token(msg);
+    if (!a.epoch)
+        return; /* ZeroMQ: nothing to acknowledge */
+    if (self->nheld == self->capheld) {
+        size_t cap = self->capheld ? self->capheld * 2 : 1024;
+        at_ack_t *n = realloc(self->held, cap * sizeof *n);
+        if (!n)
+            return; /* not acknowledged: replayed after a restart, no loss */
+        self->held = n;
+        self->capheld = cap;
+    }
+    self->held[self->nheld++] = a;
+}
+
+/* After a flush: acknowledge what it made durable, or (failed) nothing. */
+static void release_acks(at_sink_t *self, int durable)
+{
+    for (size_t i = 0; durable && i < self->nheld; i++)
+        at_transport_ack_token(self->in, self->held[i]);
+    self->nheld = 0;
+}
 
 int at_sink_check(const at_config_t *cfg, char *err, size_t errlen)
 {
     at_endpoint_t ep;
-    if (at_endpoint_parse(at_config_str(cfg, "sink.input"), &ep, err, errlen) < 0)
+    if (at_endpoint_parse(at_config_str(cfg, "sink.input"), &ep, err, errlen) < 0 ||
+        at_transport_check_config(cfg, err, errlen) < 0)
         return -1;
     const char *out = at_config_str(cfg, "sink.output");
     if (strncmp(out, "sqlite:", 7) == 0 && !out[7]) {
@@ -101,9 +132,18 @@ static int open_output(at_sink_t *self, const char *path, char *err, size_t errl
     return 0;
 }
 
-/* Flush stdio and fsync, or commit the SQLite batch. Returns 0 or -1
- * (logged). */
+static int flush_output_now(at_sink_t *self);
+
+/* Flush stdio and fsync, or commit the SQLite batch, then acknowledge the
+ * messages that made durable. Returns 0 or -1 (logged). */
 static int flush_output(at_sink_t *self)
+{
+    int rc = flush_output_now(self);
+    release_acks(self, rc == 0);
+    return rc;
+}
+
+static int flush_output_now(at_sink_t *self)
 {
     self->last_flush_ms = at_now_ms();
     if (!self->dirty)
@@ -141,6 +181,12 @@ static int flush_output(at_sink_t *self)
     return 0;
 }
 
+static void revoke_hook(void *arg)
+{
+    at_sink_t *self = arg;
+    flush_output(self);
+}
+
 at_sink_t *at_sink_new(at_daemon_t *d, char *err, size_t errlen)
 {
     if (at_sink_check(d->cfg, err, errlen) < 0)
@@ -167,9 +213,13 @@ at_sink_t *at_sink_new(at_daemon_t *d, char *err, size_t errlen)
     const char *pub = at_config_str(d->cfg, "sink.publish");
     if (*pub && !(self->pub = at_transport_new(pub, AT_TX_PUB, err, errlen)))
         goto fail;
-    self->in = at_transport_new(at_config_str(d->cfg, "sink.input"), AT_TX_PULL, err, errlen);
+    self->in =
+        at_transport_new_cfg(at_config_str(d->cfg, "sink.input"), AT_TX_PULL, d->cfg, err, errlen);
     if (!self->in)
         goto fail;
+    /* Before a rebalance takes partitions away, make their writes durable
+     * so their offsets are committed, not replayed by the next owner. */
+    at_transport_set_revoke_hook(self->in, revoke_hook, self);
     at_daemon_set_counters(d, self->counters);
     return self;
 fail:
@@ -182,24 +232,30 @@ void at_sink_destroy(at_sink_t **self_p)
     if (!self_p || !*self_p)
         return;
     at_sink_t *self = *self_p;
+    /* Flush (and acknowledge) before the input closes and commits. */
+    if (self->out || self->db)
+        flush_output(self);
     at_transport_close(&self->in, 0);
     at_transport_close(&self->pub, 0);
     if (self->out || self->db) {
-        flush_output(self);
         if (self->out && !self->out_is_stdout)
             fclose(self->out);
         at_sqlsink_close(&self->db);
     }
+    free(self->held);
     at_deadletter_destroy(&self->dl);
     free(self->out_path);
     free(self);
     *self_p = NULL;
 }
 
-static void reject(at_sink_t *self, const char *reason, const at_msg_t *msg)
+/* A rejected message is done with: acknowledge it so that it cannot wedge
+ * its partition (Kafka) and the next one flows. */
+static void reject(at_sink_t *self, const char *reason, at_msg_t *msg)
 {
     self->counters[C_REJECTED].value++;
     at_daemon_reject(self->d, self->dl, reason, msg->data, msg->len);
+    at_transport_ack(self->in, msg);
 }
 
 static void handle(at_sink_t *self, at_msg_t *msg)
@@ -226,6 +282,7 @@ static void handle(at_sink_t *self, at_msg_t *msg)
         reject(self, why, msg);
         return;
     }
+    int wrote = 0;
     char *line = at_json_event_dump(ev);
     if (!line) {
         at_log_error("out of memory rendering event %s", ev->id);
@@ -245,6 +302,7 @@ static void handle(at_sink_t *self, at_msg_t *msg)
             self->counters[C_WRITTEN].value++;
             self->batch_events++;
             self->dirty = 1;
+            wrote = 1;
         }
     } else if (fputs(line, self->out) == EOF || fputc('\n', self->out) == EOF) {
         at_log_error("writing event %s: %s", ev->id, strerror(errno));
@@ -252,6 +310,7 @@ static void handle(at_sink_t *self, at_msg_t *msg)
     } else {
         self->counters[C_WRITTEN].value++;
         self->dirty = 1;
+        wrote = 1;
     }
     free(line);
     if (self->pub) {
@@ -263,9 +322,12 @@ static void handle(at_sink_t *self, at_msg_t *msg)
             self->counters[C_PUB_DROPPED].value++;
     }
     protobuf_c_message_free_unpacked(&ev->base, NULL);
+    /* Acknowledged only once durable (flush_output); a failed write is
+     * not acknowledged, so Kafka replays it after a restart. */
+    if (wrote)
+        hold_ack(self, msg);
     if (at_config_int(self->d->cfg, "sink.flush_interval_ms") == 0)
         flush_output(self);
-    at_transport_ack(self->in, msg);
 }
 
 static void do_reload(at_sink_t *self)
@@ -297,9 +359,16 @@ int at_sink_run(at_sink_t *self)
     at_daemon_ready(self->d, "writing events");
     uint64_t idle_since = 0;
     self->last_flush_ms = at_now_ms();
+    int failed = 0;
     for (;;) {
         if (at_daemon_reload_flag)
             do_reload(self);
+        const char *why = at_transport_failed(self->in);
+        if (why) {
+            at_log_error("stopping: %s", why);
+            failed = 1;
+            break;
+        }
         at_msg_t msg;
         int rc = at_transport_recv(self->in, &msg, 100);
         if (rc == AT_TX_OK) {
@@ -330,5 +399,5 @@ int at_sink_run(at_sink_t *self)
     at_daemon_stopping(self->d, "input drained, flushing");
     flush_output(self);
     at_daemon_log_counters(self->d, "final");
-    return self->write_failed ? 1 : 0;
+    return self->write_failed || failed ? 1 : 0;
 }

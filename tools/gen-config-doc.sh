@@ -20,6 +20,8 @@ means the daemon logs that a restart is needed and keeps the old value.
 
 Endpoints: `zmq+tcp://host:port` connects, `zmq+tcp://*:port` or `?bind=1` binds,
 `zmq+ipc:///path`; `?hwm=N` sets the ZeroMQ high-water mark (default 1000).
+`kafka://broker[,broker...]/topic?group=NAME` is a Kafka topic; `kafka.<property>` keys go
+to librdkafka ([kafka.md](kafka.md)).
 HEAD
 for d in ingest enrich sink; do
   printf '\n## attache-%s\n\n' "$d"

@@ -37,6 +37,16 @@ static void test_valid(void **state)
         at_endpoint_parse("zmq+ipc:///run/attache/x.sock?bind=1", &ep, err, sizeof err), 0);
     assert_int_equal(ep.scheme, AT_EP_ZMQ_IPC);
     assert_string_equal(ep.zmq_addr, "ipc:///run/attache/x.sock");
+
+    assert_int_equal(at_endpoint_parse("kafka://b1:9092,b2:9093/attache.items?group=enrich", &ep,
+                                       err, sizeof err),
+                     0);
+    assert_int_equal(ep.scheme, AT_EP_KAFKA);
+    assert_string_equal(ep.brokers, "b1:9092,b2:9093");
+    assert_string_equal(ep.topic, "attache.items");
+    assert_string_equal(ep.group, "enrich");
+    assert_int_equal(at_endpoint_parse("kafka://localhost/t_1-x", &ep, err, sizeof err), 0);
+    assert_string_equal(ep.group, "");
 }
 
 static void test_invalid(void **state)
@@ -58,7 +68,15 @@ static void test_invalid(void **state)
                          "zmq+tcp://h:1?hmw=5",
                          "zmq+ipc://relative/path",
                          "zmq+ipc://",
-                         "kafka://b:9092/topic",
+                         "kafka://",
+                         "kafka://b:9092",
+                         "kafka://b:9092/",
+                         "kafka:///topic",
+                         "kafka://b:9092,/topic",
+                         "kafka://b:9092/bad topic",
+                         "kafka://b:9092/..",
+                         "kafka://b:9092/t?group=",
+                         "kafka://b:9092/t?hwm=5",
                          "http://x"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         err[0] = '\0';

@@ -67,7 +67,8 @@ int at_enrichd_check(const at_config_t *cfg, char *err, size_t errlen)
 {
     at_endpoint_t ep;
     if (at_endpoint_parse(at_config_str(cfg, "enrich.input"), &ep, err, errlen) < 0 ||
-        at_endpoint_parse(at_config_str(cfg, "enrich.output"), &ep, err, errlen) < 0)
+        at_endpoint_parse(at_config_str(cfg, "enrich.output"), &ep, err, errlen) < 0 ||
+        at_transport_check_config(cfg, err, errlen) < 0)
         return -1;
     at_enrich_t *e = at_enrich_new(at_enrichd_data_dir(cfg), err, errlen);
     if (!e)
@@ -100,10 +101,12 @@ at_enrichd_t *at_enrichd_new(at_daemon_t *d, char *err, size_t errlen)
     if (*dl && !(self->dl = at_deadletter_new(dl, d->spec->name, err, errlen)))
         goto fail;
     /* Output first: once the input is bound, upstream starts sending. */
-    self->out = at_transport_new(at_config_str(cfg, "enrich.output"), AT_TX_PUSH, err, errlen);
+    self->out =
+        at_transport_new_cfg(at_config_str(cfg, "enrich.output"), AT_TX_PUSH, cfg, err, errlen);
     if (!self->out)
         goto fail;
-    self->in = at_transport_new(at_config_str(cfg, "enrich.input"), AT_TX_PULL, err, errlen);
+    self->in =
+        at_transport_new_cfg(at_config_str(cfg, "enrich.input"), AT_TX_PULL, cfg, err, errlen);
     if (!self->in)
         goto fail;
     at_daemon_set_counters(d, self->counters);
@@ -118,8 +121,9 @@ void at_enrichd_destroy(at_enrichd_t **self_p)
     if (!self_p || !*self_p)
         return;
     at_enrichd_t *self = *self_p;
-    at_transport_close(&self->in, 0);
+    /* Output first: its delivery reports acknowledge input messages. */
     at_transport_close(&self->out, 0);
+    at_transport_close(&self->in, 0);
     at_enrich_destroy(&self->engine);
     at_deadletter_destroy(&self->dl);
     free(self->buf);
@@ -127,10 +131,13 @@ void at_enrichd_destroy(at_enrichd_t **self_p)
     *self_p = NULL;
 }
 
-static void reject(at_enrichd_t *self, const char *reason, const at_msg_t *msg)
+/* A rejected message is done with: acknowledge it so that it cannot wedge
+ * its partition (Kafka) and the next one flows. */
+static void reject(at_enrichd_t *self, const char *reason, at_msg_t *msg)
 {
     self->counters[C_REJECTED].value++;
     at_daemon_reject(self->d, self->dl, reason, msg->data, msg->len);
+    at_transport_ack(self->in, msg);
 }
 
 static void handle(at_enrichd_t *self, at_msg_t *msg)
@@ -176,10 +183,17 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
         self->bufcap = need;
     }
     size_t len = attache__v1__event__pack(ev, self->buf);
-    if (at_daemon_send(self->d, self->out, attache__v1__event__descriptor.name, ev->id, self->buf,
-                       len) == 0) {
+    /* The input is acknowledged when the next hop has the event: at once
+     * on ZeroMQ, on the delivery report on Kafka. */
+    if (at_daemon_send_acked(self->d, self->out, attache__v1__event__descriptor.name, ev->id,
+                             self->buf, len, self->in, at_msg_ack_token(msg)) == 0) {
         self->counters[C_SENT].value++;
-        at_transport_ack(self->in, msg);
+    } else if (errno == EMSGSIZE) {
+        /* The broker would never take it: a bad input, not a lost one. */
+        self->counters[C_OVERSIZE].value++;
+        snprintf(why, sizeof why, "event of %zu bytes is over the output's message size limit",
+                 len);
+        reject(self, why, msg);
     } else {
         self->counters[C_LOST].value++;
     }
@@ -218,9 +232,18 @@ int at_enrichd_run(at_enrichd_t *self)
     snprintf(status, sizeof status, "enriching with data %s", at_enrich_data_version(self->engine));
     at_daemon_ready(self->d, status);
     uint64_t idle_since = 0;
+    int failed = 0;
     for (;;) {
         if (at_daemon_reload_flag)
             do_reload(self);
+        const char *why = at_transport_failed(self->out);
+        if (why || (why = at_transport_failed(self->in))) {
+            /* Running on would drop messages: stop, let systemd restart us,
+             * and replay from the last stored offset. */
+            at_log_error("stopping: %s", why);
+            failed = 1;
+            break;
+        }
         at_msg_t msg;
         int rc = at_transport_recv(self->in, &msg, 100);
         if (rc == AT_TX_OK) {
@@ -246,10 +269,16 @@ int at_enrichd_run(at_enrichd_t *self)
         }
         at_daemon_tick(self->d);
     }
-    at_daemon_stopping(self->d, "input drained, handing over");
-    at_transport_close(&self->in, 0);
+    at_daemon_stopping(self->d, failed ? "transport failed" : "input drained, handing over");
+    /* Output first: on Kafka its last delivery reports acknowledge input
+     * messages, whose offsets the input then commits as it closes. */
+    int left = at_transport_flush(
+        self->out, (int)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000);
+    if (left > 0)
+        at_log_error("stopping: %d events not delivered; their items will be replayed", left);
     at_transport_close(&self->out,
                        (int)at_config_int(self->d->cfg, "daemon.shutdown_timeout") * 1000);
+    at_transport_close(&self->in, 0);
     at_daemon_log_counters(self->d, "final");
-    return self->counters[C_LOST].value ? 1 : 0;
+    return failed || left > 0 || self->counters[C_LOST].value ? 1 : 0;
 }

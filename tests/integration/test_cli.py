@@ -124,7 +124,19 @@ def test_daemon_flags(tmp):
         assert r.returncode == 2
     r = run([os.path.join(h.BIN, "attache-ingest"), "--set", "ingest.output=kafka://x/y",
              "--check-config"])
-    assert r.returncode == 1 and b"not part of this build" in r.stderr
+    assert r.returncode == 0, r.stderr.decode()
+    # A bad librdkafka property names file:line and librdkafka's reason.
+    bad = os.path.join(tmp, "kafka-bad.ini")
+    with open(bad, "w") as f:
+        f.write("[log]\nlevel = info\n[kafka]\nno.such.property = 1\n")
+    r = run([os.path.join(h.BIN, "attache-enrich"), "--config", bad, "--check-config"])
+    assert r.returncode == 1, r.stderr.decode()
+    assert ("%s:4: kafka.no.such.property = '1': No such configuration property" % bad).encode() \
+        in r.stderr, r.stderr.decode()
+    r = run([os.path.join(h.BIN, "attache-sink"), "--set", "kafka.linger.ms=abc",
+             "--check-config"])
+    assert r.returncode == 1 and b"command line: kafka.linger.ms = 'abc': Invalid value" \
+        in r.stderr, r.stderr.decode()
     r = run([os.path.join(h.BIN, "attache-enrich"), "--set", "enrich.data_dir=/nonexistent",
              "--check-config"])
     assert r.returncode == 1, r.stderr.decode()
