@@ -14,6 +14,7 @@ pkgs=(
   libxxhash-dev                                # item ids, dedup
   libutf8proc-dev                              # word boundaries in matching
   libxml2-dev libcurl4-openssl-dev libsqlite3-dev  # live feeds: parse, poll, remember
+  libmicrohttpd-dev                            # /metrics, /healthz, /readyz
   libcmocka-dev                                # unit tests
   protobuf-compiler                            # interop test: protoc --decode
   python3 python3-zmq                          # integration tests, benchmarks
