@@ -48,6 +48,7 @@ struct at_daemon_obs {
     } cond[MAX_CONDITIONS];
     size_t ncond;
     bool ready, stopping;
+    bool in_send; /* an item is half-counted: do not publish a snapshot */
     at_daemon_probe_fn *probe;
     void *probe_arg;
     uint64_t last_probe_ms;
@@ -275,7 +276,7 @@ static int add_mirror(at_daemon_t *self, const uint64_t *src, at_metric_t *dst, 
 static void sync_mirrors(at_daemon_t *self)
 {
     struct at_daemon_obs *o = self->obs;
-    if (!o || !o->nmirrors)
+    if (!o || !o->nmirrors || o->in_send)
         return;
     at_metrics_lock(self->metrics);
     for (size_t i = 0; i < o->nmirrors; i++)
@@ -669,7 +670,13 @@ int at_daemon_send(at_daemon_t *self, at_transport_t *out, const char *type, con
             at_log_error("send to %s failed: %s", at_transport_endpoint(out), zmq_strerror(errno));
             return -1;
         }
+        /* The item being sent is counted as received but not yet as
+         * emitted: keep the last consistent snapshot for /metrics. */
+        if (self->obs)
+            self->obs->in_send = true;
         at_daemon_tick(self);
+        if (self->obs)
+            self->obs->in_send = false;
         if (at_daemon_stop_flag) {
             uint64_t now = at_now_ms();
             if (!self->give_up_at_ms)
