@@ -456,6 +456,14 @@ def main():
                             "metrics.listen=127.0.0.1:9464"], capture_output=True, timeout=30)
         assert r.returncode == 0, r.stderr
         assert b"metrics.listen = 127.0.0.1:9464" in r.stdout, r.stdout
+        # attache run --metrics gives each daemon a metrics port and says which.
+        r = subprocess.run([os.path.join(h.BIN, "attache"), "run", "--metrics", "--data-dir",
+                            h.DATA], capture_output=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+        urls = re.findall(rb"(attache-\w+) metrics on http://127\.0\.0\.1:(\d+)/metrics", r.stderr)
+        assert sorted(u[0] for u in urls) == [b"attache-enrich", b"attache-ingest",
+                                              b"attache-sink"], r.stderr
+        assert len(set(u[1] for u in urls)) == 3, urls
         print("metrics: %d scrapes during the run all added up; %d events, latency mean %.4f s"
               % (scrapes, n_good, lsum / count))
     finally:
