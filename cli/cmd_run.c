@@ -348,12 +348,14 @@ static void usage(FILE *out)
     fprintf(out, "Usage: attache run [--transport zmq|kafka] [--input PATH|-]\n"
                  "                   [--output PATH|-|sqlite:PATH]\n"
                  "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
-                 "                   [--log-level LEVEL]\n"
+                 "                   [--log-level LEVEL] [--metrics]\n"
                  "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
                  "loopback, feed the input (default: the bundled sample), wait until every item\n"
                  "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
                  "--transport kafka carries the items over Kafka topics of a mock cluster\n"
                  "(attache kafka-mock, started as a fourth process) instead of ZeroMQ.\n"
+                 "--metrics serves /metrics, /healthz and /readyz of each daemon on a free\n"
+                 "loopback port while it runs (the URLs are printed on stderr).\n"
                  "Exit 0 when every valid input item came out exactly once.\n");
 }
 
@@ -366,12 +368,14 @@ int cli_run(int argc, char **argv)
                                          {"publish", required_argument, NULL, 'p'},
                                          {"timeout", required_argument, NULL, 'T'},
                                          {"log-level", required_argument, NULL, 'l'},
+                                         {"metrics", no_argument, NULL, 'm'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *input = NULL, *output = "-", *data_dir = NULL, *publish = NULL;
     const char *log_level = "warn";
     long timeout_s = 30;
     bool kafka = false;
+    bool metrics = false;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "t:i:o:d:p:T:l:h", opts, NULL)) != -1) {
@@ -405,6 +409,9 @@ int cli_run(int argc, char **argv)
             break;
         case 'l':
             log_level = optarg;
+            break;
+        case 'm':
+            metrics = true;
             break;
         case 'h':
             usage(stdout);
@@ -484,6 +491,31 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "attache run: no free loopback ports\n");
         goto out;
     }
+    /* --metrics: one more free loopback port per daemon (sink, enrich,
+     * ingest), distinct from the data ports. */
+    int mport[3] = {0, 0, 0};
+    char mset[3][64] = {"metrics.listen=", "metrics.listen=", "metrics.listen="};
+    for (int i = 0; metrics && i < 3; i++) {
+        for (int tries = 0; tries < 20; tries++) {
+            mport[i] = free_port();
+            bool clash = mport[i] < 0 || mport[i] == p1 || mport[i] == p2;
+            for (int j = 0; j < i; j++)
+                clash = clash || mport[i] == mport[j];
+            if (!clash)
+                break;
+            mport[i] = -1;
+        }
+        if (mport[i] < 0) {
+            fprintf(stderr, "attache run: no free loopback ports for --metrics\n");
+            goto out;
+        }
+        snprintf(mset[i], sizeof mset[i], "metrics.listen=127.0.0.1:%d", mport[i]);
+        fprintf(stderr, "attache run: %s metrics on http://127.0.0.1:%d/metrics\n",
+                i == 0   ? "attache-sink"
+                : i == 1 ? "attache-enrich"
+                         : "attache-ingest",
+                mport[i]);
+    }
     struct sigaction act = {.sa_handler = on_signal};
     sigaction(SIGINT, &act, NULL);
     sigaction(SIGTERM, &act, NULL);
@@ -503,7 +535,8 @@ int cli_run(int argc, char **argv)
         snprintf(a[1], sizeof a[1], "sink.input=zmq+tcp://127.0.0.1:%d?bind=1", p2);
     snprintf(a[2], sizeof a[2], "sink.output=%s", output);
     snprintf(a[3], sizeof a[3], "sink.publish=%s", publish ? publish : "");
-    char *sink_argv[] = {"attache-sink", "-s", a[0], "-s", a[1], "-s", a[2], "-s", a[3], NULL};
+    char *sink_argv[] = {"attache-sink", "-s", a[0], "-s", a[1],    "-s",
+                         a[2],           "-s", a[3], "-s", mset[0], NULL};
 
     off_t start_size = 0;
     if (!echo && !sqlite_path) {
@@ -538,7 +571,8 @@ int cli_run(int argc, char **argv)
         snprintf(a[5], sizeof a[5], "enrich.output=zmq+tcp://127.0.0.1:%d", p2);
     }
     snprintf(a[6], sizeof a[6], "enrich.data_dir=%s", data_dir);
-    char *enrich_argv[] = {"attache-enrich", "-s", a[0], "-s", a[4], "-s", a[5], "-s", a[6], NULL};
+    char *enrich_argv[] = {"attache-enrich", "-s", a[0], "-s", a[4], "-s", a[5], "-s", a[6], "-s",
+                           mset[1],          NULL};
     if (spawn(&enrich, bin[1], enrich_argv, -1, notify_path) < 0 ||
         wait_ready(nfd, &enrich, 30000) < 0)
         goto stop;
@@ -549,7 +583,8 @@ int cli_run(int argc, char **argv)
         snprintf(a[7], sizeof a[7], "ingest.output=kafka://%s/attache.items", boot);
     else
         snprintf(a[7], sizeof a[7], "ingest.output=zmq+tcp://127.0.0.1:%d", p1);
-    char *ingest_argv[] = {"attache-ingest", "-s", a[0], "-s", in_pair, "-s", a[7], NULL};
+    char *ingest_argv[] = {"attache-ingest", "-s", a[0], "-s", in_pair, "-s", a[7], "-s",
+                           mset[2],          NULL};
     if (spawn(&ingest, bin[2], ingest_argv, -1, notify_path) < 0)
         goto stop;
 

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +18,43 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "at_http.h"
 #include "at_json.h"
 #include "at_kafka.h"
 #include "at_log.h"
 #include "at_version.h"
+
+/* A daemon counter copied into a metric at every tick. kind tells where
+ * it came from, so a new at_daemon_set_counters replaces its own. */
+enum { MIRROR_EXPLICIT, MIRROR_COUNTERS, MIRROR_MORE };
+struct mirror {
+    const uint64_t *src;
+    at_metric_t *dst;
+    int kind;
+};
+
+#define MAX_CONDITIONS 8
+
+struct at_daemon_obs {
+    at_http_t *http;
+    struct mirror *mirrors;
+    size_t nmirrors, capmirrors;
+    _Atomic uint64_t last_tick_ms;
+    _Atomic uint64_t liveness_ms;
+    pthread_mutex_t lock; /* conditions, ready, stopping */
+    struct {
+        char name[32];
+        bool ok;
+        char detail[200];
+    } cond[MAX_CONDITIONS];
+    size_t ncond;
+    bool ready, stopping;
+    bool in_send; /* an item is half-counted: do not publish a snapshot */
+    at_daemon_probe_fn *probe;
+    void *probe_arg;
+    uint64_t last_probe_ms;
+    at_metric_t *ready_gauge;
+};
 
 volatile sig_atomic_t at_daemon_stop_flag;
 volatile sig_atomic_t at_daemon_reload_flag;
@@ -119,6 +154,247 @@ static int add_set(at_daemon_t *self, const char *key, const char *value)
     return 0;
 }
 
+/* The name without "attache-": the daemon label and metric prefix. */
+static const char *short_name(const at_daemon_t *self)
+{
+    const char *n = self->spec->name;
+    return strncmp(n, "attache-", 8) == 0 ? n + 8 : n;
+}
+
+static int http_metrics(void *arg, FILE *out, const char **content_type)
+{
+    at_daemon_t *self = arg;
+    *content_type = AT_METRICS_CONTENT_TYPE;
+    return at_metrics_render(self->metrics, out) == 0 ? 200 : 500;
+}
+
+static int http_healthz(void *arg, FILE *out, const char **content_type)
+{
+    (void)content_type;
+    struct at_daemon_obs *o = ((at_daemon_t *)arg)->obs;
+    uint64_t age = at_now_ms() - atomic_load(&o->last_tick_ms);
+    uint64_t limit = atomic_load(&o->liveness_ms);
+    if (age <= limit) {
+        fprintf(out, "ok: main loop turned %llu ms ago\n", (unsigned long long)age);
+        return 200;
+    }
+    fprintf(out,
+            "stalled: main loop last turned %llu ms ago (metrics.liveness_timeout is %llu s)\n",
+            (unsigned long long)age, (unsigned long long)(limit / 1000));
+    return 503;
+}
+
+static int http_readyz(void *arg, FILE *out, const char **content_type)
+{
+    (void)content_type;
+    struct at_daemon_obs *o = ((at_daemon_t *)arg)->obs;
+    pthread_mutex_lock(&o->lock);
+    bool ready = o->ready && !o->stopping;
+    for (size_t i = 0; i < o->ncond; i++)
+        ready = ready && o->cond[i].ok;
+    fputs(ready ? "ready\n" : "not ready\n", out);
+    if (!o->ready)
+        fputs("starting: READY not sent yet\n", out);
+    if (o->stopping)
+        fputs("stopping\n", out);
+    for (size_t i = 0; i < o->ncond; i++)
+        fprintf(out, "%s: %s\n", o->cond[i].name, o->cond[i].ok ? "ok" : o->cond[i].detail);
+    pthread_mutex_unlock(&o->lock);
+    return ready ? 200 : 503;
+}
+
+/* Registry, mirrors and (with metrics.listen) the HTTP server. */
+static int obs_start(at_daemon_t *self, char *err, size_t errlen)
+{
+    self->obs = calloc(1, sizeof *self->obs);
+    self->metrics = at_metrics_new();
+    if (!self->obs || !self->metrics ||
+        at_metrics_const_label(self->metrics, "daemon", short_name(self)) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    struct at_daemon_obs *o = self->obs;
+    pthread_mutex_init(&o->lock, NULL);
+    atomic_store(&o->last_tick_ms, at_now_ms());
+    atomic_store(&o->liveness_ms,
+                 (uint64_t)at_config_int(self->cfg, "metrics.liveness_timeout") * 1000u);
+    at_metric_set(at_metrics_gauge(self->metrics, "attache_build_info",
+                                   "Always 1; the labels say which attache version runs.",
+                                   (const char *[]){"version", AT_VERSION, NULL}),
+                  1);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    at_metric_set(at_metrics_gauge(self->metrics, "attache_start_time_seconds",
+                                   "When the daemon started, seconds since the Unix epoch.", NULL),
+                  (double)ts.tv_sec);
+    o->ready_gauge = at_metrics_gauge(self->metrics, "attache_ready",
+                                      "1 when /readyz answers 200, else 0.", NULL);
+    const char *listen = at_config_str(self->cfg, "metrics.listen");
+    if (!*listen)
+        return 0;
+    o->http = at_http_new(listen, err, errlen);
+    if (!o->http || at_http_route(o->http, "/metrics", http_metrics, self) < 0 ||
+        at_http_route(o->http, "/healthz", http_healthz, self) < 0 ||
+        at_http_route(o->http, "/readyz", http_readyz, self) < 0 ||
+        at_http_start(o->http, err, errlen) < 0)
+        return -1;
+    at_log_info("metrics: serving /metrics, /healthz and /readyz on http://%s",
+                at_http_address(o->http));
+    return 0;
+}
+
+static void obs_stop(at_daemon_t *self)
+{
+    if (self->obs) {
+        at_http_destroy(&self->obs->http); /* no handler runs after this */
+        free(self->obs->mirrors);
+        pthread_mutex_destroy(&self->obs->lock);
+        free(self->obs);
+        self->obs = NULL;
+    }
+    at_metrics_destroy(&self->metrics);
+}
+
+static int add_mirror(at_daemon_t *self, const uint64_t *src, at_metric_t *dst, int kind)
+{
+    struct at_daemon_obs *o = self->obs;
+    if (!o || !dst)
+        return -1;
+    if (o->nmirrors == o->capmirrors) {
+        size_t cap = o->capmirrors ? o->capmirrors * 2 : 32;
+        struct mirror *n = realloc(o->mirrors, cap * sizeof *n);
+        if (!n)
+            return -1;
+        o->mirrors = n;
+        o->capmirrors = cap;
+    }
+    o->mirrors[o->nmirrors++] = (struct mirror){src, dst, kind};
+    at_metric_store(dst, *src);
+    return 0;
+}
+
+/* Copy every mirrored counter, all under the registry lock. */
+static void sync_mirrors(at_daemon_t *self)
+{
+    struct at_daemon_obs *o = self->obs;
+    if (!o || !o->nmirrors || o->in_send)
+        return;
+    at_metrics_lock(self->metrics);
+    for (size_t i = 0; i < o->nmirrors; i++)
+        at_metric_store(o->mirrors[i].dst, *o->mirrors[i].src);
+    at_metrics_unlock(self->metrics);
+}
+
+/* Replace the mirrors of one counter set by those of `c`. */
+static void mirror_set(at_daemon_t *self, const at_counter_t *c, int kind)
+{
+    struct at_daemon_obs *o = self->obs;
+    if (!o)
+        return;
+    size_t w = 0;
+    for (size_t i = 0; i < o->nmirrors; i++)
+        if (o->mirrors[i].kind != kind)
+            o->mirrors[w++] = o->mirrors[i];
+    o->nmirrors = w;
+    for (; c && c->name; c++) {
+        char name[160], help[200];
+        snprintf(name, sizeof name, "attache_%s_%s_total", short_name(self), c->name);
+        snprintf(help, sizeof help, "The %s counter %s (as in its log lines).", self->spec->name,
+                 c->name);
+        if (add_mirror(self, &c->value, at_metrics_counter(self->metrics, name, help, NULL), kind) <
+            0)
+            at_log_warn("metrics: cannot export counter %s", name);
+    }
+}
+
+int at_daemon_export_counter(at_daemon_t *self, const uint64_t *src, const char *name,
+                             const char *help, const char *const *labels)
+{
+    if (!self->metrics)
+        return -1;
+    return add_mirror(self, src, at_metrics_counter(self->metrics, name, help, labels),
+                      MIRROR_EXPLICIT);
+}
+
+int at_daemon_export_items(at_daemon_t *self, at_items_kind_t kind, const char *reason,
+                           const uint64_t *src)
+{
+    static const char *const names[] = {
+        "attache_items_received_total", "attache_items_emitted_total",
+        "attache_items_rejected_total", "attache_items_dropped_total"};
+    static const char *const helps[] = {
+        "Items this daemon took in (input lines and records, feed entries, messages).",
+        "Items handed to the next hop (ingest, enrich) or written to the output (sink).",
+        "Items refused as bad input, by reason (logged and dead-lettered).",
+        "Good items not emitted, by reason (duplicates, hand-over or write failures)."};
+    const char *const labels[] = {"reason", reason, NULL};
+    return at_daemon_export_counter(self, src, names[kind], helps[kind], reason ? labels : NULL);
+}
+
+void at_daemon_set_condition(at_daemon_t *self, const char *name, bool ok, const char *detail)
+{
+    struct at_daemon_obs *o = self->obs;
+    if (!o)
+        return;
+    pthread_mutex_lock(&o->lock);
+    size_t i = 0;
+    while (i < o->ncond && strcmp(o->cond[i].name, name) != 0)
+        i++;
+    if (i == o->ncond && i < MAX_CONDITIONS) {
+        snprintf(o->cond[i].name, sizeof o->cond[i].name, "%s", name);
+        o->ncond++;
+    }
+    if (i < o->ncond) {
+        o->cond[i].ok = ok;
+        snprintf(o->cond[i].detail, sizeof o->cond[i].detail, "%s", detail ? detail : "not ok");
+    }
+    pthread_mutex_unlock(&o->lock);
+}
+
+void at_daemon_set_probe(at_daemon_t *self, at_daemon_probe_fn *fn, void *arg)
+{
+    if (!self->obs)
+        return;
+    self->obs->probe = fn;
+    self->obs->probe_arg = arg;
+    self->obs->last_probe_ms = 0;
+}
+
+int at_daemon_metrics_port(const at_daemon_t *self)
+{
+    return self->obs && self->obs->http ? at_http_port(self->obs->http) : 0;
+}
+
+/* Probe the conditions and update attache_ready. */
+static void obs_probe(at_daemon_t *self, uint64_t now)
+{
+    struct at_daemon_obs *o = self->obs;
+    o->last_probe_ms = now;
+    atomic_store(&o->liveness_ms,
+                 (uint64_t)at_config_int(self->cfg, "metrics.liveness_timeout") * 1000u);
+    if (o->probe)
+        o->probe(o->probe_arg);
+    pthread_mutex_lock(&o->lock);
+    bool ready = o->ready && !o->stopping;
+    for (size_t i = 0; i < o->ncond; i++)
+        ready = ready && o->cond[i].ok;
+    pthread_mutex_unlock(&o->lock);
+    at_metric_set(o->ready_gauge, ready ? 1 : 0);
+}
+
+static void obs_flag(at_daemon_t *self, bool ready, bool stopping)
+{
+    struct at_daemon_obs *o = self->obs;
+    if (!o)
+        return;
+    pthread_mutex_lock(&o->lock);
+    o->ready = o->ready || ready;
+    o->stopping = o->stopping || stopping;
+    pthread_mutex_unlock(&o->lock);
+    sync_mirrors(self);
+    obs_probe(self, at_now_ms());
+}
+
 int at_daemon_init(at_daemon_t *self, const at_daemon_spec_t *spec, int argc, char **argv,
                    int *exit_code)
 {
@@ -212,11 +488,26 @@ int at_daemon_init(at_daemon_t *self, const at_daemon_spec_t *spec, int argc, ch
         return 1;
     }
     apply_log_level(self->cfg);
+    const char *listen = at_config_str(self->cfg, "metrics.listen");
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (*listen && at_http_parse_listen(listen, &ss, &sslen, err, sizeof err) < 0) {
+        at_log_error("config: %s", err);
+        at_daemon_fini(self);
+        *exit_code = 1;
+        return 1;
+    }
     if (self->check_config)
         return 0; /* the caller validates its own semantics, then exits */
     install_signals();
     sd_watchdog_enabled(0, &self->watchdog_usec);
     self->last_stats_ms = self->last_watchdog_ms = at_now_ms();
+    if (obs_start(self, err, sizeof err) < 0) {
+        at_log_error("%s", err);
+        at_daemon_fini(self);
+        *exit_code = 1;
+        return 1;
+    }
     return 0;
 }
 
@@ -257,11 +548,13 @@ int at_daemon_reload(at_daemon_t *self, at_config_t **old_p)
 void at_daemon_set_counters(at_daemon_t *self, at_counter_t *counters)
 {
     self->counters = counters;
+    mirror_set(self, counters, MIRROR_COUNTERS);
 }
 
 void at_daemon_set_more_counters(at_daemon_t *self, at_counter_t *counters)
 {
     self->more_counters = counters;
+    mirror_set(self, counters, MIRROR_MORE);
 }
 
 /* Both counter sets of a daemon, "a=1 b=2 c=3". */
@@ -298,6 +591,7 @@ void at_counters_format(const at_counter_t *c, char *buf, size_t len)
 
 void at_daemon_log_counters(const at_daemon_t *self, const char *prefix)
 {
+    sync_mirrors((at_daemon_t *)self);
     char buf[2048];
     format_all(self, buf, sizeof buf);
     at_log_info("%s: %s", prefix, buf);
@@ -305,14 +599,14 @@ void at_daemon_log_counters(const at_daemon_t *self, const char *prefix)
 
 void at_daemon_ready(at_daemon_t *self, const char *status)
 {
-    (void)self;
+    obs_flag(self, true, false);
     sd_notifyf(0, "READY=1\nSTATUS=%s\nMAINPID=%d", status, (int)getpid());
     at_log_info("ready: %s", status);
 }
 
 void at_daemon_stopping(at_daemon_t *self, const char *status)
 {
-    (void)self;
+    obs_flag(self, false, true);
     sd_notifyf(0, "STOPPING=1\nSTATUS=%s", status);
     at_log_info("stopping: %s", status);
 }
@@ -333,10 +627,17 @@ void at_daemon_tick(at_daemon_t *self)
         at_log_info("stats: %s", buf);
         self->last_stats_ms = now;
     }
+    if (self->obs) {
+        atomic_store(&self->obs->last_tick_ms, now);
+        sync_mirrors(self);
+        if (now - self->obs->last_probe_ms >= 250)
+            obs_probe(self, now);
+    }
 }
 
 void at_daemon_fini(at_daemon_t *self)
 {
+    obs_stop(self);
     for (size_t i = 0; i < self->nsets; i++)
         free(self->sets[i]);
     free(self->sets);
@@ -388,7 +689,13 @@ int at_daemon_send_acked(at_daemon_t *self, at_transport_t *out, const char *typ
             errno = e;
             return -1;
         }
+        /* The item being sent is counted as received but not yet as
+         * emitted: keep the last consistent snapshot for /metrics. */
+        if (self->obs)
+            self->obs->in_send = true;
         at_daemon_tick(self);
+        if (self->obs)
+            self->obs->in_send = false;
         if (at_daemon_stop_flag) {
             uint64_t now = at_now_ms();
             if (!self->give_up_at_ms)

@@ -9,7 +9,12 @@
  *    reload); SIGPIPE is ignored;
  *  - systemd: sd_notify READY/STATUS/RELOADING/STOPPING and WATCHDOG pings
  *    when the unit sets WatchdogSec;
- *  - counters: logged and sent as STATUS= every daemon.stats_interval.
+ *  - counters: logged and sent as STATUS= every daemon.stats_interval;
+ *  - observability (docs/metrics.md): with metrics.listen set, an HTTP
+ *    server (at_http) answers /metrics from the daemon's registry
+ *    (at_metrics), /healthz (the loop turned within
+ *    metrics.liveness_timeout) and /readyz (READY was sent, not stopping,
+ *    and every readiness condition the daemon set holds).
  *
  * The daemon loops (in each daemon's library) call at_daemon_tick() at
  * least every few hundred milliseconds.
@@ -24,6 +29,7 @@
 
 #include "at_config.h"
 #include "at_deadletter.h"
+#include "at_metrics.h"
 #include "at_transport.h"
 
 /* Set by the signal handlers; cleared by whoever acts on them. */
@@ -82,10 +88,23 @@ typedef struct {
          NULL,                                                                                     \
          true,                                                                                     \
          "Seconds to keep trying to hand over in-flight messages when stopping."},                 \
+    {"kafka.*", AT_CFG_PASSTHROUGH, NULL, 0, 0, NULL, false,                                      \
+     "librdkafka property for every kafka:// endpoint of this daemon (docs/kafka.md), "         \
+     "e.g. kafka.security.protocol=SASL_SSL; overrides attache's defaults."},                   \
+        {"metrics.listen",                                                                         \
+         AT_CFG_STRING,                                                                            \
+         "",                                                                                       \
+         0,                                                                                        \
+         0,                                                                                        \
+         NULL,                                                                                     \
+         false,                                                                                    \
+         "HOST:PORT serving /metrics (Prometheus), /healthz and /readyz over HTTP, e.g. "          \
+         "127.0.0.1:9464, [::1]:9464, *:9464 (every interface); port 0 picks a free port "         \
+         "(logged); empty turns it off. docs/metrics.md."},                                        \
     {                                                                                              \
-        "kafka.*", AT_CFG_PASSTHROUGH, NULL, 0, 0, NULL, false,                                    \
-            "librdkafka property for every kafka:// endpoint of this daemon (docs/kafka.md), "     \
-            "e.g. kafka.security.protocol=SASL_SSL; overrides attache's defaults."                 \
+        "metrics.liveness_timeout", AT_CFG_INT, "30", 1, 3600, NULL, true,                         \
+            "/healthz answers 503 once the daemon's main loop has not turned for this many "       \
+            "seconds."                                                                             \
     }
 
 typedef struct {
@@ -101,6 +120,11 @@ typedef struct {
     uint64_t last_watchdog_ms, last_stats_ms;
     uint64_t reject_window_ms, give_up_at_ms;
     unsigned reject_logged, reject_suppressed;
+    /* This daemon's metrics (every series carries daemon="<name without
+     * attache->"). Register series with at_metrics_* or mirror counters
+     * with at_daemon_export_*; NULL under --check-config. */
+    at_metrics_t *metrics;
+    struct at_daemon_obs *obs; /* private: HTTP server, mirrors, health */
 } at_daemon_t;
 
 /* Parse argv, load and validate the config, set up logging and signals.
@@ -129,11 +153,49 @@ at_config_t *at_daemon_load_config(const at_daemon_t *self, char *err, size_t er
  * caller sends READY=1 via at_daemon_ready when done. */
 int at_daemon_reload(at_daemon_t *self, at_config_t **old_p);
 
-/* Counters to log and report in STATUS= (array must outlive the daemon). */
+/* Counters to log and report in STATUS= (array must outlive the daemon).
+ * Each is also exported as the counter attache_<daemon>_<name>_total
+ * (e.g. attache_sink_written_total), mirrored at every tick. */
 void at_daemon_set_counters(at_daemon_t *self, at_counter_t *counters);
 
 /* A second set of counters, logged after the first (NULL to remove). */
 void at_daemon_set_more_counters(at_daemon_t *self, at_counter_t *counters);
+
+/* The pipeline accounting every daemon exports under the same names
+ * (docs/metrics.md), so that received = emitted + rejected + dropped holds
+ * per daemon: */
+typedef enum {
+    AT_ITEMS_RECEIVED, /* attache_items_received_total */
+    AT_ITEMS_EMITTED,  /* attache_items_emitted_total: handed to the next hop / written */
+    AT_ITEMS_REJECTED, /* attache_items_rejected_total{reason}: bad input */
+    AT_ITEMS_DROPPED,  /* attache_items_dropped_total{reason}: good input not emitted */
+} at_items_kind_t;
+
+/* Mirror the daemon's own counter *src (owned by the daemon, updated only
+ * by its main thread) into one of the series above; reason is NULL for
+ * received and emitted. Mirrors are copied at every at_daemon_tick under
+ * the registry lock, so a scrape sees all of a daemon's counters as of one
+ * moment between two items. 0, or -1 (bad name, no memory). */
+int at_daemon_export_items(at_daemon_t *self, at_items_kind_t kind, const char *reason,
+                           const uint64_t *src);
+
+/* Mirror any counter *src into the counter series name{labels} (see
+ * at_metrics_counter for labels). 0 or -1. */
+int at_daemon_export_counter(at_daemon_t *self, const uint64_t *src, const char *name,
+                             const char *help, const char *const *labels);
+
+/* Set a readiness condition for /readyz ("input", "output", ...): ready
+ * needs every condition true. detail says why when false (copied). At most
+ * 8 conditions. Call from the main thread. */
+void at_daemon_set_condition(at_daemon_t *self, const char *name, bool ok, const char *detail);
+
+/* A function at_daemon_tick calls about every 250 ms on the main thread to
+ * re-evaluate readiness conditions (e.g. from at_transport_peers). */
+typedef void(at_daemon_probe_fn)(void *arg);
+void at_daemon_set_probe(at_daemon_t *self, at_daemon_probe_fn *fn, void *arg);
+
+/* The port /metrics is served on, or 0 when metrics.listen is empty. */
+int at_daemon_metrics_port(const at_daemon_t *self);
 
 /* Tell systemd (and `attache run`) the daemon is ready. */
 void at_daemon_ready(at_daemon_t *self, const char *status);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,8 @@ struct at_transport {
     at_endpoint_t ep;
     char last_endpoint[512];
     unsigned sends;
+    void *mon; /* PAIR end of the socket monitor (PUSH/PULL), or NULL */
+    int peers; /* connections the monitor reported open */
 };
 
 static void *g_ctx;
@@ -49,6 +52,56 @@ void at_transport_shutdown(void)
         g_ctx = NULL;
     }
     pthread_mutex_unlock(&g_ctx_lock);
+}
+
+/* Watch the socket's connections through a ZeroMQ socket monitor, set up
+ * before bind/connect so no event is missed. Without it (no memory, no
+ * inproc) at_transport_peers says -1, "unknown". */
+static void monitor_start(at_transport_t *self, void *ctx)
+{
+    char addr[64];
+    static unsigned seq;
+    snprintf(addr, sizeof addr, "inproc://attache-monitor-%u", __atomic_add_fetch(&seq, 1, 0));
+    if (zmq_socket_monitor(self->sock, addr,
+                           ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+        return;
+    self->mon = zmq_socket(ctx, ZMQ_PAIR);
+    int zero = 0;
+    if (self->mon && (zmq_setsockopt(self->mon, ZMQ_LINGER, &zero, sizeof zero) != 0 ||
+                      zmq_connect(self->mon, addr) != 0)) {
+        zmq_close(self->mon);
+        self->mon = NULL;
+    }
+}
+
+int at_transport_peers(at_transport_t *self)
+{
+    if (!self->mon)
+        return -1;
+    /* Each event is [6 bytes: uint16 event, uint32 value][endpoint]. */
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, self->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            break;
+        }
+        uint16_t ev = 0;
+        if (zmq_msg_size(&m) >= 2)
+            memcpy(&ev, zmq_msg_data(&m), sizeof ev);
+        int more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        while (more) {
+            zmq_msg_init(&m);
+            more = zmq_msg_recv(&m, self->mon, 0) >= 0 && zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+        if (ev == ZMQ_EVENT_CONNECTED || ev == ZMQ_EVENT_ACCEPTED)
+            self->peers++;
+        else if (ev == ZMQ_EVENT_DISCONNECTED && self->peers > 0)
+            self->peers--;
+    }
+    return self->peers;
 }
 
 at_transport_t *at_transport_new(const char *uri, at_tx_pattern_t pattern, char *err, size_t errlen)
@@ -115,11 +168,15 @@ at_transport_t *at_transport_new_cfg(const char *uri, at_tx_pattern_t pattern,
         free(self);
         return NULL;
     }
+    if (pattern == AT_TX_PUSH || pattern == AT_TX_PULL)
+        monitor_start(self, ctx);
     rc = self->ep.bind ? zmq_bind(self->sock, self->ep.zmq_addr)
                        : zmq_connect(self->sock, self->ep.zmq_addr);
     if (rc != 0) {
         snprintf(err, errlen, "%s: cannot %s %s: %s", uri, self->ep.bind ? "bind" : "connect",
                  self->ep.zmq_addr, zmq_strerror(errno));
+        if (self->mon)
+            zmq_close(self->mon);
         zmq_close(self->sock);
         free(self);
         return NULL;
@@ -352,6 +409,10 @@ void at_transport_close(at_transport_t **self_p, int linger_ms)
         free(self);
         *self_p = NULL;
         return;
+    }
+    if (self->mon) {
+        zmq_socket_monitor(self->sock, NULL, 0);
+        zmq_close(self->mon);
     }
     zmq_setsockopt(self->sock, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
     zmq_close(self->sock);

@@ -154,6 +154,11 @@ int at_transport_check_config(const struct at_config *cfg, char *err, size_t err
 
 void at_msg_release(at_msg_t *msg);
 
+/* How many peers are connected to a PUSH or PULL transport now (a socket
+ * monitor counts connections opened and closed); -1 when the transport
+ * cannot tell. For /readyz. Call from the thread that owns the transport. */
+int at_transport_peers(at_transport_t *self);
+
 /* Close, waiting up to linger_ms (-1 forever) for queued outgoing messages
  * to reach their peer. NULL-safe; nulls the caller's pointer. */
 void at_transport_close(at_transport_t **self_p, int linger_ms);

@@ -61,6 +61,11 @@ const at_flag_t at_ingest_flags[] = {
 
 enum { C_READ, C_SENT, C_REJECTED, C_OVERSIZE, C_DUPLICATE, C_LOST, C_COUNT };
 
+/* Why an input was rejected: the reason label of attache_items_rejected_total. */
+enum { R_BAD_JSON, R_INVALID_ITEM, R_OVERSIZE, R_BAD_FILE, R_COUNT };
+static const char *const reason_names[R_COUNT] = {"bad_json", "invalid_item", "oversize",
+                                                  "bad_file"};
+
 struct at_ingest {
     at_daemon_t *d;
     int fd;
@@ -78,6 +83,10 @@ struct at_ingest {
     uint8_t *buf;
     size_t bufcap;
     at_counter_t counters[C_COUNT + 1];
+    /* Pipeline accounting (docs/metrics.md): received = read + feed items
+     * = sent + rejected + duplicate + lost. */
+    uint64_t received;
+    uint64_t rejected_by[R_COUNT];
 };
 
 static int emit_item(void *arg, Attache__V1__NewsItem **item_p);
@@ -99,6 +108,30 @@ int at_ingest_check(const at_config_t *cfg, char *err, size_t errlen)
         return -1;
     }
     return 0;
+}
+
+/* /readyz: ready while enrich is connected to the output. */
+static void probe(void *arg)
+{
+    at_ingest_t *self = arg;
+    if (!self->out)
+        return;
+    int peers = at_transport_peers(self->out);
+    char why[600];
+    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->out));
+    at_daemon_set_condition(self->d, "output", peers != 0, why);
+}
+
+static void export_metrics(at_ingest_t *self)
+{
+    at_daemon_t *d = self->d;
+    at_daemon_export_items(d, AT_ITEMS_RECEIVED, NULL, &self->received);
+    at_daemon_export_items(d, AT_ITEMS_EMITTED, NULL, &self->counters[C_SENT].value);
+    for (int r = 0; r < R_COUNT; r++)
+        at_daemon_export_items(d, AT_ITEMS_REJECTED, reason_names[r], &self->rejected_by[r]);
+    at_daemon_export_items(d, AT_ITEMS_DROPPED, "duplicate", &self->counters[C_DUPLICATE].value);
+    at_daemon_export_items(d, AT_ITEMS_DROPPED, "lost", &self->counters[C_LOST].value);
+    at_daemon_set_probe(d, probe, self);
 }
 
 at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
@@ -183,6 +216,7 @@ at_ingest_t *at_ingest_new(at_daemon_t *d, char *err, size_t errlen)
                     self->store ? ", state in " : "", self->store ? state : "");
     }
     at_daemon_set_counters(d, self->counters);
+    export_metrics(self);
     return self;
 fail:
     at_ingest_destroy(&self);
@@ -210,22 +244,31 @@ void at_ingest_destroy(at_ingest_t **self_p)
 }
 
 /* Count, log and dead-letter one rejected input; `where` says which. */
-static void reject_at(at_ingest_t *self, const char *where, const char *reason, const char *data,
-                      size_t len)
+static void reject_at(at_ingest_t *self, int why, const char *where, const char *reason,
+                      const char *data, size_t len)
 {
     char msg[1024];
     if (snprintf(msg, sizeof msg, "%s: %s", where, reason) >= (int)sizeof msg)
         msg[sizeof msg - 2] = '~'; /* cut short: the text only labels the reject */
     self->counters[C_REJECTED].value++;
+    self->rejected_by[why]++;
     at_daemon_reject(self->d, self->dl, msg, data, len);
 }
 
-static void reject(at_ingest_t *self, const char *reason, const char *line, size_t len)
+/* The reason label for a parse error of at_json_item_parse / at_ninjs. */
+static int parse_reason(const char *err)
+{
+    return strncmp(err, "invalid JSON", 12) == 0 || strncmp(err, "not a JSON object", 17) == 0
+               ? R_BAD_JSON
+               : R_INVALID_ITEM;
+}
+
+static void reject(at_ingest_t *self, int why, const char *reason, const char *line, size_t len)
 {
     char where[64];
     snprintf(where, sizeof where, "line at byte %llu",
              at_linereader_offset(self->reader) - (unsigned long long)len);
-    reject_at(self, where, reason, line, len);
+    reject_at(self, why, where, reason, line, len);
 }
 
 /* Grow the pack buffer to at least n bytes. 0, or -1 (buffer unchanged). */
@@ -283,6 +326,10 @@ static int forward(at_ingest_t *self, Attache__V1__NewsItem *item)
         return 1;
     }
     int rc = -1;
+    /* Stamped before sizing: it is part of the packed message. */
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    item->ingested_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
     size_t need = attache__v1__news_item__get_packed_size(item);
     if (fresh < 0) {
         /* The store cannot promise no re-emission; refusing the item makes
@@ -307,6 +354,7 @@ static int emit_item(void *arg, Attache__V1__NewsItem **item_p)
 {
     Attache__V1__NewsItem *item = *item_p;
     *item_p = NULL;
+    ((at_ingest_t *)arg)->received++;
     return forward(arg, item);
 }
 
@@ -327,19 +375,18 @@ static Attache__V1__NewsItem *parse_record(at_ingest_t *self, const char *data, 
 
 static void handle_line(at_ingest_t *self, const char *line, size_t len)
 {
-    self->counters[C_READ].value++;
     /* Blank lines are separators some producers emit, not errors. */
     size_t i = 0;
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
-    if (i == len) {
-        self->counters[C_READ].value--;
+    if (i == len)
         return;
-    }
+    self->counters[C_READ].value++;
+    self->received++;
     char err[512];
     Attache__V1__NewsItem *item = parse_record(self, line, len, err, sizeof err);
     if (!item) {
-        reject(self, err, line, len);
+        reject(self, parse_reason(err), err, line, len);
         return;
     }
     forward(self, item);
@@ -436,11 +483,12 @@ static int read_lines(at_ingest_t *self, int budget, int follow, int *idle)
             handle_line(self, line, len);
         } else if (st == AT_LR_TOOLONG) {
             self->counters[C_READ].value++;
+            self->received++;
             self->counters[C_OVERSIZE].value++;
             char why[128];
             snprintf(why, sizeof why, "line longer than ingest.max_item_bytes (%lld)",
                      at_config_int(self->d->cfg, "ingest.max_item_bytes"));
-            reject(self, why, line, len);
+            reject(self, R_OVERSIZE, why, line, len);
         } else {
             if (st == AT_LR_EOF && !follow)
                 self->input_open = 0;
@@ -471,13 +519,14 @@ static int on_spool_record(void *arg, const at_spool_record_t *rec)
     else
         snprintf(where, sizeof where, "spool %s", rec->file);
     self->counters[C_READ].value++;
+    self->received++;
     if (rec->error) {
-        reject_at(self, where, rec->error, rec->data, rec->len);
+        reject_at(self, R_BAD_FILE, where, rec->error, rec->data, rec->len);
         return AT_SPOOL_REJECT;
     }
     Attache__V1__NewsItem *item = parse_record(self, rec->data, rec->len, err, sizeof err);
     if (!item) {
-        reject_at(self, where, err, rec->data, rec->len);
+        reject_at(self, parse_reason(err), where, err, rec->data, rec->len);
         return AT_SPOOL_REJECT;
     }
     /* A file whose items cannot be handed over stays in the spool and is

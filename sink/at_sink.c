@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "at_endpoint.h"
@@ -45,6 +46,15 @@ const at_flag_t at_sink_flags[] = {
 
 enum { C_RECEIVED, C_WRITTEN, C_REJECTED, C_OVERSIZE, C_PUBLISHED, C_PUB_DROPPED, C_LOST, C_COUNT };
 
+/* Why a message was rejected: the reason label of attache_items_rejected_total. */
+enum { R_BAD_FRAME, R_OVERSIZE, R_BAD_PROTOBUF, R_INVALID, R_COUNT };
+static const char *const reason_names[R_COUNT] = {"bad_frame", "oversize", "bad_protobuf",
+                                                  "invalid_message"};
+
+/* Buckets of attache_event_latency_seconds (ingest to sink write). */
+static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                        0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
+
 struct at_sink {
     at_daemon_t *d;
     at_transport_t *in, *pub;
@@ -62,7 +72,10 @@ struct at_sink {
      * Kafka that stores their offsets). */
     at_ack_t *held;
     size_t nheld, capheld;
+    int output_ok; /* the last write or flush worked (for /readyz) */
     at_counter_t counters[C_COUNT + 1];
+    uint64_t rejected_by[R_COUNT]; /* received = written + rejected + lost */
+    at_metric_t *latency;
 };
 
 /* Hold msg's acknowledgement until the next successful flush. */
@@ -88,6 +101,50 @@ static void release_acks(at_sink_t *self, int durable)
     for (size_t i = 0; durable && i < self->nheld; i++)
         at_transport_ack_token(self->in, self->held[i]);
     self->nheld = 0;
+}
+
+/* /readyz: ready while enrich is connected and the output takes writes. */
+static void probe(void *arg)
+{
+    at_sink_t *self = arg;
+    if (!self->in)
+        return;
+    char why[600];
+    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->in));
+    at_daemon_set_condition(self->d, "input", at_transport_peers(self->in) != 0, why);
+    snprintf(why, sizeof why, "the last write to %s failed (see the log)", self->out_path);
+    at_daemon_set_condition(self->d, "output", self->output_ok, why);
+}
+
+static void export_metrics(at_sink_t *self)
+{
+    at_daemon_t *d = self->d;
+    at_daemon_export_items(d, AT_ITEMS_RECEIVED, NULL, &self->counters[C_RECEIVED].value);
+    at_daemon_export_items(d, AT_ITEMS_EMITTED, NULL, &self->counters[C_WRITTEN].value);
+    for (int r = 0; r < R_COUNT; r++)
+        at_daemon_export_items(d, AT_ITEMS_REJECTED, reason_names[r], &self->rejected_by[r]);
+    at_daemon_export_items(d, AT_ITEMS_DROPPED, "write_failed", &self->counters[C_LOST].value);
+    const char *kind = self->db ? "sqlite" : self->out_is_stdout ? "stdout" : "jsonl";
+    self->latency = at_metrics_histogram(
+        d->metrics, "attache_event_latency_seconds",
+        "Seconds from attache-ingest handing an item on (NewsItem.ingested_us) to the sink "
+        "writing its event, by output kind.",
+        (const char *[]){"output", kind, NULL}, latency_bounds,
+        sizeof latency_bounds / sizeof *latency_bounds);
+    at_daemon_set_probe(d, probe, self);
+}
+
+/* Observe one event's ingest-to-write latency (wall clocks, so across
+ * hosts it includes their skew; negative skew counts as 0). */
+static void observe_latency(at_sink_t *self, const Attache__V1__Event *ev)
+{
+    if (!self->latency || !ev->item || ev->item->ingested_us <= 0)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    int64_t d = now_us - ev->item->ingested_us;
+    at_metric_observe(self->latency, d > 0 ? (double)d / 1e6 : 0.0);
 }
 
 int at_sink_check(const at_config_t *cfg, char *err, size_t errlen)
@@ -160,24 +217,29 @@ static int flush_output_now(at_sink_t *self)
             self->counters[C_WRITTEN].value -= self->batch_events;
             self->counters[C_LOST].value += self->batch_events;
             self->write_failed = 1;
+            self->output_ok = 0;
             self->batch_events = 0;
             return -1;
         }
         self->batch_events = 0;
+        self->output_ok = 1;
         return 0;
     }
     if (fflush(self->out) != 0) {
         at_log_error("writing %s: %s", self->out_path, strerror(errno));
         self->write_failed = 1;
+        self->output_ok = 0;
         return -1;
     }
     /* fsync on a pipe or tty is EINVAL: there is nothing to make durable. */
     if (fsync(fileno(self->out)) != 0 && errno != EINVAL && errno != EROFS) {
         at_log_error("fsync %s: %s", self->out_path, strerror(errno));
         self->write_failed = 1;
+        self->output_ok = 0;
         return -1;
     }
     self->dirty = 0;
+    self->output_ok = 1;
     return 0;
 }
 
@@ -220,7 +282,9 @@ at_sink_t *at_sink_new(at_daemon_t *d, char *err, size_t errlen)
     /* Before a rebalance takes partitions away, make their writes durable
      * so their offsets are committed, not replayed by the next owner. */
     at_transport_set_revoke_hook(self->in, revoke_hook, self);
+    self->output_ok = 1;
     at_daemon_set_counters(d, self->counters);
+    export_metrics(self);
     return self;
 fail:
     at_sink_destroy(&self);
@@ -251,9 +315,10 @@ void at_sink_destroy(at_sink_t **self_p)
 
 /* A rejected message is done with: acknowledge it so that it cannot wedge
  * its partition (Kafka) and the next one flows. */
-static void reject(at_sink_t *self, const char *reason, at_msg_t *msg)
+static void reject(at_sink_t *self, int why, const char *reason, at_msg_t *msg)
 {
     self->counters[C_REJECTED].value++;
+    self->rejected_by[why]++;
     at_daemon_reject(self->d, self->dl, reason, msg->data, msg->len);
     at_transport_ack(self->in, msg);
 }
@@ -267,50 +332,60 @@ static void handle(at_sink_t *self, at_msg_t *msg)
     if (chk != AT_MSG_OK) {
         if (chk == AT_MSG_OVERSIZE)
             self->counters[C_OVERSIZE].value++;
-        reject(self, why, msg);
+        reject(self, chk == AT_MSG_OVERSIZE ? R_OVERSIZE : R_BAD_FRAME, why, msg);
         return;
     }
     Attache__V1__Event *ev = attache__v1__event__unpack(NULL, msg->len, msg->data);
     if (!ev) {
-        reject(self, "payload is not a valid attache.v1.Event protobuf", msg);
+        reject(self, R_BAD_PROTOBUF, "payload is not a valid attache.v1.Event protobuf", msg);
         return;
     }
     char err[256];
     if (at_json_event_validate(ev, err, sizeof err) < 0) {
         snprintf(why, sizeof why, "invalid Event: %s", err);
         protobuf_c_message_free_unpacked(&ev->base, NULL);
-        reject(self, why, msg);
+        reject(self, R_INVALID, why, msg);
         return;
     }
     int wrote = 0;
     char *line = at_json_event_dump(ev);
     if (!line) {
         at_log_error("out of memory rendering event %s", ev->id);
+        self->counters[C_LOST].value++;
         protobuf_c_message_free_unpacked(&ev->base, NULL);
         return;
     }
+    /* Every failed write is counted as lost, so that received = written +
+     * rejected + lost holds (docs/metrics.md). */
     if (self->db) {
         char werr[512];
         if (!at_sqlsink_in_batch(self->db) && at_sqlsink_begin(self->db) < 0) {
             at_log_error("sqlite: %s", at_sqlsink_error(self->db));
+            self->counters[C_LOST].value++;
             self->write_failed = 1;
+            self->output_ok = 0;
         } else if (at_sqlsink_write(self->db, ev, line, werr, sizeof werr) < 0) {
             at_log_error("sqlite: event %s: %s", ev->id, werr);
             self->counters[C_LOST].value++;
             self->write_failed = 1;
+            self->output_ok = 0;
         } else {
             self->counters[C_WRITTEN].value++;
             self->batch_events++;
             self->dirty = 1;
             wrote = 1;
+            observe_latency(self, ev);
         }
     } else if (fputs(line, self->out) == EOF || fputc('\n', self->out) == EOF) {
         at_log_error("writing event %s: %s", ev->id, strerror(errno));
+        self->counters[C_LOST].value++;
         self->write_failed = 1;
+        self->output_ok = 0;
     } else {
         self->counters[C_WRITTEN].value++;
         self->dirty = 1;
         wrote = 1;
+        observe_latency(self, ev);
     }
     free(line);
     if (self->pub) {

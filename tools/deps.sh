@@ -15,6 +15,7 @@ pkgs=(
   libutf8proc-dev                              # word boundaries in matching
   libxml2-dev libcurl4-openssl-dev libsqlite3-dev  # live feeds: parse, poll, remember
   librdkafka-dev kcat                          # Kafka transport; kcat for the interop test
+  libmicrohttpd-dev                            # /metrics, /healthz, /readyz
   libcmocka-dev                                # unit tests
   protobuf-compiler                            # interop test: protoc --decode
   python3 python3-zmq                          # integration tests, benchmarks

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -171,13 +174,103 @@ static void test_check_msg(void **state)
     at_daemon_fini(&d);
 }
 
+/* GET path from 127.0.0.1:port; returns the whole response (caller frees). */
+static char *http_get(int port, const char *path)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(s, (struct sockaddr *)&a, sizeof a), 0);
+    char req[256];
+    int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", path);
+    assert_int_equal(write(s, req, (size_t)n), n);
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    ssize_t r;
+    while ((r = read(s, buf + len, cap - len - 1)) > 0)
+        len += (size_t)r;
+    buf[len] = '\0';
+    close(s);
+    return buf;
+}
+
+static void test_metrics_and_health(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    int code;
+    const char *argv[] = {"t", "-s", "metrics.listen=127.0.0.1:0", NULL};
+    assert_int_equal(init(&d, 3, argv, &code), 0);
+    int port = at_daemon_metrics_port(&d);
+    assert_true(port > 0);
+    at_counter_t counters[] = {{"read", 0}, {"sent", 0}, {NULL, 0}};
+    at_daemon_set_counters(&d, counters);
+    uint64_t bad = 0;
+    assert_int_equal(at_daemon_export_items(&d, AT_ITEMS_RECEIVED, NULL, &counters[0].value), 0);
+    assert_int_equal(at_daemon_export_items(&d, AT_ITEMS_REJECTED, "bad_json", &bad), 0);
+    counters[0].value = 3;
+    bad = 2;
+    /* Not copied until the loop turns: scrapes see a consistent snapshot. */
+    char *r = http_get(port, "/metrics");
+    assert_non_null(strstr(r, "\r\n\r\n# HELP "));
+    assert_non_null(strstr(r, "\nattache_test_read_total{daemon=\"test\"} 0\n"));
+    free(r);
+    at_daemon_tick(&d);
+    r = http_get(port, "/metrics");
+    assert_non_null(strstr(r, "\nattache_test_read_total{daemon=\"test\"} 3\n"));
+    assert_non_null(strstr(r, "\nattache_items_received_total{daemon=\"test\"} 3\n"));
+    assert_non_null(
+        strstr(r, "\nattache_items_rejected_total{daemon=\"test\",reason=\"bad_json\"} 2\n"));
+    assert_non_null(strstr(r, "Content-Type: text/plain; version=0.0.4"));
+    free(r);
+
+    r = http_get(port, "/healthz");
+    assert_non_null(strstr(r, " 200 "));
+    free(r);
+    /* Not ready before READY, then ready, then not while a condition fails. */
+    r = http_get(port, "/readyz");
+    assert_non_null(strstr(r, " 503 "));
+    assert_non_null(strstr(r, "starting"));
+    free(r);
+    at_daemon_ready(&d, "test");
+    r = http_get(port, "/readyz");
+    assert_non_null(strstr(r, " 200 "));
+    free(r);
+    at_daemon_set_condition(&d, "input", false, "no peer connected to x");
+    r = http_get(port, "/readyz");
+    assert_non_null(strstr(r, " 503 "));
+    assert_non_null(strstr(r, "input: no peer connected to x"));
+    free(r);
+    at_daemon_set_condition(&d, "input", true, NULL);
+    r = http_get(port, "/readyz");
+    assert_non_null(strstr(r, " 200 "));
+    assert_non_null(strstr(r, "input: ok"));
+    free(r);
+    at_daemon_stopping(&d, "test");
+    r = http_get(port, "/readyz");
+    assert_non_null(strstr(r, " 503 "));
+    free(r);
+    at_daemon_fini(&d);
+
+    /* A malformed address fails init (and so --check-config) with code 1. */
+    const char *bad_argv[] = {"t", "--check-config", "-s", "metrics.listen=localhost", NULL};
+    assert_int_equal(init(&d, 4, bad_argv, &code), 1);
+    assert_int_equal(code, 1);
+    /* Off by default: no port, but a registry all the same. */
+    const char *plain[] = {"t", NULL};
+    assert_int_equal(init(&d, 1, plain, &code), 0);
+    assert_int_equal(at_daemon_metrics_port(&d), 0);
+    assert_non_null(d.metrics);
+    at_daemon_fini(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flags_become_sets), cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_check_config),      cmocka_unit_test(test_reload_keeps_old_on_error),
         cmocka_unit_test(test_counters),          cmocka_unit_test(test_reject_rate_limit),
-        cmocka_unit_test(test_check_msg),
+        cmocka_unit_test(test_check_msg),         cmocka_unit_test(test_metrics_and_health),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

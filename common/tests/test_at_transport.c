@@ -175,6 +175,44 @@ static void test_tcp_ephemeral(void **state)
     at_transport_close(&pull, 0);
 }
 
+/* Wait (bounded) until the transport's peer count is `want`. */
+static int peers_become(at_transport_t *t, int want)
+{
+    for (int i = 0; i < 1000 && at_transport_peers(t) != want; i++)
+        usleep(10000);
+    return at_transport_peers(t);
+}
+
+static void test_peers(void **state)
+{
+    (void)state;
+    char b[256], c[256], err[256];
+    uri(b, sizeof b, "peers", 1);
+    uri(c, sizeof c, "peers", 0);
+    at_transport_t *pull = at_transport_new(b, AT_TX_PULL, err, sizeof err);
+    assert_non_null(pull);
+    assert_int_equal(at_transport_peers(pull), 0);
+    at_transport_t *push = at_transport_new(c, AT_TX_PUSH, err, sizeof err);
+    assert_non_null(push);
+    assert_int_equal(peers_become(pull, 1), 1);
+    assert_int_equal(peers_become(push, 1), 1);
+    at_transport_t *push2 = at_transport_new(c, AT_TX_PUSH, err, sizeof err);
+    assert_int_equal(peers_become(pull, 2), 2);
+    at_transport_close(&push, 0);
+    at_transport_close(&push2, 0);
+    assert_int_equal(peers_become(pull, 0), 0);
+    at_transport_close(&pull, 0);
+    /* A PUSH whose peer is not there (yet) has none. */
+    push = at_transport_new(c, AT_TX_PUSH, err, sizeof err);
+    assert_int_equal(at_transport_peers(push), 0);
+    at_transport_close(&push, 0);
+    /* PUB/SUB are not watched. */
+    uri(b, sizeof b, "peers-pub", 1);
+    at_transport_t *pub = at_transport_new(b, AT_TX_PUB, err, sizeof err);
+    assert_int_equal(at_transport_peers(pub), -1);
+    at_transport_close(&pub, 0);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -196,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_pub_counts_drops),
         cmocka_unit_test(test_bad_uri),
         cmocka_unit_test(test_tcp_ephemeral),
+        cmocka_unit_test(test_peers),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

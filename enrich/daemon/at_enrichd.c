@@ -43,6 +43,11 @@ const at_flag_t at_enrichd_flags[] = {
 
 enum { C_RECEIVED, C_SENT, C_REJECTED, C_OVERSIZE, C_LOST, C_RELOADS, C_COUNT };
 
+/* Why a message was rejected: the reason label of attache_items_rejected_total. */
+enum { R_BAD_FRAME, R_OVERSIZE, R_BAD_PROTOBUF, R_INVALID, R_COUNT };
+static const char *const reason_names[R_COUNT] = {"bad_frame", "oversize", "bad_protobuf",
+                                                  "invalid_message"};
+
 struct at_enrichd {
     at_daemon_t *d;
     at_enrich_t *engine;
@@ -51,7 +56,32 @@ struct at_enrichd {
     uint8_t *buf;
     size_t bufcap;
     at_counter_t counters[C_COUNT + 1];
+    uint64_t rejected_by[R_COUNT]; /* received = sent + rejected + lost */
 };
+
+/* /readyz: ready while ingest is connected upstream and the sink downstream. */
+static void probe(void *arg)
+{
+    at_enrichd_t *self = arg;
+    if (!self->in || !self->out)
+        return;
+    char why[600];
+    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->in));
+    at_daemon_set_condition(self->d, "input", at_transport_peers(self->in) != 0, why);
+    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->out));
+    at_daemon_set_condition(self->d, "output", at_transport_peers(self->out) != 0, why);
+}
+
+static void export_metrics(at_enrichd_t *self)
+{
+    at_daemon_t *d = self->d;
+    at_daemon_export_items(d, AT_ITEMS_RECEIVED, NULL, &self->counters[C_RECEIVED].value);
+    at_daemon_export_items(d, AT_ITEMS_EMITTED, NULL, &self->counters[C_SENT].value);
+    for (int r = 0; r < R_COUNT; r++)
+        at_daemon_export_items(d, AT_ITEMS_REJECTED, reason_names[r], &self->rejected_by[r]);
+    at_daemon_export_items(d, AT_ITEMS_DROPPED, "lost", &self->counters[C_LOST].value);
+    at_daemon_set_probe(d, probe, self);
+}
 
 const char *at_enrichd_data_dir(const at_config_t *cfg)
 {
@@ -110,6 +140,7 @@ at_enrichd_t *at_enrichd_new(at_daemon_t *d, char *err, size_t errlen)
     if (!self->in)
         goto fail;
     at_daemon_set_counters(d, self->counters);
+    export_metrics(self);
     return self;
 fail:
     at_enrichd_destroy(&self);
@@ -133,9 +164,10 @@ void at_enrichd_destroy(at_enrichd_t **self_p)
 
 /* A rejected message is done with: acknowledge it so that it cannot wedge
  * its partition (Kafka) and the next one flows. */
-static void reject(at_enrichd_t *self, const char *reason, at_msg_t *msg)
+static void reject(at_enrichd_t *self, int why, const char *reason, at_msg_t *msg)
 {
     self->counters[C_REJECTED].value++;
+    self->rejected_by[why]++;
     at_daemon_reject(self->d, self->dl, reason, msg->data, msg->len);
     at_transport_ack(self->in, msg);
 }
@@ -149,19 +181,19 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
     if (chk != AT_MSG_OK) {
         if (chk == AT_MSG_OVERSIZE)
             self->counters[C_OVERSIZE].value++;
-        reject(self, why, msg);
+        reject(self, chk == AT_MSG_OVERSIZE ? R_OVERSIZE : R_BAD_FRAME, why, msg);
         return;
     }
     Attache__V1__NewsItem *item = attache__v1__news_item__unpack(NULL, msg->len, msg->data);
     if (!item) {
-        reject(self, "payload is not a valid attache.v1.NewsItem protobuf", msg);
+        reject(self, R_BAD_PROTOBUF, "payload is not a valid attache.v1.NewsItem protobuf", msg);
         return;
     }
     char err[256];
     if (at_json_item_validate(item, err, sizeof err) < 0) {
         snprintf(why, sizeof why, "invalid NewsItem: %s", err);
         at_json_item_free(&item);
-        reject(self, why, msg);
+        reject(self, R_INVALID, why, msg);
         return;
     }
     Attache__V1__Event *ev = at_enrich_item(self->engine, &item, (int64_t)time(NULL));
@@ -193,7 +225,7 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
         self->counters[C_OVERSIZE].value++;
         snprintf(why, sizeof why, "event of %zu bytes is over the output's message size limit",
                  len);
-        reject(self, why, msg);
+        reject(self, R_OVERSIZE, why, msg);
     } else {
         self->counters[C_LOST].value++;
     }
