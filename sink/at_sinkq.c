@@ -159,14 +159,23 @@ static void batch_done(at_sinkq_t *self)
     batch_release(self);
 }
 
-/* Sleep up to ms, waking early when finish() is called. */
+/* Sleep up to ms (never past finish()'s deadline), waking early when
+ * finish() is called. */
 static void nap(at_sinkq_t *self, long long ms)
 {
+    pthread_mutex_lock(&self->mu);
+    if (self->closing) {
+        uint64_t now = at_now_ms();
+        long long left = self->deadline_ms > now ? (long long)(self->deadline_ms - now) : 0;
+        if (left < ms)
+            ms = left;
+    }
     struct timespec ts;
     deadline_in(&ts, ms);
-    pthread_mutex_lock(&self->mu);
-    if (!self->closing)
-        pthread_cond_timedwait(&self->nonempty, &self->mu, &ts);
+    int was_closing = self->closing;
+    while (ms > 0 && self->closing == was_closing &&
+           pthread_cond_timedwait(&self->nonempty, &self->mu, &ts) != ETIMEDOUT)
+        ;
     pthread_mutex_unlock(&self->mu);
 }
 
