@@ -86,7 +86,7 @@ struct at_sinkq {
     size_t cap, head, count;
     int closing;
     uint64_t deadline_ms;
-    atomic_int reopen_req, failing, finished;
+    atomic_int reopen_req, failing, finished, stopping;
     _Atomic uint64_t queued, written, failed, dropped, dead_lettered, lost, durable, done;
     _Atomic uint64_t batch_oldest_ms; /* enqueue time of the batch's first event; 0 = none */
     /* worker-only */
@@ -361,6 +361,7 @@ at_sinkq_t *at_sinkq_new(const at_sinkspec_t *spec, char *err, size_t errlen)
     self->cap = spec->queue;
     self->pol.commit_ms = spec->flush_ms;
     self->pol.batch_max = 1000;
+    self->pol.stopping = &self->stopping;
     pthread_mutex_init(&self->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -468,6 +469,7 @@ int at_sinkq_finish(at_sinkq_t *self, uint64_t deadline_ms)
 {
     if (atomic_exchange(&self->finished, 1))
         return atomic_load(&self->lost) ? -1 : 0;
+    atomic_store(&self->stopping, 1);
     pthread_mutex_lock(&self->mu);
     self->closing = 1;
     self->deadline_ms = deadline_ms;

@@ -47,14 +47,18 @@ void at_sinkitem_unref(at_sinkitem_t **self_p);
 
 /* What a backend's write returns besides 0 (written) and -1 (failed:
  * roll back and retry the batch). */
-#define AT_SINKBE_DROPPED     1 /* not delivered and will not be (PUB subscriber too slow) */
-#define AT_SINKBE_DEADLETTERD 2 /* delivery failed for good; the event is in the dead-letter file  \
-                                 */
+#define AT_SINKBE_DROPPED 1 /* not delivered and will not be (PUB subscriber too slow) */
+#define AT_SINKBE_DEADLETTERD                                                                      \
+    2 /* delivery failed for good; the event is in the dead-letter file                            \
+       */
 
 /* How the worker batches for a backend; filled in by the backend's open. */
 typedef struct {
     long long commit_ms; /* commit a batch once it is this old; 0: when the queue is empty */
     size_t batch_max;    /* commit after this many events */
+    /* Set by the queue before open: becomes 1 once at_sinkq_finish() was
+     * called, so a backend can cut long waits (webhook retries) short. */
+    const atomic_int *stopping;
 } at_sinkpolicy_t;
 
 struct at_sinkspec;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -21,6 +22,7 @@ typedef struct {
     struct curl_slist *headers;
     at_deadletter_t *dl;
     long long retries, backoff_ms, backoff_max_ms, timeout_ms;
+    const atomic_int *stopping;
 } hook_t;
 
 typedef struct {
@@ -119,14 +121,19 @@ static void *hook_open(const at_sinkspec_t *spec, at_sinkpolicy_t *pol, char *er
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     pol->commit_ms = 0;
     pol->batch_max = 1;
+    self->stopping = pol->stopping;
     return self;
 }
 
-static void sleep_ms(long long ms)
+/* Sleep ms in short steps, returning early once the output is stopping. */
+static void sleep_ms(const hook_t *self, long long ms)
 {
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0)
-        ;
+    while (ms > 0 && !(self->stopping && atomic_load(self->stopping))) {
+        long long step = ms < 50 ? ms : 50;
+        struct timespec ts = {0, step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
 }
 
 /* One POST. Returns 0 delivered, 1 retryable, 2 permanent; why says what
@@ -173,10 +180,15 @@ static int hook_write(void *h, const at_sinkitem_t *it, char *err, size_t errlen
         attempt++;
         if (rc != 1 || attempt > self->retries)
             break;
+        if (self->stopping && atomic_load(self->stopping)) {
+            /* Stopping: no more waiting; the dead-letter file keeps it. */
+            snprintf(why + strlen(why), sizeof why - strlen(why), ", shutting down");
+            break;
+        }
         long long w = ra > wait ? (ra < self->backoff_max_ms ? ra : self->backoff_max_ms) : wait;
         at_log_warn("webhook %s: event %s: %s; retry %lld of %lld in %lld ms", self->url,
                     it->ev->id, why, attempt, self->retries, w);
-        sleep_ms(w);
+        sleep_ms(self, w);
         wait = wait * 2 > self->backoff_max_ms ? self->backoff_max_ms : wait * 2;
     }
     if (rc == 0)

@@ -16,7 +16,9 @@
  *   timeout_ms=D       per request (default 10s)
  *   dead_letter=PATH   where permanent failures go
  * A webhook is durable for the ack bookkeeping: an event is done once it
- * was delivered or is in the dead-letter file.
+ * was delivered or is in the dead-letter file. When attache-sink stops,
+ * waits are cut short: an event still failing then goes to the dead-letter
+ * file at once (reason "..., shutting down") instead of holding the stop.
  */
 #ifndef AT_WEBHOOK_H
 #define AT_WEBHOOK_H

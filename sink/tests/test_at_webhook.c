@@ -36,7 +36,9 @@ static int closed_port(void)
     return ntohs(a.sin_port);
 }
 
-static void run_one(const char *text, at_sinkq_stats_t *st)
+/* One event through the output; wait for its outcome first unless
+ * stop_at_once (then the stop cuts the retries short). */
+static void run_one(const char *text, at_sinkq_stats_t *st, int stop_at_once)
 {
     char err[1024];
     at_sinkspec_t *s = at_sinkspec_parse("hook", text, 1000, err, sizeof err);
@@ -49,7 +51,11 @@ static void run_one(const char *text, at_sinkq_stats_t *st)
                                   ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
     assert_int_equal(at_sinkq_push(q, it, 1000), 0);
     at_sinkitem_unref(&it);
+    for (int waited = 0; !stop_at_once && at_sinkq_done(q) < 1 && waited < 30000; waited += 10)
+        usleep(10000);
+    uint64_t t0 = at_now_ms();
     assert_int_equal(at_sinkq_finish(q, at_now_ms() + 30000), 0);
+    assert_true(at_now_ms() - t0 < 10000); /* never the full backoff */
     at_sinkq_stats(q, st);
     assert_int_equal(at_sinkq_done(q), 1); /* final either way: ackable */
     at_sinkq_destroy(&q);
@@ -65,7 +71,7 @@ static void test_dead_letter(void **state)
     snprintf(text, sizeof text,
              "[retries=2,backoff_ms=10,dead_letter=%s]webhook:http://127.0.0.1:%d/hook", dl, port);
     at_sinkq_stats_t st;
-    run_one(text, &st);
+    run_one(text, &st, 0);
     assert_int_equal(st.dead_lettered, 1);
     assert_int_equal(st.written, 0);
     FILE *f = fopen(dl, "r");
@@ -82,9 +88,22 @@ static void test_dead_letter(void **state)
 
     /* No dead-letter file: logged and counted as dropped. */
     snprintf(text, sizeof text, "[retries=0]webhook:http://127.0.0.1:%d/hook", port);
-    run_one(text, &st);
+    run_one(text, &st, 0);
     assert_int_equal(st.dropped, 1);
     assert_int_equal(st.dead_lettered, 0);
+
+    /* Stopping cuts an hour of retries short; the event is dead-lettered. */
+    snprintf(text, sizeof text,
+             "[retries=100,backoff_ms=1h,dead_letter=%s]webhook:http://127.0.0.1:%d/hook", dl,
+             port);
+    run_one(text, &st, 1);
+    assert_int_equal(st.dead_lettered, 1);
+    f = fopen(dl, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "shutting down"));
+    fclose(f);
 }
 
 static int teardown(void **state)
