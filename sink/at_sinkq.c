@@ -322,7 +322,8 @@ static void *worker(void *arg)
         if (self->nb) {
             int due = self->nb >= self->pol.batch_max || (left == 0 && closing) ||
                       (self->pol.commit_ms == 0 && left == 0) ||
-                      (long long)(at_now_ms() - self->batch_start_ms) >= self->pol.commit_ms;
+                      (self->pol.commit_ms > 0 &&
+                       (long long)(at_now_ms() - self->batch_start_ms) >= self->pol.commit_ms);
             if (due) {
                 uint64_t lost_before = atomic_load(&self->lost);
                 commit_batch(self);
