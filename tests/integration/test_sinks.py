@@ -93,6 +93,8 @@ def main_run(tmp):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     hook = "http://127.0.0.1:%d" % srv.server_address[1]
     pj, pp = h.free_port(), h.free_port()
+    while pp == pj:
+        pp = h.free_port()
     db, all_path = os.path.join(tmp, "events.db"), os.path.join(tmp, "all.jsonl")
     crit_dl, broken_dl = os.path.join(tmp, "crit.dl"), os.path.join(tmp, "broken.dl")
     sink = {
