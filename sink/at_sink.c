@@ -4,6 +4,7 @@
 #include "at_sink.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,9 +49,19 @@ const at_flag_t at_sink_flags[] = {
     {NULL, 0, NULL, NULL},
 };
 
-enum { C_RECEIVED, C_WRITTEN, C_REJECTED, C_OVERSIZE, C_PUBLISHED, C_PUB_DROPPED, C_LOST, C_BASE };
+enum {
+    C_RECEIVED,
+    C_WRITTEN,
+    C_REJECTED,
+    C_OVERSIZE,
+    C_PUBLISHED,
+    C_PUB_DROPPED,
+    C_LOST,
+    C_ACKED,
+    C_BASE
+};
 static const char *const base_names[C_BASE] = {
-    "received", "written", "rejected", "oversize", "published", "publish_dropped", "lost"};
+    "received", "written", "rejected", "oversize", "published", "publish_dropped", "lost", "acked"};
 /* Per output, "<name>.<what>". */
 enum { O_QUEUED, O_WRITTEN, O_FAILED, O_DROPPED, O_DL, O_LOST, O_DEPTH, O_LAG, O_PER };
 static const char *const out_names[O_PER] = {"queued",        "written", "failed", "dropped",
@@ -73,6 +84,7 @@ struct at_sink {
     at_counter_t *counters;
     char **counter_names;
     uint64_t stop_seen_ms;
+    _Atomic uint64_t acked; /* messages acknowledged to the input */
     int lost_any;
 };
 
@@ -220,6 +232,7 @@ static void refresh_counters(at_sink_t *self)
     self->counters[C_PUBLISHED].value = pub;
     self->counters[C_PUB_DROPPED].value = pub_dropped;
     self->counters[C_LOST].value = lost;
+    self->counters[C_ACKED].value = atomic_load(&self->acked);
 }
 
 size_t at_sink_outputs(const at_sink_t *self)
@@ -237,12 +250,18 @@ void at_sink_output_stats(const at_sink_t *self, size_t i, at_sinkq_stats_t *out
     at_sinkq_stats(self->outs[i].q, out);
 }
 
+uint64_t at_sink_acked(const at_sink_t *self)
+{
+    return atomic_load(&((at_sink_t *)self)->acked);
+}
+
 /* ---- acks ---- */
 
 static void ack_msg(void *arg, void *m)
 {
     at_sink_t *self = arg;
     at_transport_ack(self->in, m);
+    atomic_fetch_add(&self->acked, 1);
     at_msg_release(m);
     free(m);
 }

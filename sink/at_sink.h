@@ -24,6 +24,7 @@
 #define AT_SINK_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "at_config.h"
 #include "at_daemon.h"
@@ -51,6 +52,10 @@ int at_sink_run(at_sink_t *self);
 size_t at_sink_outputs(const at_sink_t *self);
 const char *at_sink_output_name(const at_sink_t *self, size_t i);
 void at_sink_output_stats(const at_sink_t *self, size_t i, at_sinkq_stats_t *out);
+
+/* Messages acknowledged to the input so far (thread-safe; also the
+ * "acked" counter). */
+uint64_t at_sink_acked(const at_sink_t *self);
 
 void at_sink_destroy(at_sink_t **self_p);
 
