@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <signal.h>
 
 #include "attache/v1/attache.pb-c.h"
 
@@ -196,8 +197,9 @@ static void test_ack_after_durable(void **state)
     at_sink_output_stats(sink, 2, &st); /* published at once, not waited for */
     assert_int_equal(st.written, 1);
 
-    /* Stopping commits the JSONL batch; then the message is acked. */
-    at_daemon_stop_flag = 1;
+    /* Stopping commits the JSONL batch; then the message is acked. SIGTERM
+     * goes to the daemon's thread, as systemd's would reach its loop. */
+    assert_int_equal(pthread_kill(th, SIGTERM), 0);
     void *ret;
     assert_int_equal(pthread_join(th, &ret), 0);
     at_daemon_stop_flag = 0;
