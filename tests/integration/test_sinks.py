@@ -11,11 +11,14 @@
     when mounting is not allowed) with on_full=drop does not stall the
     others, and its losses are counted and make the exit code 1;
   - malformed specs and unwritable paths are clear errors at --check-config
-    time and from `attache run --output`.
+    time and from `attache run --output`;
+  - SIGHUP reopens a moved output file (logrotate); a subscriber that never
+    reads makes the PUB output drop, and every drop is counted.
 """
 import http.server
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -265,6 +268,51 @@ def full_disk(tmp):
             subprocess.run(["umount", mnt])
 
 
+def logrotate_and_slow_subscriber(tmp):
+    """SIGHUP reopens a moved output file; a subscriber that never reads
+    makes the PUB output drop, every drop counted, the file untouched."""
+    out, moved = os.path.join(tmp, "events.jsonl"), os.path.join(tmp, "events.jsonl.1")
+    port = h.free_port()
+    p = h.Pipeline(tmp=tmp, start_ingest=False, sink_output=out, extra={"sink": {
+        "sink.outputs.live": "zmq+tcp://127.0.0.1:%d?bind=1&hwm=5" % port}})
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    try:
+        sub.setsockopt(zmq.RCVHWM, 5)
+        sub.setsockopt(zmq.RCVBUF, 4096)
+        sub.setsockopt(zmq.SUBSCRIBE, b"event.")
+        sub.connect("tcp://127.0.0.1:%d" % port)
+        wait_log(p.sink, "subscription +event.")
+        first = os.path.join(tmp, "first.jsonl")
+        h.write_jsonl(first, h.make_items(300, body_bytes=5000, prefix="a"))
+        p.start_ingest(first)
+        assert p.ingest.wait(60) == 0
+        assert h.wait_for(lambda: h.count_lines(out) >= 300, 60)
+        os.rename(out, moved)  # logrotate: move, then HUP
+        p.sink.signal(signal.SIGHUP)
+        assert h.wait_for(lambda: os.path.exists(out), 30), "SIGHUP did not reopen the file"
+        second = os.path.join(tmp, "second.jsonl")
+        h.write_jsonl(second, h.make_items(20, body_bytes=500, prefix="b"))
+        p.start_ingest(second)
+        assert p.ingest.wait(60) == 0
+        assert h.wait_for(lambda: h.count_lines(out) >= 20, 60)
+        codes = p.stop()
+        assert codes["attache-sink"] == 0, codes
+        assert [e["id"][0] for e in h.read_jsonl(moved)] == ["a"] * 300
+        assert [e["id"][0] for e in h.read_jsonl(out)] == ["b"] * 20
+        c = p.sink.final_counters()
+        assert c["output.written"] == 320, c
+        assert c["live.dropped"] > 0, c
+        assert c["live.written"] + c["live.dropped"] == 320, c
+        assert c["publish_dropped"] == c["live.dropped"], c
+        print("ok: SIGHUP reopened the moved file; a stalled subscriber cost %d dropped "
+              "events, all counted" % c["live.dropped"])
+    finally:
+        sub.close(0)
+        ctx.term()
+        p.stop()
+
+
 def check_config_errors(tmp):
     cases = [
         ("sink.output=[severity=high]-", "severity=high"),
@@ -323,6 +371,7 @@ def main():
     check_config_errors(tempfile.mkdtemp(prefix="attache-sinks."))
     main_run(tempfile.mkdtemp(prefix="attache-sinks."))
     full_disk(tempfile.mkdtemp(prefix="attache-sinks."))
+    logrotate_and_slow_subscriber(tempfile.mkdtemp(prefix="attache-sinks."))
 
 
 if __name__ == "__main__":
