@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "at_acks.h"
 #include "at_endpoint.h"
@@ -85,6 +86,7 @@ struct at_sink {
     char **counter_names;
     uint64_t stop_seen_ms;
     _Atomic uint64_t acked; /* messages acknowledged to the input */
+    uint64_t lost_here;     /* events lost before reaching any output (out of memory) */
     int lost_any;
 };
 
@@ -210,7 +212,7 @@ static int setup_counters(at_sink_t *self)
 /* Copy the outputs' counters into the daemon's counter array. */
 static void refresh_counters(at_sink_t *self)
 {
-    uint64_t pub = 0, pub_dropped = 0, lost = 0;
+    uint64_t pub = 0, pub_dropped = 0, lost = self->lost_here;
     for (size_t o = 0; o < self->nouts; o++) {
         at_sinkq_stats_t st;
         at_sinkq_stats(self->outs[o].q, &st);
@@ -281,12 +283,30 @@ static void release_acks(at_sink_t *self)
     at_acks_release(self->acks, self->done, ack_msg, self);
 }
 
+static int needs_met(const at_sink_t *self)
+{
+    for (size_t i = 0; i < self->ndurable; i++)
+        if (self->done[i] < self->need[i])
+            return 0;
+    return 1;
+}
+
 static void track(at_sink_t *self, at_msg_t *m)
 {
     if (at_acks_push(self->acks, m, self->need) < 0) {
-        /* Out of memory: do not ack early; drop the message handle. */
-        at_log_error("out of memory tracking acks");
-        free_msg(self, m);
+        /* Out of memory: wait until everything before it, and it, is
+         * durable, then ack it directly, so the order still holds (an ack
+         * on Kafka covers every earlier offset). */
+        at_log_error("out of memory tracking acks; waiting for the outputs");
+        for (;;) {
+            release_acks(self);
+            if (!at_acks_pending(self->acks) && needs_met(self))
+                break;
+            at_daemon_tick(self->d);
+            usleep(10000);
+        }
+        ack_msg(self, m);
+        return;
     }
     release_acks(self);
 }
@@ -452,13 +472,15 @@ static void handle(at_sink_t *self, at_msg_t *msg)
     }
     char *line = at_json_event_dump(ev);
     if (!line) {
-        at_log_error("out of memory rendering event %s", ev->id);
+        at_log_error("out of memory rendering event %s: lost", ev->id);
         protobuf_c_message_free_unpacked(&ev->base, NULL);
+        self->lost_here++;
         return;
     }
     at_sinkitem_t *it = at_sinkitem_new(&ev, &line, msg->data, msg->len);
     if (!it) {
-        at_log_error("out of memory queueing an event");
+        at_log_error("out of memory queueing an event: lost");
+        self->lost_here++;
         return;
     }
     route(self, it);
