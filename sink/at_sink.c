@@ -550,5 +550,5 @@ int at_sink_run(at_sink_t *self)
         at_log_warn("%zu messages not acknowledged (their events were not written durably)",
                     at_acks_pending(self->acks));
     at_daemon_log_counters(self->d, "final");
-    return self->lost_any ? 1 : 0;
+    return self->lost_any || self->lost_here ? 1 : 0;
 }
