@@ -14,7 +14,7 @@
  * string or commas (a webhook URL, a Kafka broker list) untouched:
  *
  *   [severity=critical,retries=5,dead_letter=/var/lib/attache/hook.dl]webhook:https://h/x
- *   [rotate_bytes=100M,fsync=always]jsonl:/var/log/attache/events.jsonl
+ *   [rotate_bytes=100M,fsync=always]jsonl:/var/lib/attache/events.jsonl
  *   [country=KAZ,country=MNG]sqlite:/var/lib/attache/central-asia.db
  *
  * Every output accepts: queue=N (bounded queue, default 1000),
