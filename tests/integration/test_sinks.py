@@ -229,13 +229,17 @@ def full_disk(tmp):
                              capture_output=True).returncode == 0
     if mounted:
         # Fill it up so the first write fails, like a full /var.
-        fd = os.open(os.path.join(mnt, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
         try:
-            while True:
-                os.write(fd, b"x" * 4096)
-        except OSError:
-            pass
-        os.close(fd)
+            fd = os.open(os.path.join(mnt, "filler"), os.O_WRONLY | os.O_CREAT, 0o600)
+            try:
+                while True:
+                    os.write(fd, b"x" * 4096)
+            except OSError:
+                pass
+            os.close(fd)
+        except BaseException:
+            subprocess.run(["umount", mnt])
+            raise
         target = os.path.join(mnt, "events.jsonl")
         print("full disk: a 64 KiB tmpfs, filled")
     else:
