@@ -43,6 +43,7 @@
 #include "cli.h"
 
 #define MAX_EVENT_LINE (64u << 20)
+#define MAX_OUTPUTS    16
 
 typedef struct {
     const char *name;
@@ -343,20 +344,36 @@ static int start_kafka_mock(child_t *c, char *boot, size_t bootlen, int *ctl_fd)
     return 0;
 }
 
+/* Can the books follow this output spec: it takes every event and can
+ * be read back (stdout, a JSON-lines file, SQLite)? */
+static bool trackable(const char *spec)
+{
+    if (spec[0] == '[')
+        return false; /* options may filter */
+    if (strcmp(spec, "-") == 0 || strncmp(spec, "jsonl:", 6) == 0 ||
+        strncmp(spec, "sqlite:", 7) == 0)
+        return true;
+    /* A bare path, not another scheme. */
+    size_t n = strspn(spec, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-");
+    return !(n > 0 && spec[n] == ':');
+}
+
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: attache run [--transport zmq|kafka] [--input PATH|-]\n"
-                 "                   [--output PATH|-|sqlite:PATH]\n"
-                 "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
-                 "                   [--log-level LEVEL] [--metrics]\n"
-                 "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
-                 "loopback, feed the input (default: the bundled sample), wait until every item\n"
-                 "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
-                 "--transport kafka carries the items over Kafka topics of a mock cluster\n"
-                 "(attache kafka-mock, started as a fourth process) instead of ZeroMQ.\n"
-                 "--metrics serves /metrics, /healthz and /readyz of each daemon on a free\n"
-                 "loopback port while it runs (the URLs are printed on stderr).\n"
-                 "Exit 0 when every valid input item came out exactly once.\n");
+    fprintf(out,
+            "Usage: attache run [--transport zmq|kafka] [--input PATH|-] [--output SPEC]...\n"
+            "                   [--data-dir DIR] [--publish ENDPOINT] [--timeout SECONDS]\n"
+            "                   [--log-level LEVEL] [--metrics]\n"
+            "Run attache-ingest -> attache-enrich -> attache-sink as three processes on\n"
+            "loopback, feed the input (default: the bundled sample), wait until every item\n"
+            "has come out of the sink, stop the daemons cleanly, and check nothing was lost.\n"
+            "--output takes any sink spec (docs/sinks.md) and may be repeated: -, PATH,\n"
+            "jsonl:PATH, sqlite:PATH, zmq+tcp://*:PORT, webhook:URL, with [options] in front.\n"
+            "--transport kafka carries the items over Kafka topics of a mock cluster\n"
+            "(attache kafka-mock, started as a fourth process) instead of ZeroMQ.\n"
+            "--metrics serves /metrics, /healthz and /readyz of each daemon on a free\n"
+            "loopback port while it runs (the URLs are printed on stderr).\n"
+            "Exit 0 when every valid input item came out exactly once.\n");
 }
 
 int cli_run(int argc, char **argv)
@@ -372,6 +389,8 @@ int cli_run(int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *input = NULL, *output = "-", *data_dir = NULL, *publish = NULL;
+    const char *outputs[MAX_OUTPUTS];
+    int noutputs = 0;
     const char *log_level = "warn";
     long timeout_s = 30;
     bool kafka = false;
@@ -392,7 +411,11 @@ int cli_run(int argc, char **argv)
             input = optarg;
             break;
         case 'o':
-            output = optarg;
+            if (noutputs == MAX_OUTPUTS) {
+                fprintf(stderr, "attache run: at most %d --output\n", MAX_OUTPUTS);
+                return 2;
+            }
+            outputs[noutputs++] = optarg;
             break;
         case 'd':
             data_dir = optarg;
@@ -421,6 +444,9 @@ int cli_run(int argc, char **argv)
             return 2;
         }
     }
+    if (noutputs == 0)
+        outputs[noutputs++] = "-";
+    output = outputs[0];
     data_dir = cli_data_dir(data_dir);
     char sample[4096];
     if (!input) {
@@ -436,6 +462,7 @@ int cli_run(int argc, char **argv)
     }
     /* mkdtemp's name is short, so the socket path fits sun_path (108). */
     char stdin_copy[4200], notify_path[100];
+    char books_path[200] = "", books_spec[260] = "";
     snprintf(notify_path, sizeof notify_path, "%s/notify", tmpdir);
     stdin_copy[0] = '\0';
     if (strcmp(input, "-") == 0) {
@@ -472,6 +499,17 @@ int cli_run(int argc, char **argv)
         goto out;
     }
 
+    /* The books follow the first output when it takes every event and can
+     * be read back (stdout, a JSON-lines file, SQLite); otherwise a private
+     * JSON-lines file the sink writes as one more output. */
+    if (!trackable(output)) {
+        snprintf(books_path, sizeof books_path, "%s/books.jsonl", tmpdir);
+        snprintf(books_spec, sizeof books_spec, "sink.outputs.run_books=[fsync=never]jsonl:%s",
+                 books_path);
+        output = books_path;
+    } else if (strncmp(output, "jsonl:", 6) == 0) {
+        output += 6;
+    }
     bool echo = strcmp(output, "-") == 0;
     const char *sqlite_path = strncmp(output, "sqlite:", 7) == 0 ? output + 7 : NULL;
     if (echo) {
@@ -533,10 +571,24 @@ int cli_run(int argc, char **argv)
                  boot);
     else
         snprintf(a[1], sizeof a[1], "sink.input=zmq+tcp://127.0.0.1:%d?bind=1", p2);
-    snprintf(a[2], sizeof a[2], "sink.output=%s", output);
+    snprintf(a[2], sizeof a[2], "sink.output=%s", outputs[0]);
     snprintf(a[3], sizeof a[3], "sink.publish=%s", publish ? publish : "");
-    char *sink_argv[] = {"attache-sink", "-s", a[0], "-s", a[1],    "-s",
-                         a[2],           "-s", a[3], "-s", mset[0], NULL};
+    char *sink_argv[8 + 2 * MAX_OUTPUTS + 6] = {"attache-sink", "-s", a[0], "-s", a[1],
+                                                "-s",           a[2], "-s", a[3]};
+    char more[MAX_OUTPUTS][4300];
+    int sa_n = 9;
+    for (int i = 1; i < noutputs; i++) {
+        snprintf(more[i], sizeof more[i], "sink.outputs.o%d=%s", i + 1, outputs[i]);
+        sink_argv[sa_n++] = "-s";
+        sink_argv[sa_n++] = more[i];
+    }
+    if (books_spec[0]) {
+        sink_argv[sa_n++] = "-s";
+        sink_argv[sa_n++] = books_spec;
+    }
+    sink_argv[sa_n++] = "-s";
+    sink_argv[sa_n++] = mset[0];
+    sink_argv[sa_n] = NULL;
 
     off_t start_size = 0;
     if (!echo && !sqlite_path) {
@@ -683,6 +735,8 @@ out:
     unlink(notify_path);
     if (stdin_copy[0])
         unlink(stdin_copy);
+    if (books_path[0])
+        unlink(books_path);
     rmdir(tmpdir);
     books_free(&books);
     return rc;

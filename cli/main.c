@@ -8,6 +8,7 @@
  *   attache feeds    feed polling state
  *   attache data     reference data: 'data check' validates the tables
  *   attache kafka-mock  librdkafka's mock Kafka cluster (tests, newcomers)
+ *   attache tail     watch a sink's PUB output as JSON lines
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static void usage(FILE *out)
                  "  feeds     'feeds status': each feed's polling state from ingest.state\n"
                  "  data      'data check [DIR]': validate the reference data tables\n"
                  "  kafka-mock  start a mock Kafka cluster on loopback (tests, trying it out)\n"
+                 "  tail      subscribe to attache-sink's PUB output and print events\n"
                  "  version   print the version and the reference data's as-of date\n\n"
                  "Run 'attache COMMAND --help' for a command's options.\n");
 }
@@ -95,6 +97,8 @@ int main(int argc, char **argv)
         return cli_data(argc - 1, argv + 1);
     if (strcmp(cmd, "kafka-mock") == 0)
         return cli_kafka_mock(argc - 1, argv + 1);
+    if (strcmp(cmd, "tail") == 0)
+        return cli_tail(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         version();
         return 0;

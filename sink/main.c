@@ -9,7 +9,7 @@
 
 static const at_daemon_spec_t spec = {
     "attache-sink",
-    "Write events from attache-enrich as JSON lines (and republish them on PUB).",
+    "Write events from attache-enrich to its outputs: JSON lines, SQLite, PUB, webhooks.",
     at_sink_config,
     at_sink_flags,
 };

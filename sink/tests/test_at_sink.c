@@ -1,7 +1,8 @@
 /*
  * Tests for at_sink, run in-process: events and bad frames pushed by the
  * test reach the real daemon loop; on stop it drains, writes one JSON line
- * per valid event, republishes on PUB, rejects the rest, and fsyncs.
+ * per valid event, republishes on PUB, rejects the rest, and fsyncs; and
+ * it acknowledges input only once every durable output has the event.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include "attache/v1/attache.pb-c.h"
 
@@ -130,6 +133,86 @@ static void test_bad_output(void **state)
     at_daemon_fini(&d);
 }
 
+static void *run_thread(void *arg)
+{
+    static int code;
+    code = at_sink_run(arg);
+    return &code;
+}
+
+/* The ack contract: a message is acknowledged to the input only once every
+ * durable output that took its event has it durably, in input order. The
+ * JSONL output here commits once an hour (or at stop), the SQLite output
+ * takes only critical alerts, and the PUB output is never waited for. */
+static void test_ack_after_durable(void **state)
+{
+    (void)state;
+    char in_ep[160], err[512], s1[200], s2[200], s3[300], s4[300];
+    snprintf(in_ep, sizeof in_ep, "zmq+ipc://%s/acks.sock", dir);
+    snprintf(s1, sizeof s1, "sink.input=%s?bind=1", in_ep);
+    snprintf(s2, sizeof s2, "sink.output=[fsync=interval,fsync_ms=1h]jsonl:%s/acks.jsonl", dir);
+    snprintf(s3, sizeof s3, "sink.outputs.crit=[severity=critical,commit_ms=0]sqlite:%s/acks.db",
+             dir);
+    snprintf(s4, sizeof s4, "sink.outputs.live=zmq+ipc://%s/acks-pub.sock?bind=1", dir);
+    char *argv[] = {"attache-sink",
+                    "-s",
+                    s1,
+                    "-s",
+                    s2,
+                    "-s",
+                    s3,
+                    "-s",
+                    s4,
+                    "-s",
+                    "daemon.drain_idle_ms=300",
+                    NULL};
+    at_daemon_t d;
+    int code;
+    assert_int_equal(at_daemon_init(&d, &spec, 11, argv, &code), 0);
+    at_sink_t *sink = at_sink_new(&d, err, sizeof err);
+    assert_non_null(sink);
+    assert_int_equal(at_sink_outputs(sink), 3);
+    assert_string_equal(at_sink_output_name(sink, 1), "crit");
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, run_thread, sink), 0);
+    at_transport_t *push = at_transport_new(in_ep, AT_TX_PUSH, err, sizeof err);
+    assert_non_null(push);
+    size_t len;
+    uint8_t *e1 = pack_event("ack-1", &len);
+    assert_int_equal(at_transport_send(push, "attache.v1.Event", "ack-1", e1, len, 2000), AT_TX_OK);
+    free(e1);
+    /* Received and written to memory, but not durable: no ack. */
+    at_sinkq_stats_t st;
+    for (int i = 0; i < 500; i++) {
+        at_sink_output_stats(sink, 0, &st);
+        if (st.queued == 1 && st.depth == 0)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(st.queued, 1);
+    usleep(200000);
+    assert_int_equal(at_sink_acked(sink), 0);
+    at_sink_output_stats(sink, 0, &st);
+    assert_int_equal(st.written, 0);
+    at_sink_output_stats(sink, 2, &st); /* published at once, not waited for */
+    assert_int_equal(st.written, 1);
+
+    /* Stopping commits the JSONL batch; then the message is acked. SIGTERM
+     * goes to the daemon's thread, as systemd's would reach its loop. */
+    assert_int_equal(pthread_kill(th, SIGTERM), 0);
+    void *ret;
+    assert_int_equal(pthread_join(th, &ret), 0);
+    at_daemon_stop_flag = 0;
+    assert_int_equal(*(int *)ret, 0);
+    assert_int_equal(at_sink_acked(sink), 1);
+    assert_int_equal(at_test_counter(&d, "acked"), 1);
+    assert_int_equal(at_test_counter(&d, "output.written"), 1);
+    assert_int_equal(at_test_counter(&d, "crit.queued"), 0); /* filtered out */
+    at_sink_destroy(&sink);
+    at_transport_close(&push, 0);
+    at_daemon_fini(&d);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -141,6 +224,7 @@ int main(void)
     if (!mkdtemp(dir))
         return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_drain_write_publish),
-                                       cmocka_unit_test(test_bad_output)};
+                                       cmocka_unit_test(test_bad_output),
+                                       cmocka_unit_test(test_ack_after_durable)};
     return cmocka_run_group_tests(tests, NULL, teardown);
 }

@@ -414,7 +414,9 @@ def main():
         assert value(fi, "attache_items_emitted_total") + 4 == value(
             fe, "attache_items_received_total")
         assert value(fs, "attache_items_emitted_total") == h.count_lines(out) == n_good
-        assert value(fs, "attache_sink_written_total") == n_good
+        # "written" counts what the output has durably (after its commit).
+        assert h.wait_for(lambda: value(scrape(ps), "attache_sink_written_total") == n_good,
+                          30), value(scrape(ps), "attache_sink_written_total")
 
         # Latency: one observation per event written, each a real duration.
         lat = fs["attache_event_latency_seconds"]

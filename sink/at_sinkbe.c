@@ -1,0 +1,156 @@
+/*
+ * at_sinkbe: backend table and the SQLite adaptor. See at_sinkbe.h.
+ */
+#include "at_sinkbe.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "at_jsonl.h"
+#include "at_pubsink.h"
+#include "at_sinkspec.h"
+#include "at_sqlsink.h"
+#include "at_webhook.h"
+
+/* ---- sqlite:PATH ---- */
+
+static int sql_check(const at_sinkspec_t *spec, char *err, size_t errlen)
+{
+    if (!*spec->target) {
+        snprintf(err, errlen, "sqlite: needs a path (sqlite:/var/lib/attache/events.db)");
+        return -1;
+    }
+    long long v;
+    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &v, err, errlen) < 0 ||
+        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &v, err,
+                            errlen) < 0)
+        return -1;
+    return at_sinkspec_check_writable("sqlite", spec->target, err, errlen);
+}
+
+static void *sql_open(const at_sinkspec_t *spec, at_sinkpolicy_t *pol, char *err, size_t errlen)
+{
+    long long batch, commit_ms;
+    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &batch, err, errlen) <
+            0 ||
+        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &commit_ms,
+                            err, errlen) < 0)
+        return NULL;
+    pol->batch_max = (size_t)batch;
+    pol->commit_ms = commit_ms;
+    return at_sqlsink_open(spec->target, err, errlen);
+}
+
+static int sql_begin(void *h, char *err, size_t errlen)
+{
+    if (at_sqlsink_begin(h) < 0) {
+        snprintf(err, errlen, "begin: %s", at_sqlsink_error(h));
+        return -1;
+    }
+    return 0;
+}
+
+static int sql_write(void *h, const at_sinkitem_t *it, char *err, size_t errlen)
+{
+    return at_sqlsink_write(h, it->ev, it->json, err, errlen);
+}
+
+static int sql_commit(void *h, char *err, size_t errlen)
+{
+    if (at_sqlsink_commit(h) < 0) {
+        snprintf(err, errlen, "commit: %s", at_sqlsink_error(h));
+        return -1;
+    }
+    return 0;
+}
+
+static void sql_rollback(void *h)
+{
+    if (at_sqlsink_in_batch(h))
+        at_sqlsink_rollback(h);
+}
+
+static void sql_close(void **h_p)
+{
+    at_sqlsink_t *db = *h_p;
+    at_sqlsink_close(&db);
+    *h_p = NULL;
+}
+
+const at_sinkbe_t at_sqlite_backend = {
+    "sqlite", "sqlite:PATH", 1,         "batch commit_ms", sql_check,
+    sql_open, sql_begin,     sql_write, sql_commit,        sql_rollback,
+    NULL,     NULL,          sql_close,
+};
+
+/* ---- reserved: slot in when their modules land ---- */
+
+static int reserved_check(const at_sinkspec_t *spec, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s outputs are not built into this attache-sink yet", spec->be->usage);
+    return -1;
+}
+
+static const at_sinkbe_t postgres_backend = {
+    "postgres",
+    "postgres:CONNINFO",
+    1,
+    "",
+    reserved_check,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+static const at_sinkbe_t kafka_backend = {
+    "kafka",
+    "kafka://BROKERS/TOPIC",
+    1,
+    "",
+    reserved_check,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
+};
+
+/* ---- the table ---- */
+
+static const struct {
+    const char *prefix; /* matched at the start of the target */
+    int keep;           /* 1: the backend gets the whole text (URIs) */
+    const at_sinkbe_t *be;
+} table[] = {
+    {"jsonl:", 0, &at_jsonl_backend},        {"sqlite:", 0, &at_sqlite_backend},
+    {"zmq+tcp://", 1, &at_pub_backend},      {"zmq+ipc://", 1, &at_pub_backend},
+    {"webhook:", 0, &at_webhook_backend},    {"postgres:", 0, &postgres_backend},
+    {"postgresql://", 1, &postgres_backend}, {"kafka://", 1, &kafka_backend},
+};
+
+const at_sinkbe_t *at_sinkbe_find(const char *text, size_t *prefix_len)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        size_t n = strlen(table[i].prefix);
+        if (strncmp(text, table[i].prefix, n) == 0) {
+            *prefix_len = table[i].keep ? 0 : n;
+            return table[i].be;
+        }
+    }
+    return NULL;
+}
+
+const char *at_sinkbe_list(void)
+{
+    return "-, jsonl:PATH (or a bare PATH), sqlite:PATH, zmq+tcp://*:PORT, zmq+ipc://PATH, "
+           "webhook:URL, postgres:CONNINFO, kafka://BROKERS/TOPIC";
+}
