@@ -12,6 +12,7 @@
 
 #include "at_endpoint.h"
 #include "at_json.h"
+#include "at_pgsink.h"
 #include "at_sqlsink.h"
 #include "at_log.h"
 #include "at_transport.h"
@@ -21,8 +22,9 @@ const at_cfg_def_t at_sink_config[] = {
     {"sink.input", AT_CFG_STRING, "zmq+tcp://*:7102", 0, 0, NULL, false,
      "Endpoint events arrive on (from attache-enrich)."},
     {"sink.output", AT_CFG_STRING, "-", 0, 0, NULL, false,
-     "Where events go: a JSON-lines file they are appended to, - for stdout, or sqlite:PATH "
-     "(a SQLite database, idempotent by event id; docs/sqlite.md)."},
+     "Where events go: a JSON-lines file they are appended to, - for stdout, sqlite:PATH "
+     "(a SQLite database, idempotent by event id; docs/sqlite.md) or postgres:CONNINFO "
+     "(PostgreSQL, the same tables; docs/postgres.md)."},
     {"sink.publish", AT_CFG_STRING, "", 0, 0, NULL, false,
      "Optional PUB endpoint that republishes every event (protobuf) as "
      "[\"attache.v1.Event\", payload]; empty turns it off."},
@@ -51,6 +53,7 @@ struct at_sink {
     at_deadletter_t *dl;
     FILE *out;
     at_sqlsink_t *db; /* sink.output = sqlite:PATH (then out is NULL) */
+    at_pgsink_t *pg;  /* sink.output = postgres:CONNINFO (then out is NULL) */
     uint64_t batch_events;
     char *out_path; /* the path in use (a reload does not move it) */
     int out_is_stdout;
@@ -71,6 +74,8 @@ int at_sink_check(const at_config_t *cfg, char *err, size_t errlen)
                  "sink.output: sqlite: needs a path (sqlite:/var/lib/attache/events.db)");
         return -1;
     }
+    if (strncmp(out, "postgres:", 9) == 0 && at_pgsink_check(out + 9, err, errlen) < 0)
+        return -1;
     const char *pub = at_config_str(cfg, "sink.publish");
     if (*pub && at_endpoint_parse(pub, &ep, err, errlen) < 0)
         return -1;
@@ -82,6 +87,14 @@ static int open_output(at_sink_t *self, const char *path, char *err, size_t errl
     if (strncmp(path, "sqlite:", 7) == 0) {
         self->db = at_sqlsink_open(path + 7, err, errlen);
         return self->db ? 0 : -1;
+    }
+    if (strncmp(path, "postgres:", 9) == 0) {
+        self->pg = at_pgsink_open(path + 9, err, errlen);
+        if (self->pg) /* keep retrying a lost server until SIGTERM, then up to the timeout */
+            at_pgsink_set_retry(self->pg, 0, &at_daemon_stop_flag,
+                                (unsigned)at_config_int(self->d->cfg, "daemon.shutdown_timeout") *
+                                    1000u);
+        return self->pg ? 0 : -1;
     }
     if (strcmp(path, "-") == 0) {
         self->out = stdout;
@@ -108,6 +121,20 @@ static int flush_output(at_sink_t *self)
     self->last_flush_ms = at_now_ms();
     if (!self->dirty)
         return 0;
+    if (self->pg) {
+        self->dirty = 0;
+        if (!at_pgsink_in_batch(self->pg))
+            return 0;
+        if (at_pgsink_commit(self->pg) < 0) {
+            uint64_t lost = at_pgsink_last_lost(self->pg);
+            at_log_error("%s", at_pgsink_error(self->pg));
+            self->counters[C_WRITTEN].value -= lost;
+            self->counters[C_LOST].value += lost;
+            self->write_failed = 1;
+            return -1;
+        }
+        return 0;
+    }
     if (self->db) {
         self->dirty = 0;
         if (!at_sqlsink_in_batch(self->db))
@@ -184,11 +211,12 @@ void at_sink_destroy(at_sink_t **self_p)
     at_sink_t *self = *self_p;
     at_transport_close(&self->in, 0);
     at_transport_close(&self->pub, 0);
-    if (self->out || self->db) {
+    if (self->out || self->db || self->pg) {
         flush_output(self);
         if (self->out && !self->out_is_stdout)
             fclose(self->out);
         at_sqlsink_close(&self->db);
+        at_pgsink_close(&self->pg);
     }
     at_deadletter_destroy(&self->dl);
     free(self->out_path);
@@ -232,7 +260,19 @@ static void handle(at_sink_t *self, at_msg_t *msg)
         protobuf_c_message_free_unpacked(&ev->base, NULL);
         return;
     }
-    if (self->db) {
+    if (self->pg) {
+        char werr[512];
+        if (!at_pgsink_in_batch(self->pg))
+            at_pgsink_begin(self->pg);
+        if (at_pgsink_write(self->pg, ev, line, werr, sizeof werr) < 0) {
+            at_log_error("%s", werr);
+            self->counters[C_LOST].value++;
+            self->write_failed = 1;
+        } else {
+            self->counters[C_WRITTEN].value++;
+            self->dirty = 1;
+        }
+    } else if (self->db) {
         char werr[512];
         if (!at_sqlsink_in_batch(self->db) && at_sqlsink_begin(self->db) < 0) {
             at_log_error("sqlite: %s", at_sqlsink_error(self->db));
