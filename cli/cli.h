@@ -11,6 +11,7 @@ int cli_enrich(int argc, char **argv);
 int cli_decode(int argc, char **argv);
 int cli_feed(int argc, char **argv);
 int cli_feeds(int argc, char **argv);
+int cli_query(int argc, char **argv);
 
 /* The reference data directory: explicit (may be NULL), else
  * $ATTACHE_DATA_DIR, else the installed data if present, else the source

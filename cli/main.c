@@ -6,6 +6,7 @@
  *   attache decode   protobuf messages to JSON
  *   attache feed     feed documents to normalized items (JSON lines)
  *   attache feeds    feed polling state
+ *   attache query    canned monitor queries on the SQLite sink
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@ static void usage(FILE *out)
                  "  decode    print attache protobuf messages (file or endpoint) as JSON\n"
                  "  feed      parse RSS/Atom/JSON Feed files or URLs and print the items\n"
                  "  feeds     'feeds status': each feed's polling state from ingest.state\n"
+                 "  query     canned monitor queries on the SQLite sink (alerts, events, ...)\n"
                  "  version   print the version and the reference data's as-of date\n\n"
                  "Run 'attache COMMAND --help' for a command's options.\n");
 }
@@ -87,6 +89,8 @@ int main(int argc, char **argv)
         return cli_feed(argc - 1, argv + 1);
     if (strcmp(cmd, "feeds") == 0)
         return cli_feeds(argc - 1, argv + 1);
+    if (strcmp(cmd, "query") == 0)
+        return cli_query(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         version();
         return 0;
