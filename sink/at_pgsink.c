@@ -5,12 +5,18 @@
  * Decisions worth knowing:
  *   - A batch is rendered in memory as COPY text rows, one buffer per
  *     table, with each event's byte range remembered. commit() sends it in
- *     one transaction: COPY into five session-local staging tables (TEMP,
- *     ON COMMIT DELETE ROWS), then one multi-statement merge: `INSERT INTO
- *     events SELECT DISTINCT ON (id) ... ON CONFLICT (id) DO UPDATE`, a
- *     DELETE of the child rows of every staged id, and INSERT ... SELECT
- *     of the child rows of each id's last version in the batch. Measured
- *     against multi-row INSERTs in docs/postgres.md; COPY won.
+ *     one transaction: COPY of the events rows into a session-local
+ *     staging table (TEMP, ON COMMIT DELETE ROWS), one statement batch
+ *     that upserts them (`INSERT INTO events SELECT ... ON CONFLICT (id)
+ *     DO UPDATE`) and deletes the child rows of every staged id, then COPY
+ *     of the child rows straight into their tables, then COMMIT. Staging
+ *     the children too and merging them with INSERT ... SELECT cost about
+ *     twice as much server time (docs/postgres.md).
+ *   - Straight COPY into the child tables needs each key once: an id
+ *     written twice in one batch keeps only its last version (a hash of
+ *     the batch's ids marks the older one superseded, as the SQLite
+ *     sink's upsert would overwrite it), and inside one event a repeated
+ *     child key keeps the last entry, as in the SQLite sink.
  *   - A batch stays in memory until the server has committed it. A lost
  *     connection (or an error the server calls transient: class 08,
  *     57P0x shutdown, 53 resources, serialization or deadlock) means
@@ -20,9 +26,6 @@
  *   - Any other error is about the data (or the schema): the batch is
  *     resent one event per transaction so that only the events the server
  *     refuses are lost, and they are counted and named.
- *   - DISTINCT ON in the merge: ON CONFLICT DO UPDATE refuses to touch
- *     one row twice in a statement, so an id written twice in one batch
- *     keeps its last version, as the SQLite sink does.
  *   - Values travel as COPY text, escaped here (backslash, tab, newline,
  *     carriage return); NULL is \N. Never spliced into SQL.
  */
@@ -44,9 +47,12 @@
 enum { T_EVENTS, T_COUNTRIES, T_ACTORS, T_LOCATIONS, T_ALERTS, T__N };
 
 static const char *const copy_sql[T__N] = {
-    "COPY at_stage_events FROM STDIN", "COPY at_stage_countries FROM STDIN",
-    "COPY at_stage_actors FROM STDIN", "COPY at_stage_locations FROM STDIN",
-    "COPY at_stage_alerts FROM STDIN",
+    "COPY at_stage_events FROM STDIN",
+    "COPY event_countries (event_id, code, name, mentions, in_title, rome_statute_status) "
+    "FROM STDIN",
+    "COPY event_actors (event_id, actor_id, name, country, mentions) FROM STDIN",
+    "COPY event_locations (event_id, code, place, basis) FROM STDIN",
+    "COPY alerts (event_id, rule, actor, country, severity, severity_level, message) FROM STDIN",
 };
 
 /* Version 1, the same tables as the SQLite sink (docs/sqlite.md). */
@@ -101,33 +107,22 @@ static const char schema_sql[] = "CREATE TABLE attache_schema ("
                                  "CREATE INDEX alerts_actor ON alerts(actor);"
                                  "CREATE INDEX alerts_country ON alerts(country);";
 
-/* Per session: the staging tables COPY fills (`sub` is the entry's index
- * inside its event, so "the last of a repeated key" is well defined). */
+/* Per session: the staging table the events rows are copied into. */
 static const char stage_sql[] =
     "SET client_min_messages = warning;"
-    "CREATE TEMP TABLE IF NOT EXISTS at_stage_events (seq integer, id text, url text, "
-    "  title text, source text, published bigint, reference_date text, data_version text, "
-    "  enriched bigint, json text) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS at_stage_countries (seq integer, sub integer, "
-    "  event_id text, code text, name text, mentions bigint, in_title integer, "
-    "  rome_statute_status text) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS at_stage_actors (seq integer, sub integer, event_id text, "
-    "  actor_id text, name text, country text, mentions bigint) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS at_stage_locations (seq integer, sub integer, "
-    "  event_id text, code text, place text, basis text) ON COMMIT DELETE ROWS;"
-    "CREATE TEMP TABLE IF NOT EXISTS at_stage_alerts (seq integer, sub integer, event_id text, "
-    "  rule text, actor text, country text, severity text, severity_level integer, "
-    "  message text) ON COMMIT DELETE ROWS;"
+    "CREATE TEMP TABLE IF NOT EXISTS at_stage_events (id text, url text, title text, "
+    "  source text, published bigint, reference_date text, data_version text, enriched bigint, "
+    "  json text) ON COMMIT DELETE ROWS;"
     "RESET client_min_messages;";
 
-/* After the COPYs, inside the transaction: the set-based upsert, then
- * COMMIT. `latest` is each id's last version in the batch. */
-#define LATEST "WITH latest AS (SELECT id, max(seq) AS seq FROM at_stage_events GROUP BY id) "
+/* After the COPY of the events rows, inside the transaction: the upsert,
+ * and the old child rows of every id in the batch go (the new ones are
+ * copied in next). Ids are unique within a batch (see write). */
 static const char merge_sql[] =
     "INSERT INTO events (id, url, title, source, published, reference_date, data_version, "
     "  enriched, json) "
-    "SELECT DISTINCT ON (id) id, url, title, source, published, reference_date, data_version, "
-    "  enriched, json FROM at_stage_events ORDER BY id, seq DESC "
+    "SELECT id, url, title, source, published, reference_date, data_version, enriched, json "
+    "FROM at_stage_events "
     "ON CONFLICT (id) DO UPDATE SET url = excluded.url, title = excluded.title, "
     "  source = excluded.source, published = excluded.published, "
     "  reference_date = excluded.reference_date, data_version = excluded.data_version, "
@@ -135,26 +130,7 @@ static const char merge_sql[] =
     "DELETE FROM event_countries t USING at_stage_events s WHERE t.event_id = s.id;"
     "DELETE FROM event_actors t USING at_stage_events s WHERE t.event_id = s.id;"
     "DELETE FROM event_locations t USING at_stage_events s WHERE t.event_id = s.id;"
-    "DELETE FROM alerts t USING at_stage_events s WHERE t.event_id = s.id;" LATEST
-    "INSERT INTO event_countries (event_id, code, name, mentions, in_title, "
-    "  rome_statute_status) "
-    "SELECT DISTINCT ON (c.event_id, c.code) c.event_id, c.code, c.name, c.mentions, "
-    "  c.in_title, c.rome_statute_status FROM at_stage_countries c "
-    "  JOIN latest l ON l.id = c.event_id AND l.seq = c.seq "
-    "  ORDER BY c.event_id, c.code, c.sub DESC;" LATEST
-    "INSERT INTO event_actors (event_id, actor_id, name, country, mentions) "
-    "SELECT DISTINCT ON (a.event_id, a.actor_id) a.event_id, a.actor_id, a.name, a.country, "
-    "  a.mentions FROM at_stage_actors a JOIN latest l ON l.id = a.event_id AND l.seq = a.seq "
-    "  ORDER BY a.event_id, a.actor_id, a.sub DESC;" LATEST
-    "INSERT INTO event_locations (event_id, code, place, basis) "
-    "SELECT DISTINCT x.event_id, x.code, x.place, x.basis FROM at_stage_locations x "
-    "  JOIN latest l ON l.id = x.event_id AND l.seq = x.seq;" LATEST
-    "INSERT INTO alerts (event_id, rule, actor, country, severity, severity_level, message) "
-    "SELECT DISTINCT ON (a.event_id, a.rule, a.actor, a.country) a.event_id, a.rule, a.actor, "
-    "  a.country, a.severity, a.severity_level, a.message FROM at_stage_alerts a "
-    "  JOIN latest l ON l.id = a.event_id AND l.seq = a.seq "
-    "  ORDER BY a.event_id, a.rule, a.actor, a.country, a.sub DESC;"
-    "COMMIT";
+    "DELETE FROM alerts t USING at_stage_events s WHERE t.event_id = s.id";
 
 typedef struct {
     char *p;
@@ -165,6 +141,7 @@ typedef struct {
 typedef struct {
     size_t start[T__N];
     char *id;
+    int superseded; /* the same id comes again later in the batch */
 } rec_t;
 
 struct at_pgsink {
@@ -174,6 +151,8 @@ struct at_pgsink {
     buf_t tab[T__N];
     rec_t *recs;
     size_t n_recs, cap_recs;
+    size_t *slots; /* open-addressing hash of recs by id: index + 1, 0 = free */
+    size_t n_slots;
     int in_batch;
     size_t last_lost;
     uint64_t reconnects;
@@ -490,6 +469,8 @@ static void clear_batch(at_pgsink_t *self)
         self->tab[t].len = 0;
     for (size_t i = 0; i < self->n_recs; i++)
         free(self->recs[i].id);
+    if (self->n_recs && self->slots)
+        memset(self->slots, 0, self->n_slots * sizeof *self->slots);
     self->n_recs = 0;
     self->in_batch = 0;
 }
@@ -503,6 +484,7 @@ void at_pgsink_close(at_pgsink_t **self_p)
     for (int t = 0; t < T__N; t++)
         free(self->tab[t].p);
     free(self->recs);
+    free(self->slots);
     if (self->conn)
         PQfinish(self->conn);
     free(self->conninfo);
@@ -522,51 +504,121 @@ static const char *rome_status(const Attache__V1__CountryMention *c)
     return NULL;
 }
 
-/* Append the COPY rows of one event as batch entry `seq`. */
-static int render(at_pgsink_t *self, const Attache__V1__Event *ev, const char *json, long long seq)
+/* Key equality of two child entries, for "the last one wins". */
+static int same(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Append the COPY rows of one event. Entries without their key are left
+ * out, and a key repeated inside the event keeps its last entry, as in
+ * the SQLite sink (the tables' primary keys allow one). */
+static int render(at_pgsink_t *self, const Attache__V1__Event *ev, const char *json)
 {
     const Attache__V1__NewsItem *item = ev->item;
     const char *id = ev->id;
-    if (put_row(&self->tab[T_EVENTS], "isssstssts", seq, id, item ? item->url : NULL,
+    if (put_row(&self->tab[T_EVENTS], "sssstssts", id, item ? item->url : NULL,
                 item ? item->title : NULL, item ? item->source : NULL,
                 (long long)(item ? item->published : 0), ev->reference_date, ev->data_version,
                 (long long)ev->enriched, json))
         return -1;
-    /* Entries without their key are left out, as in the SQLite sink. */
     for (size_t i = 0; i < ev->n_countries; i++) {
         const Attache__V1__CountryMention *c = ev->countries[i];
         if (!c || !c->code || !c->code[0])
             continue;
-        if (put_row(&self->tab[T_COUNTRIES], "iisssiin", seq, (long long)i, id, c->code, c->name,
-                    (long long)c->mentions, (long long)(c->in_title ? 1 : 0), rome_status(c)))
+        size_t j = i + 1;
+        while (j < ev->n_countries && !(ev->countries[j] && same(ev->countries[j]->code, c->code)))
+            j++;
+        if (j < ev->n_countries)
+            continue;
+        if (put_row(&self->tab[T_COUNTRIES], "sssiin", id, c->code, c->name, (long long)c->mentions,
+                    (long long)(c->in_title ? 1 : 0), rome_status(c)))
             return -1;
     }
     for (size_t i = 0; i < ev->n_actors; i++) {
         const Attache__V1__ActorMention *a = ev->actors[i];
         if (!a || !a->id || !a->id[0])
             continue;
-        if (put_row(&self->tab[T_ACTORS], "iissssi", seq, (long long)i, id, a->id, a->name,
-                    a->country, (long long)a->mentions))
+        size_t j = i + 1;
+        while (j < ev->n_actors && !(ev->actors[j] && same(ev->actors[j]->id, a->id)))
+            j++;
+        if (j < ev->n_actors)
+            continue;
+        if (put_row(&self->tab[T_ACTORS], "ssssi", id, a->id, a->name, a->country,
+                    (long long)a->mentions))
             return -1;
     }
     for (size_t i = 0; i < ev->n_locations; i++) {
         const Attache__V1__Location *l = ev->locations[i];
         if (!l || !l->code || !l->code[0])
             continue;
-        if (put_row(&self->tab[T_LOCATIONS], "iissss", seq, (long long)i, id, l->code, l->place,
-                    l->basis))
+        size_t j = i + 1;
+        while (j < ev->n_locations && !(ev->locations[j] && same(ev->locations[j]->code, l->code) &&
+                                        same(ev->locations[j]->place, l->place) &&
+                                        same(ev->locations[j]->basis, l->basis)))
+            j++;
+        if (j < ev->n_locations)
+            continue;
+        if (put_row(&self->tab[T_LOCATIONS], "ssss", id, l->code, l->place, l->basis))
             return -1;
     }
     for (size_t i = 0; i < ev->n_alerts; i++) {
         const Attache__V1__Alert *a = ev->alerts[i];
         if (!a || !a->rule || !a->rule[0])
             continue;
+        size_t j = i + 1;
+        while (j < ev->n_alerts &&
+               !(ev->alerts[j] && same(ev->alerts[j]->rule, a->rule) &&
+                 same(ev->alerts[j]->actor, a->actor) && same(ev->alerts[j]->country, a->country)))
+            j++;
+        if (j < ev->n_alerts)
+            continue;
         int sev = (int)a->severity;
         int level = sev >= 0 && sev <= (int)ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL ? sev : 0;
-        if (put_row(&self->tab[T_ALERTS], "iisssssis", seq, (long long)i, id, a->rule, a->actor,
-                    a->country, at_json_severity_name(a->severity), (long long)level, a->message))
+        if (put_row(&self->tab[T_ALERTS], "sssssis", id, a->rule, a->actor, a->country,
+                    at_json_severity_name(a->severity), (long long)level, a->message))
             return -1;
     }
+    return 0;
+}
+
+/* --- the batch's id index ------------------------------------------------ */
+
+static size_t hash_id(const char *s)
+{
+    size_t h = 1469598103934665603ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+/* The slot of id: where it is, or the free slot where it would go. */
+static size_t *slot_of(at_pgsink_t *self, const char *id)
+{
+    size_t mask = self->n_slots - 1;
+    for (size_t i = hash_id(id) & mask;; i = (i + 1) & mask) {
+        size_t *sl = &self->slots[i];
+        if (!*sl || strcmp(self->recs[*sl - 1].id, id) == 0)
+            return sl;
+    }
+}
+
+/* Make room for one more id (load at most one half). 0 or -1. */
+static int index_reserve(at_pgsink_t *self)
+{
+    if ((self->n_recs + 1) * 2 <= self->n_slots)
+        return 0;
+    size_t n = self->n_slots ? self->n_slots * 2 : 1024;
+    size_t *old = self->slots, old_n = self->n_slots;
+    if (!(self->slots = calloc(n, sizeof *self->slots))) {
+        self->slots = old;
+        return -1;
+    }
+    self->n_slots = n;
+    for (size_t i = 0; i < old_n; i++)
+        if (old[i])
+            *slot_of(self, self->recs[old[i] - 1].id) = old[i];
+    free(old);
     return 0;
 }
 
@@ -611,6 +663,49 @@ static int failed(at_pgsink_t *self, PGresult *res, const char *what)
     return transient ? SEND_TRANSIENT : SEND_PERMANENT;
 }
 
+/* COPY the rows of entries [lo, hi) of table t, skipping superseded
+ * entries. SEND_OK or the failure's class. */
+static int copy_table(at_pgsink_t *self, int t, size_t lo, size_t hi)
+{
+    if (self->recs[lo].start[t] == rec_end(self, hi - 1, t))
+        return SEND_OK; /* no rows */
+    PGresult *r = PQexec(self->conn, copy_sql[t]);
+    if (PQresultStatus(r) != PGRES_COPY_IN)
+        return failed(self, r, "cannot start COPY");
+    PQclear(r);
+    int ok = 1;
+    /* Runs of consecutive live entries go in one call; libpq buffers. */
+    for (size_t i = lo; i < hi && ok;) {
+        if (self->recs[i].superseded) {
+            i++;
+            continue;
+        }
+        size_t k = i;
+        while (k + 1 < hi && !self->recs[k + 1].superseded)
+            k++;
+        size_t from = self->recs[i].start[t], to = rec_end(self, k, t);
+        const size_t slice = 1u << 20;
+        for (size_t off = from; off < to && ok; off += slice) {
+            size_t n = to - off < slice ? to - off : slice;
+            ok = PQputCopyData(self->conn, self->tab[t].p + off, (int)n) == 1;
+        }
+        i = k + 1;
+    }
+    if (PQputCopyEnd(self->conn, ok ? NULL : "client failed to send") != 1)
+        ok = 0;
+    r = PQgetResult(self->conn);
+    if (!ok || PQresultStatus(r) != PGRES_COMMAND_OK) {
+        int cls = failed(self, r, "COPY failed");
+        while (self->conn && (r = PQgetResult(self->conn)))
+            PQclear(r);
+        return cls;
+    }
+    PQclear(r);
+    while ((r = PQgetResult(self->conn)))
+        PQclear(r);
+    return SEND_OK;
+}
+
 /* One attempt: entries [lo, hi) in one transaction. */
 static int send_range(at_pgsink_t *self, size_t lo, size_t hi)
 {
@@ -618,38 +713,19 @@ static int send_range(at_pgsink_t *self, size_t lo, size_t hi)
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return failed(self, r, "cannot begin");
     PQclear(r);
-    for (int t = 0; t < T__N; t++) {
-        size_t from = self->recs[lo].start[t], to = rec_end(self, hi - 1, t);
-        if (from == to)
-            continue;
-        r = PQexec(self->conn, copy_sql[t]);
-        if (PQresultStatus(r) != PGRES_COPY_IN)
-            return failed(self, r, "cannot start COPY");
-        PQclear(r);
-        /* Whole rows in slices, so libpq's buffer stays small. */
-        const size_t slice = 1u << 20;
-        int ok = 1;
-        for (size_t off = from; off < to && ok; off += slice) {
-            size_t n = to - off < slice ? to - off : slice;
-            ok = PQputCopyData(self->conn, self->tab[t].p + off, (int)n) == 1;
-        }
-        if (PQputCopyEnd(self->conn, ok ? NULL : "client failed to send") != 1)
-            ok = 0;
-        r = PQgetResult(self->conn);
-        if (!ok || PQresultStatus(r) != PGRES_COMMAND_OK) {
-            int cls = failed(self, r, "COPY failed");
-            /* Drain what libpq still holds for this command. */
-            while (self->conn && (r = PQgetResult(self->conn)))
-                PQclear(r);
-            return cls;
-        }
-        PQclear(r);
-        while ((r = PQgetResult(self->conn)))
-            PQclear(r);
-    }
+    int rc = copy_table(self, T_EVENTS, lo, hi);
+    if (rc != SEND_OK)
+        return rc;
     r = PQexec(self->conn, merge_sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK)
         return failed(self, r, "cannot upsert the batch");
+    PQclear(r);
+    for (int t = T_EVENTS + 1; t < T__N; t++)
+        if ((rc = copy_table(self, t, lo, hi)) != SEND_OK)
+            return rc;
+    r = PQexec(self->conn, "COMMIT");
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        return failed(self, r, "cannot commit");
     PQclear(r);
     return SEND_OK;
 }
@@ -754,6 +830,8 @@ int at_pgsink_commit(at_pgsink_t *self)
         snprintf(first, sizeof first, "%s", self->errbuf);
         const char *first_id = NULL;
         for (size_t i = 0; i < n; i++) {
+            if (self->recs[i].superseded)
+                continue;
             int one = send_with_retry(self, i, i + 1);
             if (one == SEND_OK)
                 continue;
@@ -807,19 +885,26 @@ int at_pgsink_write(at_pgsink_t *self, const Attache__V1__Event *ev, const char 
         self->recs = r;
         self->cap_recs = cap;
     }
+    if (index_reserve(self) < 0)
+        goto oom;
     rec_t *rec = &self->recs[self->n_recs];
     for (int t = 0; t < T__N; t++)
         rec->start[t] = self->tab[t].len;
+    rec->superseded = 0;
     if (!(rec->id = strdup(ev->id)))
         goto oom;
-    if (render(self, ev, json, (long long)self->n_recs) < 0) {
+    if (render(self, ev, json) < 0) {
         free(rec->id);
         /* Cut the partial rows off again. */
         for (int t = 0; t < T__N; t++)
             self->tab[t].len = rec->start[t];
         goto oom;
     }
-    self->n_recs++;
+    /* The same id earlier in the batch: this version replaces it. */
+    size_t *sl = slot_of(self, rec->id);
+    if (*sl)
+        self->recs[*sl - 1].superseded = 1;
+    *sl = ++self->n_recs;
     free(owned);
     if (own_batch && at_pgsink_commit(self) < 0) {
         set_err(err, errlen, "%s", self->errbuf);

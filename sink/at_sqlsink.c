@@ -107,6 +107,7 @@ static const char *const migrations[AT_SQLSINK_SCHEMA] = {
 };
 
 enum {
+    ST_EVENT_NEW,
     ST_EVENT,
     ST_DEL_COUNTRIES,
     ST_DEL_ACTORS,
@@ -120,6 +121,9 @@ enum {
 };
 
 static const char *const stmt_sql[ST__N] = {
+    [ST_EVENT_NEW] = "INSERT INTO events(id, url, title, source, published, reference_date, "
+                     "data_version, enriched, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                     "ON CONFLICT(id) DO NOTHING",
     [ST_EVENT] = "INSERT INTO events(id, url, title, source, published, reference_date, "
                  "data_version, enriched, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
                  "ON CONFLICT(id) DO UPDATE SET url = excluded.url, title = excluded.title, "
@@ -449,11 +453,10 @@ static const char *rome_status(const Attache__V1__CountryMention *c)
     return NULL;
 }
 
-/* The rows of one event, inside the caller's transaction. */
-static int write_rows(at_sqlsink_t *self, const Attache__V1__Event *ev, const char *json)
+/* Bind the events row of ev to statement s (ST_EVENT_NEW or ST_EVENT). */
+static void bind_event(sqlite3_stmt *s, const Attache__V1__Event *ev, const char *json)
 {
     const Attache__V1__NewsItem *item = ev->item;
-    sqlite3_stmt *s = self->st[ST_EVENT];
     bind_text(s, 1, ev->id);
     bind_text(s, 2, item ? item->url : NULL);
     bind_text(s, 3, item ? item->title : NULL);
@@ -463,14 +466,28 @@ static int write_rows(at_sqlsink_t *self, const Attache__V1__Event *ev, const ch
     bind_text(s, 7, ev->data_version);
     bind_time(s, 8, ev->enriched);
     bind_text(s, 9, json);
+}
+
+/* The rows of one event, inside the caller's transaction. */
+static int write_rows(at_sqlsink_t *self, const Attache__V1__Event *ev, const char *json)
+{
+    /* Most events are new: a plain insert, and no child rows to delete.
+     * Only an id already there takes the upsert and the four DELETEs. */
+    sqlite3_stmt *s = self->st[ST_EVENT_NEW];
+    bind_event(s, ev, json);
     if (step_done(s))
         return -1;
-
-    static const int del[] = {ST_DEL_COUNTRIES, ST_DEL_ACTORS, ST_DEL_LOCATIONS, ST_DEL_ALERTS};
-    for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
-        bind_text(self->st[del[i]], 1, ev->id);
-        if (step_done(self->st[del[i]]))
+    if (sqlite3_changes(self->db) == 0) {
+        s = self->st[ST_EVENT];
+        bind_event(s, ev, json);
+        if (step_done(s))
             return -1;
+        static const int del[] = {ST_DEL_COUNTRIES, ST_DEL_ACTORS, ST_DEL_LOCATIONS, ST_DEL_ALERTS};
+        for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
+            bind_text(self->st[del[i]], 1, ev->id);
+            if (step_done(self->st[del[i]]))
+                return -1;
+        }
     }
 
     /* Entries without their key (no country code, no actor id, no rule)

@@ -324,6 +324,15 @@ static void test_same_event_twice_one_row(void **state)
     free(t);
     assert_int_equal(q_int(ci, "SELECT count(*) FROM event_countries WHERE event_id = 'ev-2'"), 1);
     assert_counts(ci, 2, 3, 2, 2, 1);
+    /* A key repeated inside one event keeps its last entry. */
+    fx_init(&f, "ev-3", "repeated country");
+    f.c[1].code = "MNG";
+    f.c[1].name = "Mongolia, again";
+    must_write(s, &f.ev, "{}");
+    assert_int_equal(q_int(ci, "SELECT count(*) FROM event_countries WHERE event_id = 'ev-3'"), 1);
+    t = q_text(ci, "SELECT name FROM event_countries WHERE event_id = 'ev-3'");
+    assert_string_equal(t, "Mongolia, again");
+    free(t);
     at_pgsink_close(&s);
 }
 
