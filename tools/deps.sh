@@ -14,6 +14,8 @@ pkgs=(
   libxxhash-dev                                # item ids, dedup
   libutf8proc-dev                              # word boundaries in matching
   libxml2-dev libcurl4-openssl-dev libsqlite3-dev  # live feeds: parse, poll, remember
+  libpq-dev                                    # the PostgreSQL sink
+  postgresql sqlite3                           # sink tests' real server; sqlite3 CLI (bench anchor)
   libcmocka-dev                                # unit tests
   protobuf-compiler                            # interop test: protoc --decode
   python3 python3-zmq                          # integration tests, benchmarks
