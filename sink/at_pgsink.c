@@ -56,61 +56,62 @@ static const char *const copy_sql[T__N] = {
 };
 
 /* Version 1, the same tables as the SQLite sink (docs/sqlite.md). */
-static const char schema_sql[] = "CREATE TABLE attache_schema ("
-                                 "  version integer NOT NULL,"
-                                 "  application text NOT NULL DEFAULT 'attache');"
-                                 "CREATE TABLE events ("
-                                 "  id text PRIMARY KEY,"
-                                 "  url text NOT NULL DEFAULT '',"
-                                 "  title text NOT NULL DEFAULT '',"
-                                 "  source text NOT NULL DEFAULT '',"
-                                 "  published bigint," /* unix seconds UTC; NULL = unknown */
-                                 "  reference_date text NOT NULL DEFAULT '',"
-                                 "  data_version text NOT NULL DEFAULT '',"
-                                 "  enriched bigint,"
-                                 "  json text NOT NULL);"
-                                 "CREATE INDEX events_published ON events(published);"
-                                 "CREATE TABLE event_countries ("
-                                 "  event_id text NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
-                                 "  code text NOT NULL,"
-                                 "  name text NOT NULL DEFAULT '',"
-                                 "  mentions bigint NOT NULL DEFAULT 0,"
-                                 "  in_title integer NOT NULL DEFAULT 0,"
-                                 "  rome_statute_status text,"
-                                 "  PRIMARY KEY (event_id, code));"
-                                 "CREATE INDEX event_countries_code ON event_countries(code);"
-                                 "CREATE TABLE event_actors ("
-                                 "  event_id text NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
-                                 "  actor_id text NOT NULL,"
-                                 "  name text NOT NULL DEFAULT '',"
-                                 "  country text NOT NULL DEFAULT '',"
-                                 "  mentions bigint NOT NULL DEFAULT 0,"
-                                 "  PRIMARY KEY (event_id, actor_id));"
-                                 "CREATE INDEX event_actors_actor ON event_actors(actor_id);"
-                                 "CREATE TABLE event_locations ("
-                                 "  event_id text NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
-                                 "  code text NOT NULL,"
-                                 "  place text NOT NULL DEFAULT '',"
-                                 "  basis text NOT NULL DEFAULT '',"
-                                 "  PRIMARY KEY (event_id, code, place, basis));"
-                                 "CREATE INDEX event_locations_code ON event_locations(code);"
-                                 "CREATE TABLE alerts ("
-                                 "  event_id text NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
-                                 "  rule text NOT NULL,"
-                                 "  actor text NOT NULL DEFAULT '',"
-                                 "  country text NOT NULL DEFAULT '',"
-                                 "  severity text NOT NULL DEFAULT 'unspecified',"
-                                 "  severity_level integer NOT NULL DEFAULT 0,"
-                                 "  message text NOT NULL DEFAULT '',"
-                                 "  PRIMARY KEY (event_id, rule, actor, country));"
-                                 "CREATE INDEX alerts_rule_severity ON alerts(rule, severity);"
-                                 "CREATE INDEX alerts_actor ON alerts(actor);"
-                                 "CREATE INDEX alerts_country ON alerts(country);";
+static const char schema_sql[] =
+    "CREATE TABLE attache_schema ("
+    "  version integer NOT NULL,"
+    "  application text NOT NULL DEFAULT 'attache');"
+    "CREATE TABLE events ("
+    "  id text COLLATE \"C\" PRIMARY KEY,"
+    "  url text NOT NULL DEFAULT '',"
+    "  title text NOT NULL DEFAULT '',"
+    "  source text NOT NULL DEFAULT '',"
+    "  published bigint," /* unix seconds UTC; NULL = unknown */
+    "  reference_date text NOT NULL DEFAULT '',"
+    "  data_version text NOT NULL DEFAULT '',"
+    "  enriched bigint,"
+    "  json text NOT NULL);"
+    "CREATE INDEX events_published ON events(published);"
+    "CREATE TABLE event_countries ("
+    "  event_id text COLLATE \"C\" NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+    "  code text COLLATE \"C\" NOT NULL,"
+    "  name text NOT NULL DEFAULT '',"
+    "  mentions bigint NOT NULL DEFAULT 0,"
+    "  in_title integer NOT NULL DEFAULT 0,"
+    "  rome_statute_status text,"
+    "  PRIMARY KEY (event_id, code));"
+    "CREATE INDEX event_countries_code ON event_countries(code);"
+    "CREATE TABLE event_actors ("
+    "  event_id text COLLATE \"C\" NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+    "  actor_id text COLLATE \"C\" NOT NULL,"
+    "  name text NOT NULL DEFAULT '',"
+    "  country text COLLATE \"C\" NOT NULL DEFAULT '',"
+    "  mentions bigint NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (event_id, actor_id));"
+    "CREATE INDEX event_actors_actor ON event_actors(actor_id);"
+    "CREATE TABLE event_locations ("
+    "  event_id text COLLATE \"C\" NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+    "  code text COLLATE \"C\" NOT NULL,"
+    "  place text COLLATE \"C\" NOT NULL DEFAULT '',"
+    "  basis text COLLATE \"C\" NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (event_id, code, place, basis));"
+    "CREATE INDEX event_locations_code ON event_locations(code);"
+    "CREATE TABLE alerts ("
+    "  event_id text COLLATE \"C\" NOT NULL REFERENCES events(id) ON DELETE CASCADE,"
+    "  rule text COLLATE \"C\" NOT NULL,"
+    "  actor text COLLATE \"C\" NOT NULL DEFAULT '',"
+    "  country text COLLATE \"C\" NOT NULL DEFAULT '',"
+    "  severity text NOT NULL DEFAULT 'unspecified',"
+    "  severity_level integer NOT NULL DEFAULT 0,"
+    "  message text NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (event_id, rule, actor, country));"
+    "CREATE INDEX alerts_rule_severity ON alerts(rule, severity);"
+    "CREATE INDEX alerts_actor ON alerts(actor);"
+    "CREATE INDEX alerts_country ON alerts(country);";
 
 /* Per session: the staging table the events rows are copied into. */
 static const char stage_sql[] =
     "SET client_min_messages = warning;"
-    "CREATE TEMP TABLE IF NOT EXISTS at_stage_events (id text, url text, title text, "
+    "CREATE TEMP TABLE IF NOT EXISTS at_stage_events (id text COLLATE \"C\", url text, title text, "
     "  source text, published bigint, reference_date text, data_version text, enriched bigint, "
     "  json text) ON COMMIT DELETE ROWS;"
     "RESET client_min_messages;";
@@ -158,6 +159,8 @@ struct at_pgsink {
     uint64_t reconnects;
     unsigned retry_max_ms, stop_grace_ms;
     volatile sig_atomic_t *stop;
+    void (*wait_hook)(void *);
+    void *wait_arg;
     char errbuf[768];
 };
 
@@ -463,6 +466,12 @@ void at_pgsink_set_retry(at_pgsink_t *self, unsigned max_ms, volatile sig_atomic
     self->stop_grace_ms = stop_grace_ms;
 }
 
+void at_pgsink_set_wait_hook(at_pgsink_t *self, void (*hook)(void *), void *arg)
+{
+    self->wait_hook = hook;
+    self->wait_arg = arg;
+}
+
 static void clear_batch(at_pgsink_t *self)
 {
     for (int t = 0; t < T__N; t++)
@@ -730,14 +739,16 @@ static int send_range(at_pgsink_t *self, size_t lo, size_t hi)
     return SEND_OK;
 }
 
-/* Sleep ms in slices, so a stop is noticed. */
-static void nap(unsigned ms)
+/* Sleep ms in slices, so a stop is noticed and the hook runs. */
+static void nap(at_pgsink_t *self, unsigned ms)
 {
     while (ms) {
         unsigned s = ms < 50 ? ms : 50;
         struct timespec ts = {0, (long)s * 1000000L};
         nanosleep(&ts, NULL);
         ms -= s;
+        if (self->wait_hook)
+            self->wait_hook(self->wait_arg);
     }
 }
 
@@ -777,7 +788,7 @@ static int send_with_retry(at_pgsink_t *self, size_t lo, size_t hi)
             at_log_warn("%s; retrying %zu events in %u ms (attempt %u)", self->errbuf, hi - lo,
                         backoff, attempt + 1);
         attempt++;
-        nap(backoff);
+        nap(self, backoff);
         backoff = backoff * 2 > AT_PGSINK_BACKOFF_MAX_MS ? AT_PGSINK_BACKOFF_MAX_MS : backoff * 2;
     }
 }

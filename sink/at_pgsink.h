@@ -64,6 +64,11 @@ at_pgsink_t *at_pgsink_open(const char *conninfo, char *err, size_t errlen);
 void at_pgsink_set_retry(at_pgsink_t *self, unsigned max_ms, volatile sig_atomic_t *stop,
                          unsigned stop_grace_ms);
 
+/* Call hook(arg) about every 50 ms while commit() waits to retry, so
+ * the caller can keep its watchdog and stats going (attache-sink passes
+ * at_daemon_tick). NULL turns it off. */
+void at_pgsink_set_wait_hook(at_pgsink_t *self, void (*hook)(void *), void *arg);
+
 /* Start a batch: writes up to commit() are sent together, in one
  * transaction. Outside a batch each write is sent on its own. 0, or -1
  * inside a batch. */

@@ -82,6 +82,12 @@ int at_sink_check(const at_config_t *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* While the PostgreSQL sink waits to reconnect: watchdog and stats go on. */
+static void pg_waiting(void *d)
+{
+    at_daemon_tick(d);
+}
+
 static int open_output(at_sink_t *self, const char *path, char *err, size_t errlen)
 {
     if (strncmp(path, "sqlite:", 7) == 0) {
@@ -90,10 +96,12 @@ static int open_output(at_sink_t *self, const char *path, char *err, size_t errl
     }
     if (strncmp(path, "postgres:", 9) == 0) {
         self->pg = at_pgsink_open(path + 9, err, errlen);
-        if (self->pg) /* keep retrying a lost server until SIGTERM, then up to the timeout */
+        if (self->pg) { /* retry a lost server until SIGTERM, then up to the timeout */
             at_pgsink_set_retry(self->pg, 0, &at_daemon_stop_flag,
                                 (unsigned)at_config_int(self->d->cfg, "daemon.shutdown_timeout") *
                                     1000u);
+            at_pgsink_set_wait_hook(self->pg, pg_waiting, self->d);
+        }
         return self->pg ? 0 : -1;
     }
     if (strcmp(path, "-") == 0) {
