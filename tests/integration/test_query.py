@@ -8,6 +8,7 @@ another program's SQLite database, and bad arguments.
 """
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -108,6 +109,7 @@ def main():
     con = sqlite3.connect(other)
     assert con.execute("PRAGMA application_id").fetchone()[0] == 0
     con.close()
+    shutil.rmtree(tmp, ignore_errors=True)  # kept when a check failed
     print("OK: %d alerts, %d critical, whereabouts %s" %
           (len(alerts), len(crit), [(w["country"], w["rome_statute_status"]) for w in where]))
 

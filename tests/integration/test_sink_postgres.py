@@ -14,6 +14,7 @@ Skipped (exit 77) only when the PostgreSQL server binaries are missing.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -159,6 +160,7 @@ def main():
         raise
     finally:
         srv.close()
+    shutil.rmtree(tmp, ignore_errors=True)  # kept when a check failed
     print("OK")
 
 
