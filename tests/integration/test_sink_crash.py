@@ -31,6 +31,16 @@ N = 3000
 TABLES = ("events", "event_countries", "event_actors", "event_locations", "alerts")
 
 
+STARTED = []  # pipelines, killed in main's finally if a check failed mid-way
+
+
+def kill_leftovers():
+    for p in STARTED:
+        for d in (p.ingest, p.enrich, p.sink):
+            if d is not None and d.proc.poll() is None:
+                d.proc.kill()
+
+
 def sqlite_counter(path):
     def count(sql):
         if not os.path.exists(path):
@@ -56,6 +66,7 @@ def crash_and_replay(name, tmp, output, count):
     sink_sets = {"sink.flush_interval_ms": "100"}
     p = h.Pipeline(tmp=work, ingest_stdin=subprocess.PIPE, sink_output=output,
                    extra={"sink": sink_sets})
+    STARTED.append(p)
     first, second = N // 3, 2 * N // 3
     p.ingest.proc.stdin.write(b"".join(lines[:first]))
     p.ingest.proc.stdin.flush()
@@ -100,6 +111,13 @@ def crash_and_replay(name, tmp, output, count):
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-it-crash.")
     db = os.path.join(tmp, "events.db")
+    try:
+        run_all(tmp, db)
+    finally:
+        kill_leftovers()
+
+
+def run_all(tmp, db):
     rows = crash_and_replay("sqlite", tmp, "sqlite:" + db, sqlite_counter(db))
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -25,10 +25,22 @@ import harness as h  # noqa: E402
 import pgserver  # noqa: E402
 
 
+STARTED = []  # pipelines, killed in main's finally if a check failed mid-way
+
+
+def kill_leftovers():
+    for p in STARTED:
+        for d in (p.ingest, p.enrich, p.sink):
+            if d is not None and d.proc.poll() is None:
+                d.proc.kill()
+
+
 def pipeline(tmp, conninfo, stdin=None, ingest_input=None):
-    return h.Pipeline(tmp=tmp, ingest_input=ingest_input, ingest_stdin=stdin,
-                      sink_output="postgres:" + conninfo,
-                      extra={"sink": {"sink.flush_interval_ms": "100"}})
+    p = h.Pipeline(tmp=tmp, ingest_input=ingest_input, ingest_stdin=stdin,
+                   sink_output="postgres:" + conninfo,
+                   extra={"sink": {"sink.flush_interval_ms": "100"}})
+    STARTED.append(p)
+    return p
 
 
 def counts(srv, db):
@@ -159,6 +171,7 @@ def main():
             sys.stderr.write("--- server log ---\n" + f.read()[-4000:])
         raise
     finally:
+        kill_leftovers()
         srv.close()
     shutil.rmtree(tmp, ignore_errors=True)  # kept when a check failed
     print("OK")
