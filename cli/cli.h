@@ -14,6 +14,7 @@ int cli_feeds(int argc, char **argv);
 int cli_data(int argc, char **argv);
 int cli_kafka_mock(int argc, char **argv);
 int cli_tail(int argc, char **argv);
+int cli_query(int argc, char **argv);
 
 /* The reference data directory: explicit (may be NULL), else
  * $ATTACHE_DATA_DIR, else the installed data if present, else the source

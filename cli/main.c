@@ -9,6 +9,7 @@
  *   attache data     reference data: 'data check' validates the tables
  *   attache kafka-mock  librdkafka's mock Kafka cluster (tests, newcomers)
  *   attache tail     watch a sink's PUB output as JSON lines
+ *   attache query    canned monitor queries on the SQLite sink
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ static void usage(FILE *out)
                  "  data      'data check [DIR]': validate the reference data tables\n"
                  "  kafka-mock  start a mock Kafka cluster on loopback (tests, trying it out)\n"
                  "  tail      subscribe to attache-sink's PUB output and print events\n"
+                 "  query     canned monitor queries on the SQLite sink (alerts, events, ...)\n"
                  "  version   print the version and the reference data's as-of date\n\n"
                  "Run 'attache COMMAND --help' for a command's options.\n");
 }
@@ -99,6 +101,8 @@ int main(int argc, char **argv)
         return cli_kafka_mock(argc - 1, argv + 1);
     if (strcmp(cmd, "tail") == 0)
         return cli_tail(argc - 1, argv + 1);
+    if (strcmp(cmd, "query") == 0)
+        return cli_query(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
         version();
         return 0;

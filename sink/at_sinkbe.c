@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_daemon.h"
 #include "at_jsonl.h"
+#include "at_log.h"
+#include "at_pgsink.h"
 #include "at_pubsink.h"
 #include "at_sinkspec.h"
 #include "at_sqlsink.h"
@@ -84,6 +87,94 @@ const at_sinkbe_t at_sqlite_backend = {
     NULL,     NULL,          sql_close,
 };
 
+/* ---- postgres:CONNINFO (and postgresql:// URIs) ---- */
+
+static int pg_check(const at_sinkspec_t *spec, char *err, size_t errlen)
+{
+    long long v;
+    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &v, err, errlen) < 0 ||
+        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &v, err,
+                            errlen) < 0)
+        return -1;
+    return at_pgsink_check(spec->target, err, errlen);
+}
+
+static void *pg_open(const at_sinkspec_t *spec, at_sinkpolicy_t *pol, char *err, size_t errlen)
+{
+    long long batch, commit_ms;
+    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &batch, err, errlen) <
+            0 ||
+        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &commit_ms,
+                            err, errlen) < 0)
+        return NULL;
+    pol->batch_max = (size_t)batch;
+    pol->commit_ms = commit_ms;
+    at_pgsink_t *pg = at_pgsink_open(spec->target, err, errlen);
+    /* A server that went away is waited for (reconnect with backoff)
+     * until it is back; once the daemon is stopping, for 5 s more, then
+     * the output queue's own retry and shutdown deadline take over. The
+     * wait runs on the output's worker thread: the daemon's main loop,
+     * watchdog and other outputs go on meanwhile. */
+    if (pg)
+        at_pgsink_set_retry(pg, 0, &at_daemon_stop_flag, 5000);
+    return pg;
+}
+
+static int pg_begin(void *h, char *err, size_t errlen)
+{
+    if (at_pgsink_begin(h) < 0) {
+        snprintf(err, errlen, "begin: %s", at_pgsink_error(h));
+        return -1;
+    }
+    return 0;
+}
+
+static int pg_write(void *h, const at_sinkitem_t *it, char *err, size_t errlen)
+{
+    return at_pgsink_write(h, it->ev, it->json, err, errlen);
+}
+
+static int pg_commit(void *h, char *err, size_t errlen)
+{
+    if (at_pgsink_commit(h) == 0)
+        return 0;
+    if (at_daemon_stop_flag) {
+        /* The server is still away at shutdown: the queue retries until
+         * its deadline, then counts the batch as lost. */
+        snprintf(err, errlen, "commit: %s", at_pgsink_error(h));
+        return -1;
+    }
+    /* The server is there but refused some events' data: at_pgsink has
+     * already written the others one by one; resending would fail the
+     * same way, so the batch is done. */
+    at_log_error("postgres: %zu event(s) of the batch refused by the server and lost: %s",
+                 at_pgsink_last_lost(h), at_pgsink_error(h));
+    return 0;
+}
+
+static void pg_rollback(void *h)
+{
+    if (at_pgsink_in_batch(h))
+        at_pgsink_rollback(h);
+}
+
+static void pg_close(void **h_p)
+{
+    at_pgsink_t *pg = *h_p;
+    at_pgsink_close(&pg);
+    *h_p = NULL;
+}
+
+static const at_sinkbe_t postgres_backend = {
+    "postgres", "postgres:CONNINFO",
+    1,          "batch commit_ms",
+    pg_check,   pg_open,
+    pg_begin,   pg_write,
+    pg_commit,  pg_rollback,
+    NULL,       NULL,
+    pg_close,
+};
+
 /* ---- reserved: slot in when their modules land ---- */
 
 static int reserved_check(const at_sinkspec_t *spec, char *err, size_t errlen)
@@ -91,22 +182,6 @@ static int reserved_check(const at_sinkspec_t *spec, char *err, size_t errlen)
     snprintf(err, errlen, "%s outputs are not built into this attache-sink yet", spec->be->usage);
     return -1;
 }
-
-static const at_sinkbe_t postgres_backend = {
-    "postgres",
-    "postgres:CONNINFO",
-    1,
-    "",
-    reserved_check,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-};
 
 static const at_sinkbe_t kafka_backend = {
     "kafka",

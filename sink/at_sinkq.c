@@ -379,7 +379,7 @@ at_sinkq_t *at_sinkq_new(const at_sinkspec_t *spec, char *err, size_t errlen)
     char berr[768] = "";
     self->h = self->be->open(spec, &self->pol, berr, sizeof berr);
     if (!self->h) {
-        snprintf(err, errlen, "output %s (%s): %s", spec->name, spec->text, berr);
+        snprintf(err, errlen, "output %s (%s): %s", spec->name, spec->shown, berr);
         goto fail;
     }
     if (self->pol.batch_max < 1)

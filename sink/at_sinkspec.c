@@ -28,6 +28,7 @@ void at_sinkspec_destroy(at_sinkspec_t **self_p)
     at_filter_destroy(&self->filter);
     free(self->name);
     free(self->text);
+    free(self->shown);
     free(self->target);
     free(self);
     *self_p = NULL;
@@ -243,13 +244,53 @@ static int apply_common(at_sinkspec_t *self, char *err, size_t errlen)
     return 0;
 }
 
+char *at_sinkspec_redact(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = malloc(n + 4 * 8 + 1); /* each redaction adds at most "***" */
+    if (!out)
+        return NULL;
+    size_t o = 0, redactions = 0;
+    for (size_t i = 0; i < n;) {
+        /* libpq key=value: password=SECRET (up to white space). */
+        if (redactions < 8 && strncmp(text + i, "password=", 9) == 0 &&
+            (i == 0 || isspace((unsigned char)text[i - 1]) || text[i - 1] == ':' ||
+             text[i - 1] == '?' || text[i - 1] == '&')) {
+            memcpy(out + o, "password=***", 12);
+            o += 12;
+            i += 9;
+            while (i < n && !isspace((unsigned char)text[i]) && text[i] != '&')
+                i++;
+            redactions++;
+            continue;
+        }
+        /* URI user info: scheme://user:SECRET@host. */
+        if (redactions < 8 && text[i] == ':' && i >= 1 && o > 0) {
+            const char *at = strchr(text + i, '@');
+            const char *slashes = strstr(text, "://");
+            const char *next_slash = strchr(text + i, '/');
+            if (at && slashes && slashes + 3 <= text + i && (!next_slash || at < next_slash) &&
+                !memchr(slashes + 3, '@', (size_t)(text + i - (slashes + 3)))) {
+                memcpy(out + o, ":***", 4);
+                o += 4;
+                i = (size_t)(at - text);
+                redactions++;
+                continue;
+            }
+        }
+        out[o++] = text[i++];
+    }
+    out[o] = '\0';
+    return out;
+}
+
 at_sinkspec_t *at_sinkspec_parse(const char *name, const char *text, long long flush_ms, char *err,
                                  size_t errlen)
 {
     at_sinkspec_t *self = calloc(1, sizeof *self);
     char why[768] = "";
     if (!self || !(self->name = strdup(name)) || !(self->text = strdup(text)) ||
-        !(self->filter = at_filter_new())) {
+        !(self->shown = at_sinkspec_redact(text)) || !(self->filter = at_filter_new())) {
         snprintf(err, errlen, "out of memory");
         at_sinkspec_destroy(&self);
         return NULL;
@@ -291,7 +332,10 @@ at_sinkspec_t *at_sinkspec_parse(const char *name, const char *text, long long f
         goto fail;
     return self;
 fail:
-    snprintf(err, errlen, "output %s '%s': %s", name, text, why);
+    if (self && self->shown)
+        snprintf(err, errlen, "output %s '%s': %s", name, self->shown, why);
+    else
+        snprintf(err, errlen, "output %s: %s", name, why);
     at_sinkspec_destroy(&self);
     return NULL;
 }

@@ -41,6 +41,7 @@ typedef struct {
 typedef struct at_sinkspec {
     char *name;   /* "output", or the name of sink.outputs.<name> */
     char *text;   /* the spec as given */
+    char *shown;  /* the same with passwords replaced by *** (for logs and errors) */
     char *target; /* what follows "scheme:" ("-" for stdout; full URI for zmq) */
     const at_sinkbe_t *be;
     at_sinkopt_t *opts;
@@ -56,6 +57,11 @@ typedef struct at_sinkspec {
  * default commit interval. NULL with a reason naming the spec in err.
  * Caller owns the result and must destroy it. The backend's check is run
  * too, so an unwritable path is reported here. */
+/* A copy of a spec (or conninfo, or URL) safe to log: the value of every
+ * libpq `password=` and the password of URI user info (user:SECRET@) are
+ * replaced by ***. Caller frees; NULL on allocation failure. */
+char *at_sinkspec_redact(const char *text);
+
 at_sinkspec_t *at_sinkspec_parse(const char *name, const char *text, long long flush_ms, char *err,
                                  size_t errlen);
 

@@ -35,7 +35,8 @@
 typedef struct at_sqlsink at_sqlsink_t;
 
 /* Open or create the database at path: WAL, synchronous=NORMAL,
- * busy_timeout, foreign keys on, schema created on first open and
+ * busy_timeout, foreign-key enforcement off in this connection (the
+ * writer keeps the references true itself), schema created on first open and
  * versioned (PRAGMA user_version). A non-SQLite file, another
  * application's database or a newer schema is refused. Returns NULL with
  * a reason naming the path in err. Caller owns the result and must

@@ -16,6 +16,8 @@ pkgs=(
   libxml2-dev libcurl4-openssl-dev libsqlite3-dev  # live feeds: parse, poll, remember
   librdkafka-dev kcat                          # Kafka transport; kcat for the interop test
   libmicrohttpd-dev                            # /metrics, /healthz, /readyz
+  libpq-dev                                    # the PostgreSQL sink
+  postgresql sqlite3                           # sink tests' real server; sqlite3 CLI (bench anchor)
   libcmocka-dev                                # unit tests
   protobuf-compiler                            # interop test: protoc --decode
   python3 python3-zmq                          # integration tests, benchmarks

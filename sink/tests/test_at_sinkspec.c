@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -116,7 +117,7 @@ static void test_errors(void **state)
     expect_error("webhook:ftp://example.org/x", "http:// or https://");
     expect_error("webhook:http://", "webhook URL");
     expect_error("[retries=-1]webhook:http://127.0.0.1/x", "retries=-1");
-    expect_error("postgres:host=/tmp dbname=attache", "not built into this attache-sink");
+    expect_error("postgres:host=/tmp dbname='attache", "postgres");
     expect_error("kafka://127.0.0.1:9092/attache.events", "not built into this attache-sink");
     /* Unwritable paths, reported before anything is opened. */
     expect_error("/nonexistent-dir/events.jsonl", "No such file or directory");
@@ -146,9 +147,38 @@ static void test_numbers(void **state)
     assert_int_equal(at_sinkspec_number("9000000000G", AT_SFX_SIZE, &v), -1);
 }
 
+/* Passwords never reach a log line or an error message. */
+static void test_redact(void **state)
+{
+    (void)state;
+    const char *cases[][2] = {
+        {"postgres:host=/tmp user=a password=s3cret dbname=x",
+         "postgres:host=/tmp user=a password=*** dbname=x"},
+        {"postgresql://alice:s3cret@db.example:5432/attache",
+         "postgresql://alice:***@db.example:5432/attache"},
+        {"postgresql://db.example:5432/attache?password=s3cret&sslmode=require",
+         "postgresql://db.example:5432/attache?password=***&sslmode=require"},
+        {"webhook:http://127.0.0.1:9/hook?a=1", "webhook:http://127.0.0.1:9/hook?a=1"},
+        {"[severity=critical]jsonl:/tmp/x.jsonl", "[severity=critical]jsonl:/tmp/x.jsonl"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *r = at_sinkspec_redact(cases[i][0]);
+        assert_non_null(r);
+        assert_string_equal(r, cases[i][1]);
+        free(r);
+    }
+    /* An error about such a spec shows the redacted form. */
+    char err[1024] = "";
+    assert_null(parse("[batch=0]postgres:host=/tmp password=s3cret", err, sizeof err));
+    assert_null(strstr(err, "s3cret"));
+    assert_non_null(strstr(err, "password=***"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_valid), cmocka_unit_test(test_errors),
+                                       cmocka_unit_test(test_redact),
                                        cmocka_unit_test(test_numbers)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

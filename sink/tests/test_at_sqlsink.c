@@ -337,6 +337,8 @@ static void test_update_replaces_children(void **state)
     assert_int_equal(q_int("SELECT count(*) FROM event_locations WHERE event_id = 'ev-up'"), 0);
     /* The other event is untouched. */
     assert_counts(2, 1 + 2, 1 + 2, 0 + 1, 1 + 2);
+    /* The writer (foreign_keys off for speed) left no dangling child. */
+    assert_int_equal(q_int("SELECT count(*) FROM pragma_foreign_key_check"), 0);
     /* Foreign keys cascade for a monitor pruning old events. */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);

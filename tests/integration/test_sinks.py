@@ -326,7 +326,7 @@ def check_config_errors(tmp):
         ("sink.output=/nonexistent-dir/x.jsonl", "No such file or directory"),
         ("sink.output=/proc/sys/x.jsonl", "cannot create files in /proc/sys"),
         ("sink.outputs.hook=webhook:ftp://x/", "http:// or https://"),
-        ("sink.outputs.pg=postgres:host=/tmp", "not built into this attache-sink"),
+        ("sink.outputs.pg=postgres:host=/tmp dbname='x", "postgres"),
         ("sink.outputs.k=kafka://127.0.0.1:9092/t", "not built into this attache-sink"),
         ("sink.outputs.x=[colour=red]-", "unknown option 'colour'"),
     ]
