@@ -88,9 +88,15 @@ typedef struct {
          NULL,                                                                                     \
          true,                                                                                     \
          "Seconds to keep trying to hand over in-flight messages when stopping."},                 \
-    {"kafka.*", AT_CFG_PASSTHROUGH, NULL, 0, 0, NULL, false,                                      \
-     "librdkafka property for every kafka:// endpoint of this daemon (docs/kafka.md), "         \
-     "e.g. kafka.security.protocol=SASL_SSL; overrides attache's defaults."},                   \
+        {"kafka.*",                                                                                \
+         AT_CFG_PASSTHROUGH,                                                                       \
+         NULL,                                                                                     \
+         0,                                                                                        \
+         0,                                                                                        \
+         NULL,                                                                                     \
+         false,                                                                                    \
+         "librdkafka property for every kafka:// endpoint of this daemon (docs/kafka.md), "        \
+         "e.g. kafka.security.protocol=SASL_SSL; overrides attache's defaults."},                  \
         {"metrics.listen",                                                                         \
          AT_CFG_STRING,                                                                            \
          "",                                                                                       \
