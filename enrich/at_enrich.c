@@ -623,8 +623,10 @@ static const at_warrant_t *icc_outstanding(const at_actor_t *a, at_day_t day)
     return NULL;
 }
 
+/* `where` says how the location was found: "is reported in" (a dateline or
+ * the title) or "is reported travelling to" (a travel phrase). */
 static int add_alert(const at_enrich_t *self, Attache__V1__Event *ev, const at_actor_t *a,
-                     const at_warrant_t *w, size_t country, at_day_t day)
+                     const at_warrant_t *w, size_t country, const char *where, at_day_t day)
 {
     at_treaty_status_t st;
     at_treaty_status(self->treaty, self->rome, country, day, &st);
@@ -646,10 +648,10 @@ static int add_alert(const at_enrich_t *self, Attache__V1__Event *ev, const at_a
     case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY:
         al->severity = ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL;
         return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
                        "a State Party to the Rome Statute obliged to arrest and surrender "
                        "(arts. 86, 89)",
-                       a->name, issued, w->reference, c->name);
+                       a->name, issued, w->reference, where, c->name);
     case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING:
         /* Still a party until the withdrawal takes effect (art. 127(1)),
          * with its obligations intact (art. 127(2)). */
@@ -657,27 +659,27 @@ static int add_alert(const at_enrich_t *self, Attache__V1__Event *ev, const at_a
         at_day_format(st.withdrawal_notified, wn, sizeof wn);
         at_day_format(st.withdrawal_due, we, sizeof we);
         return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
                        "a State Party to the Rome Statute obliged to arrest and surrender "
                        "(arts. 86, 89); its withdrawal, notified %s, takes effect %s",
-                       a->name, issued, w->reference, c->name, wn, we);
+                       a->name, issued, w->reference, where, c->name, wn, we);
     case ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED:
         al->severity = ATTACHE__V1__SEVERITY__SEVERITY_NOTICE;
         return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
                        "whose Rome Statute status on %s is not in the reference data",
-                       a->name, issued, w->reference, c->name, dstr);
+                       a->name, issued, w->reference, where, c->name, dstr);
     default:
         al->severity = ATTACHE__V1__SEVERITY__SEVERITY_NOTICE;
         return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), is reported in %s, "
+                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
                        "which is not a party to the Rome Statute (status on %s: %s)",
-                       a->name, issued, w->reference, c->name, dstr, state);
+                       a->name, issued, w->reference, where, c->name, dstr, state);
     }
 }
 
 static int add_alerts(const at_enrich_t *self, Attache__V1__Event *ev, const size_t *loc_countries,
-                      size_t nloc, at_day_t day)
+                      const char *const *loc_where, size_t nloc, at_day_t day)
 {
     size_t n = 0;
     for (size_t i = 0; i < ev->n_actors; i++) {
@@ -697,7 +699,7 @@ static int add_alerts(const at_enrich_t *self, Attache__V1__Event *ev, const siz
         if (!w)
             continue;
         for (size_t l = 0; l < nloc; l++)
-            if (add_alert(self, ev, a, w, loc_countries[l], day) != 0)
+            if (add_alert(self, ev, a, w, loc_countries[l], loc_where[l], day) != 0)
                 return -1;
     }
     return 0;
@@ -765,6 +767,7 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
      * follow for consumers that want one anyway: the first country named
      * in the title, then the most mentioned country. */
     size_t loc_country[3], nloc = 0;
+    const char *loc_where[3];
     if (alloc_repeated((void ***)&ev->locations, &ev->n_locations, MAX_LOCATIONS) != 0)
         goto fail;
     const at_alias_t *strong[3] = {at_gazetteer_dateline(self->gaz, text, xlen), scan.travel,
@@ -778,8 +781,10 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
         size_t k = 0;
         while (k < nloc && loc_country[k] != strong[i]->country)
             k++;
-        if (k == nloc)
+        if (k == nloc) {
+            loc_where[nloc] = i == 1 ? "is reported travelling to" : "is reported in";
             loc_country[nloc++] = strong[i]->country;
+        }
     }
     if (scan.title_name && !seen_country(ev, self, scan.title_name->country)) {
         if (add_country_location(self, ev, scan.title_name->country, "title_country") != 0)
@@ -797,7 +802,7 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
         if (add_country_location(self, ev, best, "most_mentioned") != 0)
             goto fail;
     }
-    if (add_alerts(self, ev, loc_country, nloc, day) != 0)
+    if (add_alerts(self, ev, loc_country, loc_where, nloc, day) != 0)
         goto fail;
 
     free(scan.countries);
