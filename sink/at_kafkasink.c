@@ -90,9 +90,7 @@ int at_kafkasink_check_target(const char *target, char *err, size_t errlen)
     }
     if (ep.group[0]) {
         snprintf(err, errlen,
-                 "'%s': ?group= names a consumer group; a kafka:// output produces and "
-                 "takes none",
-                 target);
+                 "?group= names a consumer group; a kafka:// output produces and takes none");
         return -1;
     }
     /* at_endpoint checked the list's shape; a port must also be a port. */
@@ -106,13 +104,11 @@ int at_kafkasink_check_target(const char *target, char *err, size_t errlen)
         if (bracketed && (!colon || colon[-1] != ']'))
             colon = NULL; /* [v6] without a port */
         if (!bracketed && colon && memchr(b, ':', (size_t)(colon - b))) {
-            snprintf(err, errlen, "'%s': broker '%.*s': write IPv6 addresses as [ADDR]:PORT",
-                     target, (int)n, b);
+            snprintf(err, errlen, "broker '%.*s': write IPv6 addresses as [ADDR]:PORT", (int)n, b);
             return -1;
         }
         if (colon && !port_ok(colon + 1, (size_t)(b + n - colon - 1))) {
-            snprintf(err, errlen, "'%s': broker '%.*s': the port must be 1..65535", target, (int)n,
-                     b);
+            snprintf(err, errlen, "broker '%.*s': the port must be 1..65535", (int)n, b);
             return -1;
         }
         b += n;

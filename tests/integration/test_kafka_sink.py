@@ -78,6 +78,10 @@ def main():
         assert c["k.written"] == n and c["kj.written"] == n, c
         assert c["kc.written"] == len(critical), (c, critical)
         assert c["k.lost"] == 0 and c["k.dropped"] == 0, c
+        # One delivery report per record, none failed (the input is ZeroMQ, so
+        # every Kafka counter is the outputs').
+        assert c["kafka_delivered"] == 2 * n + len(critical), c
+        assert c["kafka_delivery_failed"] == 0, c
 
         # attache.out: every event exactly once, keyed by id, typed.
         rows = kcat_records(boot, "attache.out", "%k\t%h\t%p\t%o\n")
@@ -135,6 +139,8 @@ def main():
                     d.proc.kill()
                     d.proc.wait()
         mock.stop()
+        if ok:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
