@@ -24,7 +24,7 @@
  *
  * Options (besides those of every output):
  *   format=protobuf|json  record value (default protobuf)
- *   batch=N               most events per batch (default 1000)
+ *   batch=N               most events per batch (default 10000)
  *   commit_ms=D           longest a batch stays open (default 0: it ends
  *                         whenever the queue is empty)
  *   timeout_ms=D          longest a commit waits for delivery reports
