@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,9 @@ typedef struct {
     at_ack_t ack;
 } dr_opaque_t;
 
-/* Process-wide counters (all updated on the daemon's thread). */
+/* Process-wide counters. Consumer counters are updated on the daemon's
+ * thread; producer counters (COUNT) also from attache-sink's output
+ * threads, one per kafka:// output, hence atomically. */
 enum {
     K_PRODUCED,
     K_DELIVERED,
@@ -84,15 +87,18 @@ static at_counter_t g_counters[K_FIXED + MAX_ERR_COUNTERS + 1] = {
     {"kafka_offsets_stored", 0}, {"kafka_rebalances", 0}, {"kafka_consumer_lag", 0},
 };
 static char g_err_names[MAX_ERR_COUNTERS][64];
+static pthread_mutex_t g_err_lock = PTHREAD_MUTEX_INITIALIZER;
+#define COUNT(k) __atomic_fetch_add(&g_counters[k].value, 1, __ATOMIC_RELAXED)
 static int g_used;
 static at_kafka_t *g_consumers;
 
 /* Count one delivery failure under its error name. */
 static void count_failure(rd_kafka_resp_err_t err)
 {
-    g_counters[K_FAILED].value++;
+    COUNT(K_FAILED);
     char name[64];
     snprintf(name, sizeof name, "kafka_failed_%s", rd_kafka_err2name(err));
+    pthread_mutex_lock(&g_err_lock);
     for (int i = 0; i < MAX_ERR_COUNTERS; i++) {
         at_counter_t *c = &g_counters[K_FIXED + i];
         if (!c->name) {
@@ -100,10 +106,11 @@ static void count_failure(rd_kafka_resp_err_t err)
             c->name = g_err_names[i];
         }
         if (strcmp(c->name, name) == 0) {
-            c->value++;
-            return;
+            __atomic_fetch_add(&c->value, 1, __ATOMIC_RELAXED);
+            break;
         }
     }
+    pthread_mutex_unlock(&g_err_lock);
 }
 
 static void set_failed(at_kafka_t *self, const char *fmt, const char *a, const char *b)
@@ -340,7 +347,7 @@ static void dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
     at_kafka_t *self = opaque;
     dr_opaque_t *o = m->_private;
     if (!m->err) {
-        g_counters[K_DELIVERED].value++;
+        COUNT(K_DELIVERED);
         if (o)
             at_kafka_ack(o->in, o->ack);
     } else if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
@@ -583,7 +590,7 @@ int at_kafka_send(at_kafka_t *self, const char *type, const char *key, const voi
             RD_KAFKA_V_HEADER(AT_KAFKA_TYPE_HEADER, type, (ssize_t)strlen(type)),
             RD_KAFKA_V_OPAQUE(o), RD_KAFKA_V_END);
         if (!err) {
-            g_counters[K_PRODUCED].value++;
+            COUNT(K_PRODUCED);
             rd_kafka_poll(self->rk, 0);
             return AT_TX_OK;
         }
@@ -598,7 +605,7 @@ int at_kafka_send(at_kafka_t *self, const char *type, const char *key, const voi
             return AT_TX_ERROR;
         }
         /* Queue full: serve delivery reports (they free room), then retry. */
-        g_counters[K_QUEUE_FULL].value++;
+        COUNT(K_QUEUE_FULL);
         uint64_t now = at_now_ms();
         if (now >= deadline) {
             free(o);

@@ -437,7 +437,11 @@ at_sink_t *at_sink_new(at_daemon_t *d, char *err, size_t errlen)
     free(s.v);
     for (size_t i = 0; i < self->nouts; i++) {
         self->outs[i].spec->component = d->spec->name;
-        if (!(self->outs[i].q = at_sinkq_new(self->outs[i].spec, err, errlen)))
+        /* For open() only: a reload replaces d->cfg (at_sinkspec.h). */
+        self->outs[i].spec->cfg = d->cfg;
+        self->outs[i].q = at_sinkq_new(self->outs[i].spec, err, errlen);
+        self->outs[i].spec->cfg = NULL;
+        if (!self->outs[i].q)
             goto fail;
     }
     self->need = calloc(self->ndurable + 1, sizeof *self->need);

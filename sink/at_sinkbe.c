@@ -9,6 +9,7 @@
 
 #include "at_daemon.h"
 #include "at_jsonl.h"
+#include "at_kafkasink.h"
 #include "at_log.h"
 #include "at_pgsink.h"
 #include "at_pubsink.h"
@@ -175,30 +176,6 @@ static const at_sinkbe_t postgres_backend = {
     pg_close,
 };
 
-/* ---- reserved: slot in when their modules land ---- */
-
-static int reserved_check(const at_sinkspec_t *spec, char *err, size_t errlen)
-{
-    snprintf(err, errlen, "%s outputs are not built into this attache-sink yet", spec->be->usage);
-    return -1;
-}
-
-static const at_sinkbe_t kafka_backend = {
-    "kafka",
-    "kafka://BROKERS/TOPIC",
-    1,
-    "",
-    reserved_check,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-    NULL,
-};
-
 /* ---- the table ---- */
 
 static const struct {
@@ -209,7 +186,7 @@ static const struct {
     {"jsonl:", 0, &at_jsonl_backend},        {"sqlite:", 0, &at_sqlite_backend},
     {"zmq+tcp://", 1, &at_pub_backend},      {"zmq+ipc://", 1, &at_pub_backend},
     {"webhook:", 0, &at_webhook_backend},    {"postgres:", 0, &postgres_backend},
-    {"postgresql://", 1, &postgres_backend}, {"kafka://", 1, &kafka_backend},
+    {"postgresql://", 1, &postgres_backend}, {"kafka://", 1, &at_kafkasink_backend},
 };
 
 const at_sinkbe_t *at_sinkbe_find(const char *text, size_t *prefix_len)

@@ -2,10 +2,9 @@
  * at_sinkbe: the table of output backends attache-sink knows, by spec
  * scheme, and the small SQLite adaptor over at_sqlsink.
  *
- * To add a backend (PostgreSQL, Kafka): implement an at_sinkbe_t (see
- * at_sinkq.h) in its own module and point its row in at_sinkbe.c at it;
- * the rows for "postgres:" and "kafka://" are there already, reserved,
- * with open = NULL so a spec naming them is a clear error until then.
+ * To add a backend: implement an at_sinkbe_t (see at_sinkq.h) in its own
+ * module and add its row to the table in at_sinkbe.c (a row whose open is
+ * NULL reserves a scheme: a spec naming it is a clear error).
  */
 #ifndef AT_SINKBE_H
 #define AT_SINKBE_H

@@ -8,7 +8,8 @@
  *            | "sqlite:" PATH         SQLite database (docs/sqlite.md)
  *            | "zmq+tcp://..." | "zmq+ipc://..."   PUB with topics (docs/sinks.md)
  *            | "webhook:" URL         HTTP POST of each event's JSON
- *            | "postgres:" CONNINFO | "kafka://..."  reserved: not built in yet
+ *            | "postgres:" CONNINFO   PostgreSQL (docs/postgres.md)
+ *            | "kafka://" BROKERS "/" TOPIC   records on a Kafka topic (at_kafkasink.h)
  *
  * Options are in front of the target, so a target may carry its own query
  * string or commas (a webhook URL, a Kafka broker list) untouched:
@@ -29,6 +30,8 @@
 
 #include "at_filter.h"
 #include "at_sinkq.h"
+
+struct at_config;
 
 #define AT_SINKSPEC_DEFAULT_QUEUE 1000
 
@@ -51,6 +54,10 @@ typedef struct at_sinkspec {
     at_onfull_t on_full;
     long long flush_ms;    /* sink.flush_interval_ms, the default commit interval */
     const char *component; /* "attache-sink", for dead-letter records */
+    /* The daemon's config, set by at_sink around the output's open() and
+     * NULL otherwise (a SIGHUP replaces it): a backend that needs keys of
+     * it later copies them in open() (kafka:// copies the kafka.* keys). */
+    const struct at_config *cfg;
 } at_sinkspec_t;
 
 /* Parse text (see above) for output `name`. flush_ms is the daemon's

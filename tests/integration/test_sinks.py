@@ -327,7 +327,8 @@ def check_config_errors(tmp):
         ("sink.output=/proc/sys/x.jsonl", "cannot create files in /proc/sys"),
         ("sink.outputs.hook=webhook:ftp://x/", "http:// or https://"),
         ("sink.outputs.pg=postgres:host=/tmp dbname='x", "postgres"),
-        ("sink.outputs.k=kafka://127.0.0.1:9092/t", "not built into this attache-sink"),
+        ("sink.outputs.k=[format=xml]kafka://127.0.0.1:9092/t", "format=xml"),
+        ("sink.outputs.k=kafka://127.0.0.1:9092/bad topic", "bad topic"),
         ("sink.outputs.x=[colour=red]-", "unknown option 'colour'"),
     ]
     for setting, needle in cases:
