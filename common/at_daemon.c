@@ -298,17 +298,19 @@ static void mirror_set(at_daemon_t *self, const at_counter_t *c, int kind)
     o->nmirrors = w;
     for (; c && c->name; c++) {
         char name[160], help[200];
-        snprintf(name, sizeof name, "attache_%s_%s_total", short_name(self), c->name);
+        snprintf(name, sizeof name, "attache_%s_%s%s", short_name(self), c->name,
+                 c->gauge ? "" : "_total");
         /* Counter names may carry a dot ("<output>.written"); Prometheus
          * names are [a-zA-Z0-9_:]. */
         for (char *p = name; *p; p++)
             if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                   (*p >= '0' && *p <= '9') || *p == '_' || *p == ':'))
                 *p = '_';
-        snprintf(help, sizeof help, "The %s counter %s (as in its log lines).", self->spec->name,
-                 c->name);
-        if (add_mirror(self, &c->value, at_metrics_counter(self->metrics, name, help, NULL), kind) <
-            0)
+        snprintf(help, sizeof help, "The %s %s %s (as in its log lines).", self->spec->name,
+                 c->gauge ? "level" : "counter", c->name);
+        at_metric_t *m = c->gauge ? at_metrics_gauge(self->metrics, name, help, NULL)
+                                  : at_metrics_counter(self->metrics, name, help, NULL);
+        if (add_mirror(self, &c->value, m, kind) < 0)
             at_log_warn("metrics: cannot export counter %s", name);
     }
 }

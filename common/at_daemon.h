@@ -36,10 +36,12 @@
 extern volatile sig_atomic_t at_daemon_stop_flag;
 extern volatile sig_atomic_t at_daemon_reload_flag;
 
-/* A named counter; arrays end with {NULL, 0}. */
+/* A named counter; arrays end with {NULL, 0, 0}. */
 typedef struct {
     const char *name;
     uint64_t value;
+    int gauge; /* a level that goes up and down (queue depth, lag), not a count:
+                  exported to /metrics as a gauge, without _total */
 } at_counter_t;
 
 /* A shortcut flag: `--long VALUE` (or `-s VALUE`) sets config key `key`. */

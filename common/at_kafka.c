@@ -82,9 +82,9 @@ enum {
 };
 #define MAX_ERR_COUNTERS 8
 static at_counter_t g_counters[K_FIXED + MAX_ERR_COUNTERS + 1] = {
-    {"kafka_produced", 0},       {"kafka_delivered", 0},  {"kafka_delivery_failed", 0},
-    {"kafka_queue_full", 0},     {"kafka_consumed", 0},   {"kafka_acked", 0},
-    {"kafka_offsets_stored", 0}, {"kafka_rebalances", 0}, {"kafka_consumer_lag", 0},
+    {"kafka_produced", 0, 0},       {"kafka_delivered", 0, 0},  {"kafka_delivery_failed", 0, 0},
+    {"kafka_queue_full", 0, 0},     {"kafka_consumed", 0, 0},   {"kafka_acked", 0, 0},
+    {"kafka_offsets_stored", 0, 0}, {"kafka_rebalances", 0, 0}, {"kafka_consumer_lag", 0, 1},
 };
 static char g_err_names[MAX_ERR_COUNTERS][64];
 static pthread_mutex_t g_err_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -312,6 +312,8 @@ void at_metric_store(at_metric_t *m, uint64_t v)
 {
     if (m && m->fam->type == AT_METRIC_COUNTER)
         atomic_store_explicit(&m->value, v, memory_order_relaxed);
+    else if (m && m->fam->type == AT_METRIC_GAUGE)
+        at_metric_set(m, (double)v);
 }
 
 uint64_t at_metric_value(const at_metric_t *m)

@@ -66,7 +66,8 @@ at_metric_t *at_metrics_histogram(at_metrics_t *self, const char *name, const ch
  * which must not take the daemon down). */
 void at_metric_inc(at_metric_t *m);
 void at_metric_add(at_metric_t *m, uint64_t n);
-/* Set a counter to a value kept elsewhere (a daemon's own counter). */
+/* Set a counter (or a gauge) to a value kept elsewhere (a daemon's own
+ * counter, or a level such as a queue depth). */
 void at_metric_store(at_metric_t *m, uint64_t v);
 uint64_t at_metric_value(const at_metric_t *m);
 

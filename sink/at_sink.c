@@ -221,6 +221,7 @@ static int setup_counters(at_sink_t *self)
             if (!(self->counter_names[at] = strdup(name)))
                 return -1;
             self->counters[at].name = self->counter_names[at];
+            self->counters[at].gauge = k == O_DEPTH || k == O_LAG;
         }
     return 0;
 }

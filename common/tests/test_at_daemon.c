@@ -118,7 +118,7 @@ static void test_reload_keeps_old_on_error(void **state)
 static void test_counters(void **state)
 {
     (void)state;
-    at_counter_t c[] = {{"read", 3}, {"sent", 12345678901234ull}, {NULL, 0}};
+    at_counter_t c[] = {{"read", 3, 0}, {"sent", 12345678901234ull, 0}, {NULL, 0, 0}};
     char buf[128];
     at_counters_format(c, buf, sizeof buf);
     assert_string_equal(buf, "read=3 sent=12345678901234");
@@ -203,7 +203,7 @@ static void test_metrics_and_health(void **state)
     assert_int_equal(init(&d, 3, argv, &code), 0);
     int port = at_daemon_metrics_port(&d);
     assert_true(port > 0);
-    at_counter_t counters[] = {{"read", 0}, {"sent", 0}, {NULL, 0}};
+    at_counter_t counters[] = {{"read", 0, 0}, {"sent", 0, 0}, {NULL, 0, 0}};
     at_daemon_set_counters(&d, counters);
     uint64_t bad = 0;
     assert_int_equal(at_daemon_export_items(&d, AT_ITEMS_RECEIVED, NULL, &counters[0].value), 0);

@@ -414,6 +414,10 @@ def main():
         assert value(fi, "attache_items_emitted_total") + 4 == value(
             fe, "attache_items_received_total")
         assert value(fs, "attache_items_emitted_total") == h.count_lines(out) == n_good
+        # Levels (queue depth, lag) are gauges without _total; counts are counters.
+        assert fs["attache_sink_output_depth"]["type"] == "gauge"
+        assert fs["attache_sink_output_lag_ms"]["type"] == "gauge"
+        assert fs["attache_sink_output_written_total"]["type"] == "counter"
         # "written" counts what the output has durably (after its commit).
         assert h.wait_for(lambda: value(scrape(ps), "attache_sink_written_total") == n_good,
                           30), value(scrape(ps), "attache_sink_written_total")
