@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "at_err.h"
 #include "at_time.h"
 #include "at_utf8.h"
 
@@ -45,25 +46,6 @@
 #define QUOTE_MAX 64
 
 /* --- errors -------------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* One line of printable ASCII, whatever the input quoted into it. */
-    for (char *c = err; *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        if (u < 0x20 || u >= 0x7f)
-            *c = '?';
-    }
-}
 
 /* --- small helpers ------------------------------------------------------- */
 
@@ -132,24 +114,24 @@ static int take_string(json_t *obj, const char *key, size_t max, char **field, c
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v)) {
-        set_err(err, errlen, "%s must be a string", key);
+        at_err_set_ascii(err, errlen, "%s must be a string", key);
         return -1;
     }
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (memchr(s, '\0', len)) {
-        set_err(err, errlen, "%s contains a NUL character", key);
+        at_err_set_ascii(err, errlen, "%s contains a NUL character", key);
         return -1;
     }
     if (len > max) {
-        set_err(err, errlen, "%s too long (%zu bytes, limit %zu)", key, len, max);
+        at_err_set_ascii(err, errlen, "%s too long (%zu bytes, limit %zu)", key, len, max);
         return -1;
     }
     if (len == 0)
         return 0;
     char *d = dup_bytes(s, len);
     if (!d) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
     set_field(field, d);
@@ -165,20 +147,20 @@ static int take_list(json_t *obj, const char *key, size_t *n_out, char ***list_o
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_array(v)) {
-        set_err(err, errlen, "%s must be an array of strings", key);
+        at_err_set_ascii(err, errlen, "%s must be an array of strings", key);
         return -1;
     }
     size_t count = json_array_size(v);
     if (count > AT_JSON_MAX_LIST) {
-        set_err(err, errlen, "%s has too many elements (%zu, limit %d)", key, count,
-                AT_JSON_MAX_LIST);
+        at_err_set_ascii(err, errlen, "%s has too many elements (%zu, limit %d)", key, count,
+                         AT_JSON_MAX_LIST);
         return -1;
     }
     if (count == 0)
         return 0;
     char **list = calloc(count, sizeof *list);
     if (!list) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
     /* Hand the array to the message at once so the caller's single
@@ -188,25 +170,25 @@ static int take_list(json_t *obj, const char *key, size_t *n_out, char ***list_o
     for (size_t i = 0; i < count; i++) {
         json_t *e = json_array_get(v, i);
         if (!json_is_string(e)) {
-            set_err(err, errlen, "%s[%zu] must be a string", key, i);
+            at_err_set_ascii(err, errlen, "%s[%zu] must be a string", key, i);
             return -1;
         }
         const char *s = json_string_value(e);
         size_t len = json_string_length(e);
         if (memchr(s, '\0', len)) {
-            set_err(err, errlen, "%s[%zu] contains a NUL character", key, i);
+            at_err_set_ascii(err, errlen, "%s[%zu] contains a NUL character", key, i);
             return -1;
         }
         if (len > AT_JSON_MAX_STRING) {
-            set_err(err, errlen, "%s[%zu] too long (%zu bytes, limit %d)", key, i, len,
-                    AT_JSON_MAX_STRING);
+            at_err_set_ascii(err, errlen, "%s[%zu] too long (%zu bytes, limit %d)", key, i, len,
+                             AT_JSON_MAX_STRING);
             return -1;
         }
         if (is_blank(s))
             continue;
         char *d = dup_bytes(s, len);
         if (!d) {
-            set_err(err, errlen, "out of memory");
+            at_err_set_ascii(err, errlen, "out of memory");
             return -1;
         }
         list[(*n_out)++] = d;
@@ -220,20 +202,20 @@ static int take_published(json_t *obj, int64_t *out, char *err, size_t errlen)
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v)) {
-        set_err(err, errlen, "published must be a string (RFC 3339 or RFC 822 date)");
+        at_err_set_ascii(err, errlen, "published must be a string (RFC 3339 or RFC 822 date)");
         return -1;
     }
     const char *s = json_string_value(v);
     size_t len = json_string_length(v);
     if (memchr(s, '\0', len)) {
-        set_err(err, errlen, "published contains a NUL character");
+        at_err_set_ascii(err, errlen, "published contains a NUL character");
         return -1;
     }
     if (is_blank(s))
         return 0;
     if (at_time_parse(s, out) != 0) {
-        set_err(err, errlen, "bad published date: \"%.*s\"%s", QUOTE_MAX, s,
-                len > QUOTE_MAX ? "..." : "");
+        at_err_set_ascii(err, errlen, "bad published date: \"%.*s\"%s", QUOTE_MAX, s,
+                         len > QUOTE_MAX ? "..." : "");
         return -1;
     }
     return 0;
@@ -286,20 +268,20 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, int64_t now, char
 
     if (item->id[0] == '\0') {
         if (item->url[0] == '\0') {
-            set_err(err, errlen, "missing url and id");
+            at_err_set_ascii(err, errlen, "missing url and id");
             return -1;
         }
         char id[33];
         at_json_item_id(item->url, id, sizeof id);
         char *d = dup_bytes(id, strlen(id));
         if (!d) {
-            set_err(err, errlen, "out of memory");
+            at_err_set_ascii(err, errlen, "out of memory");
             return -1;
         }
         set_field(&item->id, d);
     }
     if (is_blank(item->title) && is_blank(item->body) && is_blank(item->summary)) {
-        set_err(err, errlen, "missing title, body and summary");
+        at_err_set_ascii(err, errlen, "missing title, body and summary");
         return -1;
     }
     item->fetched = now;
@@ -311,31 +293,32 @@ Attache__V1__NewsItem *at_json_item_parse(const char *line, size_t len, int64_t 
                                           size_t errlen)
 {
     if (!line || len == 0) {
-        set_err(err, errlen, "empty input");
+        at_err_set_ascii(err, errlen, "empty input");
         return NULL;
     }
     if (len > AT_JSON_MAX_LINE) {
-        set_err(err, errlen, "input too long (%zu bytes, limit %d)", len, AT_JSON_MAX_LINE);
+        at_err_set_ascii(err, errlen, "input too long (%zu bytes, limit %d)", len,
+                         AT_JSON_MAX_LINE);
         return NULL;
     }
     json_error_t jerr;
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         if (jerr.line > 1)
-            set_err(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-                    jerr.text);
+            at_err_set_ascii(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,
+                             jerr.column, jerr.text);
         else
-            set_err(err, errlen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+            at_err_set_ascii(err, errlen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(root)) {
-        set_err(err, errlen, "not a JSON object (got %s)", json_type_name(root));
+        at_err_set_ascii(err, errlen, "not a JSON object (got %s)", json_type_name(root));
         json_decref(root);
         return NULL;
     }
     Attache__V1__NewsItem *item = malloc(sizeof *item);
     if (!item) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         json_decref(root);
         return NULL;
     }
@@ -1012,11 +995,11 @@ static int check_str(const char *path, const char *s, size_t max, char *err, siz
         return 0;
     size_t len = strnlen(s, max + 1);
     if (len > max) {
-        set_err(err, errlen, "%s too long (limit %zu bytes)", path, max);
+        at_err_set_ascii(err, errlen, "%s too long (limit %zu bytes)", path, max);
         return -1;
     }
     if (!at_utf8_valid(s, len)) {
-        set_err(err, errlen, "%s is not valid UTF-8", path);
+        at_err_set_ascii(err, errlen, "%s is not valid UTF-8", path);
         return -1;
     }
     return 0;
@@ -1029,7 +1012,7 @@ static int check_date(const char *path, const char *s, char *err, size_t errlen)
     if (!s || !s[0])
         return 0;
     if (at_day_parse(s, &day) != 0) {
-        set_err(err, errlen, "%s is not a YYYY-MM-DD date", path);
+        at_err_set_ascii(err, errlen, "%s is not a YYYY-MM-DD date", path);
         return -1;
     }
     return 0;
@@ -1040,14 +1023,14 @@ static int check_date(const char *path, const char *s, char *err, size_t errlen)
 static int check_id(const char *path, const char *s, char *err, size_t errlen)
 {
     if (!s || !s[0]) {
-        set_err(err, errlen, "missing %s", path);
+        at_err_set_ascii(err, errlen, "missing %s", path);
         return -1;
     }
     if (check_str(path, s, AT_JSON_MAX_ID, err, errlen))
         return -1;
     for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
         if (*c < 0x20 || *c == 0x7f) {
-            set_err(err, errlen, "%s contains a control character", path);
+            at_err_set_ascii(err, errlen, "%s contains a control character", path);
             return -1;
         }
     }
@@ -1057,7 +1040,7 @@ static int check_id(const char *path, const char *s, char *err, size_t errlen)
 static int check_time(const char *path, int64_t t, char *err, size_t errlen)
 {
     if (t < AT_JSON_TIME_MIN || t > AT_JSON_TIME_MAX) {
-        set_err(err, errlen, "%s out of range (%lld)", path, (long long)t);
+        at_err_set_ascii(err, errlen, "%s out of range (%lld)", path, (long long)t);
         return -1;
     }
     return 0;
@@ -1067,11 +1050,12 @@ static int check_time(const char *path, int64_t t, char *err, size_t errlen)
 static int check_list(const char *path, size_t n, const void *arr, char *err, size_t errlen)
 {
     if (n > AT_JSON_MAX_LIST) {
-        set_err(err, errlen, "%s has too many elements (%zu, limit %d)", path, n, AT_JSON_MAX_LIST);
+        at_err_set_ascii(err, errlen, "%s has too many elements (%zu, limit %d)", path, n,
+                         AT_JSON_MAX_LIST);
         return -1;
     }
     if (n > 0 && !arr) {
-        set_err(err, errlen, "%s is missing its elements", path);
+        at_err_set_ascii(err, errlen, "%s is missing its elements", path);
         return -1;
     }
     return 0;
@@ -1094,11 +1078,11 @@ static int check_item(const char *prefix, const Attache__V1__NewsItem *item, cha
     char path[PATH_MAX_LEN];
 #define P(name) (snprintf(path, sizeof path, "%s%s", prefix, name), path)
     if (!item) {
-        set_err(err, errlen, "missing item");
+        at_err_set_ascii(err, errlen, "missing item");
         return -1;
     }
     if (item->base.descriptor != &attache__v1__news_item__descriptor) {
-        set_err(err, errlen, "%snot a NewsItem message", prefix);
+        at_err_set_ascii(err, errlen, "%snot a NewsItem message", prefix);
         return -1;
     }
     if (check_id(P("id"), item->id, err, errlen) ||
@@ -1117,7 +1101,7 @@ static int check_item(const char *prefix, const Attache__V1__NewsItem *item, cha
         check_list(P("enclosures"), item->n_enclosures, item->enclosures, err, errlen))
         return -1;
     if (is_blank(item->url) && is_blank(item->title)) {
-        set_err(err, errlen, "%smissing url and title", prefix);
+        at_err_set_ascii(err, errlen, "%smissing url and title", prefix);
         return -1;
     }
     for (size_t i = 0; i < item->n_authors; i++) {
@@ -1150,11 +1134,11 @@ static int check_treaty(const char *base, const Attache__V1__TreatyStatus *t, ch
     char path[PATH_MAX_LEN];
 #define P(name) (snprintf(path, sizeof path, "%s.%s", base, name), path)
     if (!t) {
-        set_err(err, errlen, "%s is missing", base);
+        at_err_set_ascii(err, errlen, "%s is missing", base);
         return -1;
     }
     if (!t->treaty || !t->treaty[0]) {
-        set_err(err, errlen, "%s.treaty is empty", base);
+        at_err_set_ascii(err, errlen, "%s.treaty is empty", base);
         return -1;
     }
     if (check_str(P("treaty"), t->treaty, AT_JSON_MAX_ID, err, errlen) ||
@@ -1178,7 +1162,7 @@ static int check_country(const char *base, const Attache__V1__CountryMention *c,
 {
     char path[PATH_MAX_LEN];
     if (!c) {
-        set_err(err, errlen, "%s is missing", base);
+        at_err_set_ascii(err, errlen, "%s is missing", base);
         return -1;
     }
     snprintf(path, sizeof path, "%s.code", base);
@@ -1194,8 +1178,8 @@ static int check_country(const char *base, const Attache__V1__CountryMention *c,
     if (check_list(path, c->n_treaties, c->treaties, err, errlen))
         return -1;
     if (c->n_treaties > AT_JSON_MAX_TREATIES) {
-        set_err(err, errlen, "%s has too many elements (%zu, limit %d)", path, c->n_treaties,
-                AT_JSON_MAX_TREATIES);
+        at_err_set_ascii(err, errlen, "%s has too many elements (%zu, limit %d)", path,
+                         c->n_treaties, AT_JSON_MAX_TREATIES);
         return -1;
     }
     for (size_t i = 0; i < c->n_treaties; i++) {
@@ -1205,7 +1189,7 @@ static int check_country(const char *base, const Attache__V1__CountryMention *c,
         /* The JSON form keys treaties by id, so a duplicate would vanish. */
         for (size_t j = 0; j < i; j++) {
             if (strcmp(c->treaties[j]->treaty, c->treaties[i]->treaty) == 0) {
-                set_err(err, errlen, "%s.treaty duplicates treaties[%zu]", path, j);
+                at_err_set_ascii(err, errlen, "%s.treaty duplicates treaties[%zu]", path, j);
                 return -1;
             }
         }
@@ -1219,7 +1203,7 @@ static int check_actor(const char *base, const Attache__V1__ActorMention *a, cha
     char path[PATH_MAX_LEN];
 #define P(fmt, ...) (snprintf(path, sizeof path, "%s" fmt, base, __VA_ARGS__), path)
     if (!a) {
-        set_err(err, errlen, "%s is missing", base);
+        at_err_set_ascii(err, errlen, "%s is missing", base);
         return -1;
     }
     if (check_str(P(".%s", "id"), a->id, AT_JSON_MAX_ID, err, errlen) ||
@@ -1231,7 +1215,7 @@ static int check_actor(const char *base, const Attache__V1__ActorMention *a, cha
     for (size_t i = 0; i < a->n_roles; i++) {
         const Attache__V1__Role *r = a->roles[i];
         if (!r) {
-            set_err(err, errlen, "%s.roles[%zu] is missing", base, i);
+            at_err_set_ascii(err, errlen, "%s.roles[%zu] is missing", base, i);
             return -1;
         }
         if (check_str(P(".roles[%zu].role", i), r->role, AT_JSON_MAX_ID, err, errlen) ||
@@ -1244,7 +1228,7 @@ static int check_actor(const char *base, const Attache__V1__ActorMention *a, cha
     for (size_t i = 0; i < a->n_warrants; i++) {
         const Attache__V1__Warrant *w = a->warrants[i];
         if (!w) {
-            set_err(err, errlen, "%s.warrants[%zu] is missing", base, i);
+            at_err_set_ascii(err, errlen, "%s.warrants[%zu] is missing", base, i);
             return -1;
         }
         if (check_str(P(".warrants[%zu].court", i), w->court, AT_JSON_MAX_ID, err, errlen) ||
@@ -1263,23 +1247,23 @@ int at_json_event_validate(const Attache__V1__Event *ev, char *err, size_t errle
 {
     char path[PATH_MAX_LEN];
     if (!ev) {
-        set_err(err, errlen, "missing event");
+        at_err_set_ascii(err, errlen, "missing event");
         return -1;
     }
     if (ev->base.descriptor != &attache__v1__event__descriptor) {
-        set_err(err, errlen, "not an Event message");
+        at_err_set_ascii(err, errlen, "not an Event message");
         return -1;
     }
     if (check_id("id", ev->id, err, errlen))
         return -1;
     if (!ev->item) {
-        set_err(err, errlen, "event has no item");
+        at_err_set_ascii(err, errlen, "event has no item");
         return -1;
     }
     if (check_item("item.", ev->item, err, errlen))
         return -1;
     if (strcmp(ev->id, ev->item->id) != 0) {
-        set_err(err, errlen, "event id differs from item.id");
+        at_err_set_ascii(err, errlen, "event id differs from item.id");
         return -1;
     }
     if (check_str("data_version", ev->data_version, AT_JSON_MAX_ID, err, errlen) ||
@@ -1303,7 +1287,7 @@ int at_json_event_validate(const Attache__V1__Event *ev, char *err, size_t errle
     for (size_t i = 0; i < ev->n_locations; i++) {
         const Attache__V1__Location *l = ev->locations[i];
         if (!l) {
-            set_err(err, errlen, "locations[%zu] is missing", i);
+            at_err_set_ascii(err, errlen, "locations[%zu] is missing", i);
             return -1;
         }
 #define P(name) (snprintf(path, sizeof path, "locations[%zu].%s", i, name), path)
@@ -1316,7 +1300,7 @@ int at_json_event_validate(const Attache__V1__Event *ev, char *err, size_t errle
     for (size_t i = 0; i < ev->n_alerts; i++) {
         const Attache__V1__Alert *a = ev->alerts[i];
         if (!a) {
-            set_err(err, errlen, "alerts[%zu] is missing", i);
+            at_err_set_ascii(err, errlen, "alerts[%zu] is missing", i);
             return -1;
         }
 #define P(name) (snprintf(path, sizeof path, "alerts[%zu].%s", i, name), path)

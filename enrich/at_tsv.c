@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_err.h"
+
 struct at_tsv {
     char *path;
     char *buf;    /* whole file, NUL-terminated, split in place */
@@ -83,31 +85,19 @@ int at_tsv_fail(const at_tsv_t *self, char *err, size_t errlen, const char *fmt,
     return -1;
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Read at most AT_TSV_MAX_FILE bytes; one more means the file is too big. */
 static int slurp(at_tsv_t *self, char *err, size_t errlen)
 {
     FILE *f = fopen(self->path, "rb");
     if (!f) {
-        set_err(err, errlen, "%s:0: cannot open: %s", self->path, strerror(errno));
+        at_err_set(err, errlen, "%s:0: cannot open: %s", self->path, strerror(errno));
         return -1;
     }
     size_t cap = 64 * 1024, len = 0;
     char *buf = malloc(cap + 1);
     if (!buf) {
         fclose(f);
-        set_err(err, errlen, "%s:0: out of memory", self->path);
+        at_err_set(err, errlen, "%s:0: out of memory", self->path);
         return -1;
     }
     for (;;) {
@@ -119,7 +109,7 @@ static int slurp(at_tsv_t *self, char *err, size_t errlen)
             if (!nbuf) {
                 free(buf);
                 fclose(f);
-                set_err(err, errlen, "%s:0: out of memory", self->path);
+                at_err_set(err, errlen, "%s:0: out of memory", self->path);
                 return -1;
             }
             buf = nbuf;
@@ -134,7 +124,7 @@ static int slurp(at_tsv_t *self, char *err, size_t errlen)
     fclose(f);
     if (rerr) {
         free(buf);
-        set_err(err, errlen, "%s:0: read error", self->path);
+        at_err_set(err, errlen, "%s:0: read error", self->path);
         return -1;
     }
     if (len > AT_TSV_MAX_FILE) {
@@ -142,8 +132,8 @@ static int slurp(at_tsv_t *self, char *err, size_t errlen)
         for (size_t i = 0; i < AT_TSV_MAX_FILE; i++)
             lines += buf[i] == '\n';
         free(buf);
-        set_err(err, errlen, "%s:%zu: file larger than %u bytes", self->path, lines,
-                AT_TSV_MAX_FILE);
+        at_err_set(err, errlen, "%s:%zu: file larger than %u bytes", self->path, lines,
+                   AT_TSV_MAX_FILE);
         return -1;
     }
     buf[len] = '\0';
@@ -222,12 +212,12 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
                       size_t errlen)
 {
     if (!path || !columns || ncolumns == 0) {
-        set_err(err, errlen, "at_tsv_open: invalid arguments");
+        at_err_set(err, errlen, "at_tsv_open: invalid arguments");
         return NULL;
     }
     at_tsv_t *self = calloc(1, sizeof *self);
     if (!self) {
-        set_err(err, errlen, "%s:0: out of memory", path);
+        at_err_set(err, errlen, "%s:0: out of memory", path);
         return NULL;
     }
     self->path = strdup(path);
@@ -235,7 +225,7 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
     self->ncols = ncolumns;
     self->names = columns;
     if (!self->path || !self->fields) {
-        set_err(err, errlen, "%s:0: out of memory", path);
+        at_err_set(err, errlen, "%s:0: out of memory", path);
         at_tsv_destroy(&self);
         return NULL;
     }
@@ -252,7 +242,7 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
     if (rc == 0) {
         /* The header is what tells us the file is the table we expect; an
          * empty file is as wrong as a wrong file. */
-        set_err(err, errlen, "%s:%zu: missing header line", path, self->line ? self->line : 1);
+        at_err_set(err, errlen, "%s:%zu: missing header line", path, self->line ? self->line : 1);
         at_tsv_destroy(&self);
         return NULL;
     }

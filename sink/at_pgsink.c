@@ -41,6 +41,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "at_err.h"
 #include "at_json.h"
 #include "at_log.h"
 
@@ -170,18 +171,6 @@ struct at_pgsink {
 enum { SEND_OK, SEND_TRANSIENT, SEND_PERMANENT };
 
 /* --- errors and small helpers ------------------------------------------ */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* libpq's message without its trailing newline(s), as one line. */
 static void one_line(char *dst, size_t n, const char *msg)
@@ -317,9 +306,10 @@ static uint64_t mono_ms(void)
 int at_pgsink_check(const char *conninfo, char *err, size_t errlen)
 {
     if (!conninfo || !*conninfo) {
-        set_err(err, errlen,
-                "postgres: needs a connection string (postgres:host=/run/postgresql dbname=attache "
-                "or postgres:postgresql://user@host/db)");
+        at_err_set(
+            err, errlen,
+            "postgres: needs a connection string (postgres:host=/run/postgresql dbname=attache "
+            "or postgres:postgresql://user@host/db)");
         return -1;
     }
     char *perr = NULL;
@@ -327,7 +317,7 @@ int at_pgsink_check(const char *conninfo, char *err, size_t errlen)
     if (!opts) {
         char why[400];
         one_line(why, sizeof why, perr ? perr : "out of memory");
-        set_err(err, errlen, "postgres: malformed connection string: %s", why);
+        at_err_set(err, errlen, "postgres: malformed connection string: %s", why);
         PQfreemem(perr);
         return -1;
     }
@@ -447,13 +437,13 @@ at_pgsink_t *at_pgsink_open(const char *conninfo, char *err, size_t errlen)
     at_pgsink_t *self = calloc(1, sizeof *self);
     if (!self || !(self->conninfo = strdup(conninfo))) {
         free(self);
-        set_err(err, errlen, "postgres: out of memory");
+        at_err_set(err, errlen, "postgres: out of memory");
         return NULL;
     }
     self->stop_grace_ms = 10000;
     snprintf(self->target, sizeof self->target, "(not connected)");
     if (connect_session(self) < 0 || ensure_schema(self) < 0) {
-        set_err(err, errlen, "%s", self->errbuf);
+        at_err_set(err, errlen, "%s", self->errbuf);
         at_pgsink_close(&self);
         return NULL;
     }
@@ -873,7 +863,7 @@ int at_pgsink_write(at_pgsink_t *self, const Attache__V1__Event *ev, const char 
 {
     if (!ev || !ev->id || !ev->id[0]) {
         snprintf(self->errbuf, sizeof self->errbuf, "postgres: event without an id");
-        set_err(err, errlen, "%s", self->errbuf);
+        at_err_set(err, errlen, "%s", self->errbuf);
         return -1;
     }
     char *owned = NULL;
@@ -883,7 +873,7 @@ int at_pgsink_write(at_pgsink_t *self, const Attache__V1__Event *ev, const char 
                      "postgres: event %.200s cannot be rendered as JSON (invalid UTF-8 or out of "
                      "memory)",
                      ev->id);
-            set_err(err, errlen, "%s", self->errbuf);
+            at_err_set(err, errlen, "%s", self->errbuf);
             return -1;
         }
         json = owned;
@@ -921,7 +911,7 @@ int at_pgsink_write(at_pgsink_t *self, const Attache__V1__Event *ev, const char 
     *sl = ++self->n_recs;
     free(owned);
     if (own_batch && at_pgsink_commit(self) < 0) {
-        set_err(err, errlen, "%s", self->errbuf);
+        at_err_set(err, errlen, "%s", self->errbuf);
         return -1;
     }
     return 0;
@@ -929,7 +919,7 @@ oom:
     free(owned);
     snprintf(self->errbuf, sizeof self->errbuf, "postgres: out of memory adding event %.200s",
              ev->id);
-    set_err(err, errlen, "%s", self->errbuf);
+    at_err_set(err, errlen, "%s", self->errbuf);
     if (own_batch)
         clear_batch(self);
     return -1;

@@ -51,6 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_err.h"
 #include "at_json.h"
 
 /* Page cache per handle, in KiB. A ceiling, not an allocation. */
@@ -163,18 +164,6 @@ struct at_sqlsink {
 
 /* --- errors and small helpers ------------------------------------------ */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Record "PATH: what: sqlite's reason (OS reason)" on the handle and in err. */
 static void db_fail(at_sqlsink_t *self, const char *what, char *err, size_t errlen)
 {
@@ -185,7 +174,7 @@ static void db_fail(at_sqlsink_t *self, const char *what, char *err, size_t errl
                  strerror(sys));
     else
         snprintf(self->errbuf, sizeof self->errbuf, "%s: %s: %s", self->path, what, why);
-    set_err(err, errlen, "%s", self->errbuf);
+    at_err_set(err, errlen, "%s", self->errbuf);
 }
 
 static int exec(at_sqlsink_t *self, const char *sql)
@@ -265,14 +254,14 @@ static int ensure_schema(at_sqlsink_t *self, char *err, size_t errlen)
                  "%s: not an attache event database (application_id %#llx, %lld tables); "
                  "refusing to modify it",
                  self->path, (unsigned long long)app, tables);
-        set_err(err, errlen, "%s", self->errbuf);
+        at_err_set(err, errlen, "%s", self->errbuf);
         goto fail;
     }
     if (ver > AT_SQLSINK_SCHEMA) {
         snprintf(self->errbuf, sizeof self->errbuf,
                  "%s: written by a newer attache (schema %lld, this build knows %d)", self->path,
                  ver, AT_SQLSINK_SCHEMA);
-        set_err(err, errlen, "%s", self->errbuf);
+        at_err_set(err, errlen, "%s", self->errbuf);
         goto fail;
     }
     for (long long v = ver; v < AT_SQLSINK_SCHEMA; v++) {
@@ -297,12 +286,12 @@ fail:
 at_sqlsink_t *at_sqlsink_open(const char *path, char *err, size_t errlen)
 {
     if (!path || !path[0]) {
-        set_err(err, errlen, "sqlite sink: empty database path");
+        at_err_set(err, errlen, "sqlite sink: empty database path");
         return NULL;
     }
     at_sqlsink_t *self = calloc(1, sizeof *self);
     if (!self || !(self->path = strdup(path))) {
-        set_err(err, errlen, "%s: out of memory", path);
+        at_err_set(err, errlen, "%s: out of memory", path);
         free(self);
         return NULL;
     }
@@ -566,7 +555,7 @@ int at_sqlsink_write(at_sqlsink_t *self, const Attache__V1__Event *ev, const cha
 {
     if (!ev || !ev->id || !ev->id[0]) {
         snprintf(self->errbuf, sizeof self->errbuf, "%s: event without an id", self->path);
-        set_err(err, errlen, "%s", self->errbuf);
+        at_err_set(err, errlen, "%s", self->errbuf);
         return -1;
     }
     char *owned = NULL;
@@ -576,7 +565,7 @@ int at_sqlsink_write(at_sqlsink_t *self, const Attache__V1__Event *ev, const cha
             snprintf(self->errbuf, sizeof self->errbuf,
                      "%s: event %s cannot be rendered as JSON (invalid UTF-8 or out of memory)",
                      self->path, ev->id);
-            set_err(err, errlen, "%s", self->errbuf);
+            at_err_set(err, errlen, "%s", self->errbuf);
             return -1;
         }
         json = owned;

@@ -44,6 +44,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "at_err.h"
 #include "at_html.h"
 #include "at_json.h"
 #include "at_time.h"
@@ -79,25 +80,6 @@
 #define SYNTH_TITLE_MAX 120
 
 /* --- errors -------------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* One line of printable ASCII: reasons go to logs verbatim. */
-    for (char *c = err; *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        if (u < 0x20 || u >= 0x7f)
-            *c = '?';
-    }
-}
 
 /* --- one-time initialization --------------------------------------------- */
 
@@ -1813,7 +1795,7 @@ static int parse_xml(feed_t *f, const char *text, size_t len, char *err, size_t 
     at_feed_result_t *res = f->res;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
     ctxt->_private = f;
@@ -1832,13 +1814,14 @@ static int parse_xml(feed_t *f, const char *text, size_t len, char *err, size_t 
     res->recovered_errors += f->xml_errors;
     if (f->entity_loop) {
         xmlFreeDoc(doc);
-        set_err(err, errlen, "entity expansion limit hit (entity bomb?): document rejected");
+        at_err_set_ascii(err, errlen,
+                         "entity expansion limit hit (entity bomb?): document rejected");
         return -1;
     }
     const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
         xmlFreeDoc(doc);
-        set_err(err, errlen, "not a feed: not XML (%u parse errors)", f->xml_errors);
+        at_err_set_ascii(err, errlen, "not a feed: not XML (%u parse errors)", f->xml_errors);
         return -1;
     }
     int rc = 0;
@@ -1855,7 +1838,7 @@ static int parse_xml(feed_t *f, const char *text, size_t len, char *err, size_t 
                 is1 = 1;
         }
         if (!is090 && !is1) {
-            set_err(err, errlen, "not a feed: RDF document without RSS channel or items");
+            at_err_set_ascii(err, errlen, "not a feed: RDF document without RSS channel or items");
             rc = -1;
         } else {
             res->format = is1 ? "rss1" : "rss09";
@@ -1866,12 +1849,12 @@ static int parse_xml(feed_t *f, const char *text, size_t len, char *err, size_t 
         res->format = "atom";
         walk_atom(f, root);
     } else if (strcasecmp((const char *)root->name, "html") == 0) {
-        set_err(err, errlen, "not a feed: an HTML page");
+        at_err_set_ascii(err, errlen, "not a feed: an HTML page");
         rc = -1;
     } else {
-        set_err(err, errlen, "not a feed: XML root element <%.40s>%s%.80s", root->name,
-                root->ns && root->ns->href ? " in namespace " : "",
-                root->ns && root->ns->href ? (const char *)root->ns->href : "");
+        at_err_set_ascii(err, errlen, "not a feed: XML root element <%.40s>%s%.80s", root->name,
+                         root->ns && root->ns->href ? " in namespace " : "",
+                         root->ns && root->ns->href ? (const char *)root->ns->href : "");
         rc = -1;
     }
     xmlFreeDoc(doc);
@@ -1978,8 +1961,8 @@ static int parse_json(feed_t *f, const char *text, size_t len, char *err, size_t
     json_error_t jerr;
     json_t *root = json_loadb(text, len, 0, &jerr);
     if (!root) {
-        set_err(err, errlen, "not a feed: invalid JSON at line %d column %d: %s", jerr.line,
-                jerr.column, jerr.text);
+        at_err_set_ascii(err, errlen, "not a feed: invalid JSON at line %d column %d: %s",
+                         jerr.line, jerr.column, jerr.text);
         return -1;
     }
     json_t *items = json_object_get(root, "items");
@@ -1988,7 +1971,8 @@ static int parse_json(feed_t *f, const char *text, size_t len, char *err, size_t
                   (!version || strncmp(version, "https://jsonfeed.org/version/", 29) == 0 ||
                    strncmp(version, "http://jsonfeed.org/version/", 28) == 0);
     if (!is_feed) {
-        set_err(err, errlen, "not a feed: JSON that is not a JSON Feed (no version and items)");
+        at_err_set_ascii(err, errlen,
+                         "not a feed: JSON that is not a JSON Feed (no version and items)");
         json_decref(root);
         return -1;
     }
@@ -2040,20 +2024,21 @@ int at_feed_parse(const char *data, size_t len, const char *http_charset, const 
     if (err && errlen)
         err[0] = '\0';
     if (!out) {
-        set_err(err, errlen, "no result given");
+        at_err_set_ascii(err, errlen, "no result given");
         return -1;
     }
     memset(out, 0, sizeof *out);
     if (!data || len == 0) {
-        set_err(err, errlen, "empty document");
+        at_err_set_ascii(err, errlen, "empty document");
         return -1;
     }
     if (len > AT_FEED_MAX_BYTES) {
-        set_err(err, errlen, "document too large (%zu bytes, limit %d)", len, AT_FEED_MAX_BYTES);
+        at_err_set_ascii(err, errlen, "document too large (%zu bytes, limit %d)", len,
+                         AT_FEED_MAX_BYTES);
         return -1;
     }
     if (len >= 2 && (unsigned char)data[0] == 0x1f && (unsigned char)data[1] == 0x8b) {
-        set_err(err, errlen, "gzip-compressed data: decompress before parsing");
+        at_err_set_ascii(err, errlen, "gzip-compressed data: decompress before parsing");
         return -1;
     }
     pthread_once(&init_once, init_once_fn);
@@ -2085,16 +2070,16 @@ int at_feed_parse(const char *data, size_t len, const char *http_charset, const 
             tlen--;
         }
         if (tlen == 0) {
-            set_err(err, errlen, "empty document");
+            at_err_set_ascii(err, errlen, "empty document");
             rc = -1;
         } else if (*text == '{') {
             rc = parse_json(&f, text, tlen, err, errlen);
         } else if (*text != '<') {
-            set_err(err, errlen, "not a feed: neither XML nor JSON");
+            at_err_set_ascii(err, errlen, "not a feed: neither XML nor JSON");
             rc = -1;
         } else if (starts_with_ci(text, tlen, "<!doctype html") ||
                    starts_with_ci(text, tlen, "<html")) {
-            set_err(err, errlen, "not a feed: an HTML page");
+            at_err_set_ascii(err, errlen, "not a feed: an HTML page");
             rc = -1;
         } else {
             bytes_t fixed = {0};
@@ -2109,14 +2094,14 @@ int at_feed_parse(const char *data, size_t len, const char *http_charset, const 
                 }
                 rc = tlen > INT32_MAX ? -1 : parse_xml(&f, text, tlen, err, errlen);
                 if (tlen > INT32_MAX)
-                    set_err(err, errlen, "document too large");
+                    at_err_set_ascii(err, errlen, "document too large");
             }
             free(fixed.buf);
         }
     }
     free(buf.buf);
     if (f.oom) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         rc = -1;
     }
     feed_free(&f);

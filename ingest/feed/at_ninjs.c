@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "at_err.h"
 #include "at_html.h"
 #include "at_json.h"
 #include "at_time.h"
@@ -42,25 +43,6 @@
 #define QUOTE_MAX 48
 
 /* --- errors -------------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* One line of printable ASCII, whatever the input quoted into it. */
-    for (char *c = err; *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        if (u < 0x20 || u >= 0x7f)
-            *c = '?';
-    }
-}
 
 /* --- text helpers -------------------------------------------------------- */
 
@@ -133,17 +115,17 @@ static int get_str(json_t *obj, const char *key, const char *path, size_t max, c
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_string(v)) {
-        set_err(err, errlen, "%s must be a string", path);
+        at_err_set_ascii(err, errlen, "%s must be a string", path);
         return -1;
     }
     const char *str = json_string_value(v);
     size_t n = json_string_length(v);
     if (memchr(str, '\0', n)) {
-        set_err(err, errlen, "%s contains a NUL character", path);
+        at_err_set_ascii(err, errlen, "%s contains a NUL character", path);
         return -1;
     }
     if (n > max) {
-        set_err(err, errlen, "%s too long (%zu bytes, limit %zu)", path, n, max);
+        at_err_set_ascii(err, errlen, "%s too long (%zu bytes, limit %zu)", path, n, max);
         return -1;
     }
     *s = str;
@@ -166,12 +148,13 @@ static void set_field(char **field, char *value)
 static int put_text(char **field, const char *name, char *text, char *err, size_t errlen)
 {
     if (!text) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
     size_t n = strlen(text);
     if (n > AT_JSON_MAX_STRING) {
-        set_err(err, errlen, "%s too long (%zu bytes, limit %d)", name, n, AT_JSON_MAX_STRING);
+        at_err_set_ascii(err, errlen, "%s too long (%zu bytes, limit %d)", name, n,
+                         AT_JSON_MAX_STRING);
         free(text);
         return -1;
     }
@@ -200,7 +183,7 @@ static int pick_alternative(json_t *obj, const char *key, const char *preferred_
     if (!arr || json_is_null(arr))
         return 0;
     if (!json_is_array(arr)) {
-        set_err(err, errlen, "%s must be an array", key);
+        at_err_set_ascii(err, errlen, "%s must be an array", key);
         return -1;
     }
     int best_rank = 1 << 30;
@@ -208,7 +191,7 @@ static int pick_alternative(json_t *obj, const char *key, const char *preferred_
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
         if (!json_is_object(e)) {
-            set_err(err, errlen, "%s[%zu] must be an object", key, i);
+            at_err_set_ascii(err, errlen, "%s[%zu] must be an object", key, i);
             return -1;
         }
         const char *value, *role, *ct;
@@ -287,7 +270,7 @@ static int list_add(char ***list, size_t *n, const char *name, const char *s, si
 {
     char *d = text_dup(s, len, false);
     if (!d) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
     if (!d[0]) {
@@ -301,7 +284,8 @@ static int list_add(char ***list, size_t *n, const char *name, const char *s, si
         }
     }
     if (*n >= AT_JSON_MAX_LIST) {
-        set_err(err, errlen, "%s has too many elements (limit %d)", name, AT_JSON_MAX_LIST);
+        at_err_set_ascii(err, errlen, "%s has too many elements (limit %d)", name,
+                         AT_JSON_MAX_LIST);
         free(d);
         return -1;
     }
@@ -312,7 +296,7 @@ static int list_add(char ***list, size_t *n, const char *name, const char *s, si
         char **grown = realloc(*list, cap * sizeof *grown);
         if (!grown) {
             free(d);
-            set_err(err, errlen, "out of memory");
+            at_err_set_ascii(err, errlen, "out of memory");
             return -1;
         }
         *list = grown;
@@ -330,14 +314,14 @@ static int take_names(json_t *obj, const char *key, char ***list, size_t *n, con
     if (!arr || json_is_null(arr))
         return 0;
     if (!json_is_array(arr)) {
-        set_err(err, errlen, "%s must be an array", key);
+        at_err_set_ascii(err, errlen, "%s must be an array", key);
         return -1;
     }
     char path[64];
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
         if (!json_is_object(e)) {
-            set_err(err, errlen, "%s[%zu] must be an object", key, i);
+            at_err_set_ascii(err, errlen, "%s[%zu] must be an object", key, i);
             return -1;
         }
         const char *s;
@@ -362,14 +346,14 @@ static int first_name(json_t *obj, const char *key, const char **s, size_t *len,
     if (!arr || json_is_null(arr))
         return 0;
     if (!json_is_array(arr)) {
-        set_err(err, errlen, "%s must be an array", key);
+        at_err_set_ascii(err, errlen, "%s must be an array", key);
         return -1;
     }
     char path[64];
     for (size_t i = 0; i < json_array_size(arr); i++) {
         json_t *e = json_array_get(arr, i);
         if (!json_is_object(e)) {
-            set_err(err, errlen, "%s[%zu] must be an object", key, i);
+            at_err_set_ascii(err, errlen, "%s[%zu] must be an object", key, i);
             return -1;
         }
         snprintf(path, sizeof path, "%s[%zu].name", key, i);
@@ -389,7 +373,7 @@ static int take_rendition(Attache__V1__NewsItem *item, json_t *r, const char *pa
                           size_t errlen)
 {
     if (!json_is_object(r)) {
-        set_err(err, errlen, "%s must be an object", path);
+        at_err_set_ascii(err, errlen, "%s must be an object", path);
         return -1;
     }
     char p[96];
@@ -447,7 +431,7 @@ static int take_renditions(Attache__V1__NewsItem *item, json_t *obj, char *err, 
         }
         return 0;
     }
-    set_err(err, errlen, "renditions must be an array or an object");
+    at_err_set_ascii(err, errlen, "renditions must be an array or an object");
     return -1;
 }
 
@@ -461,8 +445,8 @@ static int take_date(json_t *obj, const char *key, int64_t *out, char *err, size
     if (rc <= 0 || is_blank(s, n))
         return rc < 0 ? -1 : 0;
     if (at_time_parse(s, out) != 0) {
-        set_err(err, errlen, "bad %s date: \"%.*s\"%s", key, QUOTE_MAX, s,
-                n > QUOTE_MAX ? "..." : "");
+        at_err_set_ascii(err, errlen, "bad %s date: \"%.*s\"%s", key, QUOTE_MAX, s,
+                         n > QUOTE_MAX ? "..." : "");
         return -1;
     }
     return 1;
@@ -479,7 +463,7 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
     if (rc < 0)
         return -1;
     if (rc == 0 || is_blank(s, n)) {
-        set_err(err, errlen, "missing uri");
+        at_err_set_ascii(err, errlen, "missing uri");
         return -1;
     }
     if (put_text(&item->guid, "uri", text_dup(s, n, false), err, errlen) != 0)
@@ -489,7 +473,7 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
     if (get_str(obj, "pubstatus", "pubstatus", AT_JSON_MAX_ID, &s, &n, err, errlen) < 0)
         return -1;
     if (s && (strcasecmp(s, "canceled") == 0 || strcasecmp(s, "withheld") == 0)) {
-        set_err(err, errlen, "item withdrawn by its provider (pubstatus %s)", s);
+        at_err_set_ascii(err, errlen, "item withdrawn by its provider (pubstatus %s)", s);
         return -1;
     }
 
@@ -569,11 +553,11 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
      * back from its JSON rendering: some text, and a title or a URL. */
     if (item->title == protobuf_c_empty_string && item->body == protobuf_c_empty_string &&
         item->summary == protobuf_c_empty_string) {
-        set_err(err, errlen, "ninjs item has no headline, body or description");
+        at_err_set_ascii(err, errlen, "ninjs item has no headline, body or description");
         return -1;
     }
     if (item->title == protobuf_c_empty_string && item->url == protobuf_c_empty_string) {
-        set_err(err, errlen, "ninjs item has no headline and no text/html rendition");
+        at_err_set_ascii(err, errlen, "ninjs item has no headline and no text/html rendition");
         return -1;
     }
 
@@ -581,7 +565,7 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
     at_json_item_id(item->url[0] ? item->url : item->guid, id, sizeof id);
     char *d = strdup(id);
     if (!d) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
     set_field(&item->id, d);
@@ -638,18 +622,19 @@ static at_ninjs_kind_t detect(json_t *obj)
 static json_t *load(const char *data, size_t len, char *err, size_t errlen)
 {
     if (!data || len == 0) {
-        set_err(err, errlen, "empty input");
+        at_err_set_ascii(err, errlen, "empty input");
         return NULL;
     }
     if (len > AT_JSON_MAX_LINE) {
-        set_err(err, errlen, "input too long (%zu bytes, limit %d)", len, AT_JSON_MAX_LINE);
+        at_err_set_ascii(err, errlen, "input too long (%zu bytes, limit %d)", len,
+                         AT_JSON_MAX_LINE);
         return NULL;
     }
     json_error_t jerr;
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        set_err(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column,
-                jerr.text);
+        at_err_set_ascii(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,
+                         jerr.column, jerr.text);
         return NULL;
     }
     return root;
@@ -667,12 +652,12 @@ static Attache__V1__NewsItem *from_json(json_t *root, const char *default_source
                                         char *err, size_t errlen)
 {
     if (!json_is_object(root)) {
-        set_err(err, errlen, "not a JSON object");
+        at_err_set_ascii(err, errlen, "not a JSON object");
         return NULL;
     }
     Attache__V1__NewsItem *item = malloc(sizeof *item);
     if (!item) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return NULL;
     }
     attache__v1__news_item__init(item);
@@ -710,7 +695,7 @@ Attache__V1__NewsItem *at_ninjs_parse_any(const char *data, size_t len, const ch
     if (item && !item->source[0] && default_source && default_source[0]) {
         char *d = strdup(default_source);
         if (!d) {
-            set_err(err, errlen, "out of memory");
+            at_err_set_ascii(err, errlen, "out of memory");
             at_json_item_free(&item);
             return NULL;
         }

@@ -36,6 +36,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "at_err.h"
+
 /* Bytes of a category path or a title we keep; longer ones are cut (at a
  * UTF-8 boundary). */
 #define TEXT_MAX 1024
@@ -47,24 +49,6 @@
 #define SET_SLOTS 32768
 
 /* --- errors -------------------------------------------------------------- */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    for (char *c = err; *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        if (u < 0x20 || u >= 0x7f)
-            *c = '?';
-    }
-}
 
 /* --- parse state --------------------------------------------------------- */
 
@@ -403,11 +387,12 @@ int at_opml_parse(const char *data, size_t len, at_opml_t *out, char *err, size_
         return -1;
     memset(out, 0, sizeof *out);
     if (!data || len == 0) {
-        set_err(err, errlen, "empty document");
+        at_err_set_ascii(err, errlen, "empty document");
         return -1;
     }
     if (len > AT_OPML_MAX_BYTES) {
-        set_err(err, errlen, "document too large (%zu bytes, limit %d)", len, AT_OPML_MAX_BYTES);
+        at_err_set_ascii(err, errlen, "document too large (%zu bytes, limit %d)", len,
+                         AT_OPML_MAX_BYTES);
         return -1;
     }
     xmlInitParser();
@@ -417,7 +402,7 @@ int at_opml_parse(const char *data, size_t len, at_opml_t *out, char *err, size_
     if (!ctxt || !w.set) {
         xmlFreeParserCtxt(ctxt);
         free(w.set);
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
     ctxt->_private = &w;
@@ -431,12 +416,12 @@ int at_opml_parse(const char *data, size_t len, at_opml_t *out, char *err, size_
     int rc = -1;
     xmlNodePtr root = doc ? xmlDocGetRootElement(doc) : NULL;
     if (!root) {
-        set_err(err, errlen, "not XML: %s", w.errors ? w.first_error : "no root element");
+        at_err_set_ascii(err, errlen, "not XML: %s", w.errors ? w.first_error : "no root element");
         goto done;
     }
     if (!is_element(root, "opml")) {
-        set_err(err, errlen, "not an OPML document (root element <%.40s>)",
-                (const char *)root->name);
+        at_err_set_ascii(err, errlen, "not an OPML document (root element <%.40s>)",
+                         (const char *)root->name);
         goto done;
     }
     for (xmlNodePtr n = root->children; n; n = n->next) {
@@ -454,7 +439,7 @@ int at_opml_parse(const char *data, size_t len, at_opml_t *out, char *err, size_
         }
     }
     if (w.oom) {
-        set_err(err, errlen, "out of memory");
+        at_err_set_ascii(err, errlen, "out of memory");
         goto done;
     }
     out->recovered = w.errors;
@@ -475,18 +460,18 @@ int at_opml_load_file(const char *path, at_opml_t *out, char *err, size_t errlen
     memset(out, 0, sizeof *out);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        at_err_set_ascii(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        set_err(err, errlen, "%s: not a regular file", path);
+        at_err_set_ascii(err, errlen, "%s: not a regular file", path);
         close(fd);
         return -1;
     }
     if (st.st_size > AT_OPML_MAX_BYTES) {
-        set_err(err, errlen, "%s: too large (%lld bytes, limit %d)", path, (long long)st.st_size,
-                AT_OPML_MAX_BYTES);
+        at_err_set_ascii(err, errlen, "%s: too large (%lld bytes, limit %d)", path,
+                         (long long)st.st_size, AT_OPML_MAX_BYTES);
         close(fd);
         return -1;
     }
@@ -496,7 +481,8 @@ int at_opml_load_file(const char *path, at_opml_t *out, char *err, size_t errlen
     while (buf) {
         if (len == cap) {
             if (cap > AT_OPML_MAX_BYTES) {
-                set_err(err, errlen, "%s: too large (limit %d bytes)", path, AT_OPML_MAX_BYTES);
+                at_err_set_ascii(err, errlen, "%s: too large (limit %d bytes)", path,
+                                 AT_OPML_MAX_BYTES);
                 free(buf);
                 close(fd);
                 return -1;
@@ -514,7 +500,7 @@ int at_opml_load_file(const char *path, at_opml_t *out, char *err, size_t errlen
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            set_err(err, errlen, "%s: %s", path, strerror(errno));
+            at_err_set_ascii(err, errlen, "%s: %s", path, strerror(errno));
             free(buf);
             close(fd);
             return -1;
@@ -525,14 +511,14 @@ int at_opml_load_file(const char *path, at_opml_t *out, char *err, size_t errlen
     }
     close(fd);
     if (!buf) {
-        set_err(err, errlen, "%s: out of memory", path);
+        at_err_set_ascii(err, errlen, "%s: out of memory", path);
         return -1;
     }
     char why[256] = "";
     int rc = at_opml_parse(buf, len, out, why, sizeof why);
     free(buf);
     if (rc != 0)
-        set_err(err, errlen, "%s: %s", path, why);
+        at_err_set_ascii(err, errlen, "%s: %s", path, why);
     return rc;
 }
 

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_err.h"
 #include "at_time.h"
 
 /* "AtSn": written to the database header so `file` and we can tell an
@@ -147,31 +148,13 @@ struct at_seen {
 
 /* --- errors -------------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    /* One line: errors end up in logs and status output verbatim. */
-    for (char *c = err; *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = '?';
-    }
-}
-
 /* Remember SQLite's reason for the last failure on the handle, prefixed by
  * what we were doing, and copy it to err when the caller gave one. */
 static void db_fail(at_seen_t *self, const char *what, char *err, size_t errlen)
 {
-    set_err(self->errmsg, sizeof self->errmsg, "%s: %s: %s", self->path, what,
-            self->db ? sqlite3_errmsg(self->db) : "no database");
-    set_err(err, errlen, "%s", self->errmsg);
+    at_err_set(self->errmsg, sizeof self->errmsg, "%s: %s: %s", self->path, what,
+               self->db ? sqlite3_errmsg(self->db) : "no database");
+    at_err_set(err, errlen, "%s", self->errmsg);
 }
 
 /* --- statement helpers --------------------------------------------------- */
@@ -248,8 +231,8 @@ static int ensure_schema(at_seen_t *self, char *err, size_t errlen)
     if (ver == AT_SEEN_SCHEMA && app == AT_SEEN_APP_ID)
         return 0; /* the common case needs no write lock */
     if (self->readonly) {
-        set_err(err, errlen, "%s: not an attache state database (or not initialized yet)",
-                self->path);
+        at_err_set(err, errlen, "%s: not an attache state database (or not initialized yet)",
+                   self->path);
         return -1;
     }
     if (exec(self, "BEGIN IMMEDIATE") != SQLITE_OK) {
@@ -266,15 +249,15 @@ static int ensure_schema(at_seen_t *self, char *err, size_t errlen)
     /* Both header fields are signed 32-bit: a negative version is as
      * foreign as another application's id. */
     if ((app != AT_SEEN_APP_ID && (app != 0 || tables > 0)) || ver < 0) {
-        set_err(err, errlen,
-                "%s: not an attache state database (application_id %#llx, %lld tables); "
-                "refusing to modify it",
-                self->path, (unsigned long long)app, (long long)tables);
+        at_err_set(err, errlen,
+                   "%s: not an attache state database (application_id %#llx, %lld tables); "
+                   "refusing to modify it",
+                   self->path, (unsigned long long)app, (long long)tables);
         goto fail;
     }
     if (ver > AT_SEEN_SCHEMA) {
-        set_err(err, errlen, "%s: written by a newer attache (schema %lld, this build knows %d)",
-                self->path, (long long)ver, AT_SEEN_SCHEMA);
+        at_err_set(err, errlen, "%s: written by a newer attache (schema %lld, this build knows %d)",
+                   self->path, (long long)ver, AT_SEEN_SCHEMA);
         goto fail;
     }
     for (int64_t v = ver; v < AT_SEEN_SCHEMA; v++) {
@@ -299,12 +282,12 @@ fail:
 static at_seen_t *open_store(const char *path, bool readonly, char *err, size_t errlen)
 {
     if (!path || !path[0]) {
-        set_err(err, errlen, "empty path for the state database");
+        at_err_set(err, errlen, "empty path for the state database");
         return NULL;
     }
     at_seen_t *self = calloc(1, sizeof *self);
     if (!self || !(self->path = strdup(path))) {
-        set_err(err, errlen, "out of memory");
+        at_err_set(err, errlen, "out of memory");
         free(self);
         return NULL;
     }
@@ -450,8 +433,8 @@ int at_seen_check_and_add(at_seen_t *self, const char *id, const char *source,
         return -1;
     self->last_dup = AT_SEEN_NEW;
     if (!id || !id[0]) {
-        set_err(self->errmsg, sizeof self->errmsg, "check_and_add: empty item id");
-        set_err(err, errlen, "%s", self->errmsg);
+        at_err_set(self->errmsg, sizeof self->errmsg, "check_and_add: empty item id");
+        at_err_set(err, errlen, "%s", self->errmsg);
         return -1;
     }
     if (self->in_batch) {
@@ -459,11 +442,11 @@ int at_seen_check_and_add(at_seen_t *self, const char *id, const char *source,
          * (disk full, I/O): going on would record ids outside any batch. */
         if (self->batch_broken || sqlite3_get_autocommit(self->db)) {
             self->batch_broken = true;
-            set_err(self->errmsg, sizeof self->errmsg,
-                    "%s: check_and_add: the batch was abandoned after an earlier error; "
-                    "roll it back",
-                    self->path);
-            set_err(err, errlen, "%s", self->errmsg);
+            at_err_set(self->errmsg, sizeof self->errmsg,
+                       "%s: check_and_add: the batch was abandoned after an earlier error; "
+                       "roll it back",
+                       self->path);
+            at_err_set(err, errlen, "%s", self->errmsg);
             return -1;
         }
         bool id_added = false;
@@ -563,7 +546,7 @@ int at_seen_begin(at_seen_t *self)
     if (!self)
         return -1;
     if (self->in_batch) {
-        set_err(self->errmsg, sizeof self->errmsg, "begin: a batch is already open");
+        at_err_set(self->errmsg, sizeof self->errmsg, "begin: a batch is already open");
         return -1;
     }
     if (run(self, ST_BEGIN) != SQLITE_OK) {
@@ -580,7 +563,7 @@ int at_seen_commit(at_seen_t *self)
     if (!self)
         return -1;
     if (!self->in_batch) {
-        set_err(self->errmsg, sizeof self->errmsg, "commit: no batch is open");
+        at_err_set(self->errmsg, sizeof self->errmsg, "commit: no batch is open");
         return -1;
     }
     if (self->batch_broken || sqlite3_get_autocommit(self->db)) {
@@ -589,9 +572,9 @@ int at_seen_commit(at_seen_t *self)
         if (!sqlite3_get_autocommit(self->db))
             run(self, ST_ROLLBACK);
         self->in_batch = self->batch_broken = false;
-        set_err(self->errmsg, sizeof self->errmsg,
-                "%s: commit: the batch was abandoned after a storage error and rolled back",
-                self->path);
+        at_err_set(self->errmsg, sizeof self->errmsg,
+                   "%s: commit: the batch was abandoned after a storage error and rolled back",
+                   self->path);
         return -1;
     }
     if (run(self, ST_COMMIT) != SQLITE_OK) {
@@ -612,7 +595,7 @@ int at_seen_rollback(at_seen_t *self)
     if (!self)
         return -1;
     if (!self->in_batch) {
-        set_err(self->errmsg, sizeof self->errmsg, "rollback: no batch is open");
+        at_err_set(self->errmsg, sizeof self->errmsg, "rollback: no batch is open");
         return -1;
     }
     self->in_batch = self->batch_broken = false;
@@ -690,7 +673,7 @@ int at_seen_feed_load(at_seen_t *self, const char *url, at_feedstate_t *out)
     }
     if (oom) {
         at_feedstate_clear(out);
-        set_err(self->errmsg, sizeof self->errmsg, "feed_load: out of memory");
+        at_err_set(self->errmsg, sizeof self->errmsg, "feed_load: out of memory");
         return -1;
     }
     return 0;
@@ -700,7 +683,7 @@ int at_seen_feed_save(at_seen_t *self, const at_feedstate_t *st)
 {
     if (!self || !st || !st->url || !st->url[0]) {
         if (self)
-            set_err(self->errmsg, sizeof self->errmsg, "feed_save: no url");
+            at_err_set(self->errmsg, sizeof self->errmsg, "feed_save: no url");
         return -1;
     }
     sqlite3_stmt *s = self->st[ST_FEED_SAVE];

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "at_err.h"
 #include "at_json.h"
 #include "at_linereader.h"
 #include "at_log.h"
@@ -90,24 +91,6 @@ struct at_spool {
 
 /* --- small helpers ------------------------------------------------------- */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    for (char *c = err; *c; c++) {
-        unsigned char u = (unsigned char)*c;
-        if (u < 0x20 || u == 0x7f)
-            *c = '?';
-    }
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -152,12 +135,12 @@ static int open_subdir(int dirfd, const char *name)
 at_spool_t *at_spool_new(const char *dir, const at_spool_opts_t *opts, char *err, size_t errlen)
 {
     if (!dir || !dir[0]) {
-        set_err(err, errlen, "empty spool directory path");
+        at_err_set(err, errlen, "empty spool directory path");
         return NULL;
     }
     at_spool_t *self = calloc(1, sizeof *self);
     if (!self) {
-        set_err(err, errlen, "out of memory");
+        at_err_set(err, errlen, "out of memory");
         return NULL;
     }
     self->dirfd = self->donefd = self->failedfd = self->lockfd = self->ifd = self->cur.fd = -1;
@@ -175,31 +158,31 @@ at_spool_t *at_spool_new(const char *dir, const at_spool_opts_t *opts, char *err
     self->dir = strdup(dir);
     self->queue = calloc(self->opts.max_files, sizeof *self->queue);
     if (!self->dir || !self->queue) {
-        set_err(err, errlen, "out of memory");
+        at_err_set(err, errlen, "out of memory");
         goto fail;
     }
     self->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (self->dirfd < 0) {
-        set_err(err, errlen, "spool directory %s: %s", dir, strerror(errno));
+        at_err_set(err, errlen, "spool directory %s: %s", dir, strerror(errno));
         goto fail;
     }
     /* One reader per spool: two would deliver every file twice. */
     self->lockfd = openat(self->dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (self->lockfd < 0) {
-        set_err(err, errlen, "spool directory %s: cannot create %s: %s", dir, LOCK_NAME,
-                strerror(errno));
+        at_err_set(err, errlen, "spool directory %s: cannot create %s: %s", dir, LOCK_NAME,
+                   strerror(errno));
         goto fail;
     }
     if (flock(self->lockfd, LOCK_EX | LOCK_NB) != 0) {
-        set_err(err, errlen, "spool directory %s: %s", dir,
-                errno == EWOULDBLOCK ? "in use by another process" : strerror(errno));
+        at_err_set(err, errlen, "spool directory %s: %s", dir,
+                   errno == EWOULDBLOCK ? "in use by another process" : strerror(errno));
         goto fail;
     }
     self->donefd = open_subdir(self->dirfd, "done");
     self->failedfd = open_subdir(self->dirfd, "failed");
     if (self->donefd < 0 || self->failedfd < 0) {
-        set_err(err, errlen, "spool directory %s: cannot open done/ or failed/: %s", dir,
-                strerror(errno));
+        at_err_set(err, errlen, "spool directory %s: cannot open done/ or failed/: %s", dir,
+                   strerror(errno));
         goto fail;
     }
     self->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -346,13 +329,13 @@ static int scan(at_spool_t *self, char *err, size_t errlen)
 
     struct stat st;
     if (fstat(self->dirfd, &st) != 0 || st.st_nlink == 0) {
-        set_err(err, errlen, "spool directory %s was removed", self->dir);
+        at_err_set(err, errlen, "spool directory %s was removed", self->dir);
         return -1;
     }
     int fd = openat(self->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
-        set_err(err, errlen, "spool directory %s: %s", self->dir, strerror(errno));
+        at_err_set(err, errlen, "spool directory %s: %s", self->dir, strerror(errno));
         if (fd >= 0)
             close(fd);
         return -1;
@@ -400,7 +383,7 @@ static int drain_events(at_spool_t *self, char *err, size_t errlen)
         }
     }
     if (gone) {
-        set_err(err, errlen, "spool directory %s was removed or moved", self->dir);
+        at_err_set(err, errlen, "spool directory %s was removed or moved", self->dir);
         return -1;
     }
     return 0;
@@ -637,7 +620,7 @@ static step_t read_lines(at_spool_t *self, at_spool_fn fn, void *arg, unsigned *
 int at_spool_process(at_spool_t *self, at_spool_fn fn, void *arg, char *err, size_t errlen)
 {
     if (!self || !fn) {
-        set_err(err, errlen, "no spool or no callback");
+        at_err_set(err, errlen, "no spool or no callback");
         return -1;
     }
     if (drain_events(self, err, errlen) != 0)
@@ -646,7 +629,7 @@ int at_spool_process(at_spool_t *self, at_spool_fn fn, void *arg, char *err, siz
      * and our own descriptors keep it alive: ask the inode itself. */
     struct stat st;
     if (fstat(self->dirfd, &st) != 0 || st.st_nlink == 0) {
-        set_err(err, errlen, "spool directory %s was removed", self->dir);
+        at_err_set(err, errlen, "spool directory %s was removed", self->dir);
         return -1;
     }
     unsigned budget = self->opts.max_records;
