@@ -17,6 +17,26 @@
 #include "at_sqlsink.h"
 #include "at_webhook.h"
 
+/* ---- options shared by the SQL databases ---- */
+
+/* The batching options of sqlite: and postgres: (docs/sinks.md): batch=N
+ * events per transaction, commit_ms=T at the latest. Fills pol when it is
+ * not NULL (open), only validates when it is (check). */
+static int sql_batch_opts(const at_sinkspec_t *spec, at_sinkpolicy_t *pol, char *err, size_t errlen)
+{
+    long long batch, commit_ms;
+    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &batch, err, errlen) <
+            0 ||
+        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &commit_ms,
+                            err, errlen) < 0)
+        return -1;
+    if (pol) {
+        pol->batch_max = (size_t)batch;
+        pol->commit_ms = commit_ms;
+    }
+    return 0;
+}
+
 /* ---- sqlite:PATH ---- */
 
 static int sql_check(const at_sinkspec_t *spec, char *err, size_t errlen)
@@ -25,24 +45,15 @@ static int sql_check(const at_sinkspec_t *spec, char *err, size_t errlen)
         snprintf(err, errlen, "sqlite: needs a path (sqlite:/var/lib/attache/events.db)");
         return -1;
     }
-    long long v;
-    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &v, err, errlen) < 0 ||
-        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &v, err,
-                            errlen) < 0)
+    if (sql_batch_opts(spec, NULL, err, errlen) < 0)
         return -1;
     return at_sinkspec_check_writable("sqlite", spec->target, err, errlen);
 }
 
 static void *sql_open(const at_sinkspec_t *spec, at_sinkpolicy_t *pol, char *err, size_t errlen)
 {
-    long long batch, commit_ms;
-    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &batch, err, errlen) <
-            0 ||
-        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &commit_ms,
-                            err, errlen) < 0)
+    if (sql_batch_opts(spec, pol, err, errlen) < 0)
         return NULL;
-    pol->batch_max = (size_t)batch;
-    pol->commit_ms = commit_ms;
     return at_sqlsink_open(spec->target, err, errlen);
 }
 
@@ -92,24 +103,15 @@ const at_sinkbe_t at_sqlite_backend = {
 
 static int pg_check(const at_sinkspec_t *spec, char *err, size_t errlen)
 {
-    long long v;
-    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &v, err, errlen) < 0 ||
-        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &v, err,
-                            errlen) < 0)
+    if (sql_batch_opts(spec, NULL, err, errlen) < 0)
         return -1;
     return at_pgsink_check(spec->target, err, errlen);
 }
 
 static void *pg_open(const at_sinkspec_t *spec, at_sinkpolicy_t *pol, char *err, size_t errlen)
 {
-    long long batch, commit_ms;
-    if (at_sinkspec_opt_int(spec, "batch", 1000, 1, 1000000, AT_SFX_NONE, &batch, err, errlen) <
-            0 ||
-        at_sinkspec_opt_int(spec, "commit_ms", spec->flush_ms, 0, 3600000, AT_SFX_MS, &commit_ms,
-                            err, errlen) < 0)
+    if (sql_batch_opts(spec, pol, err, errlen) < 0)
         return NULL;
-    pol->batch_max = (size_t)batch;
-    pol->commit_ms = commit_ms;
     at_pgsink_t *pg = at_pgsink_open(spec->target, err, errlen);
     /* A server that went away is waited for (reconnect with backoff)
      * until it is back; once the daemon is stopping, for 5 s more, then
