@@ -423,6 +423,9 @@ def main():
                           30), value(scrape(ps), "attache_sink_written_total")
 
         # Latency: one observation per event written, each a real duration.
+        # Observed at the output's commit, like "written": scrape again now
+        # that every event is written, not the scrape taken before.
+        fs = scrape(ps)
         lat = fs["attache_event_latency_seconds"]
         assert lat["type"] == "histogram"
         count = value(fs, "attache_event_latency_seconds_count", output="jsonl")
