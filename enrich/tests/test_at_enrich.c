@@ -142,10 +142,13 @@ static void test_model_case_astana(void **state)
 
     const Attache__V1__CountryMention *kaz = country(ev, "KAZ");
     assert_non_null(kaz);
-    assert_int_equal(kaz->n_treaties, 1);
+    /* Both treaties have a row for Kazakhstan (the NPT since round 3). */
+    assert_int_equal(kaz->n_treaties, 2);
     assert_string_equal(kaz->treaties[0]->treaty, "rome_statute");
     assert_int_equal(kaz->treaties[0]->status,
                      ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY);
+    assert_string_equal(kaz->treaties[1]->treaty, "npt");
+    assert_int_equal(kaz->treaties[1]->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
 
     assert_int_equal(ev->n_alerts, 1);
     const Attache__V1__Alert *al = ev->alerts[0];
