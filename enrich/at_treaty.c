@@ -811,7 +811,13 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
             s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN;
         else if (on(r->withdrawal_notified, day) && !on(r->withdrawal_revoked, day)) {
             s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING;
-            out->withdrawal_due = r->withdrawal_effective;
+            /* A withdrawal revoked later (after the day) has no effective
+             * date in the row: the day it would take effect follows from
+             * the treaty's rule, as the loader checked. */
+            out->withdrawal_due = r->withdrawal_effective != AT_DAY_NONE ? r->withdrawal_effective
+                                  : tr->withdrawal_months
+                                      ? add_months(r->withdrawal_notified, tr->withdrawal_months)
+                                      : AT_DAY_NONE;
         } else
             s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY;
     } else if (on(r->consent, day)) {

@@ -142,10 +142,13 @@ static void test_model_case_astana(void **state)
 
     const Attache__V1__CountryMention *kaz = country(ev, "KAZ");
     assert_non_null(kaz);
-    assert_int_equal(kaz->n_treaties, 1);
+    /* Both treaties have a row for Kazakhstan (the NPT since round 3). */
+    assert_int_equal(kaz->n_treaties, 2);
     assert_string_equal(kaz->treaties[0]->treaty, "rome_statute");
     assert_int_equal(kaz->treaties[0]->status,
                      ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY);
+    assert_string_equal(kaz->treaties[1]->treaty, "npt");
+    assert_int_equal(kaz->treaties[1]->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
 
     assert_int_equal(ev->n_alerts, 1);
     const Attache__V1__Alert *al = ev->alerts[0];
@@ -218,7 +221,8 @@ static void test_warrant_not_before_issue(void **state)
 static void test_pending_withdrawal_and_withdrawn(void **state)
 {
     at_enrich_t *e = *state;
-    /* Hungary: notified 2025-06-02, effective 2026-06-02. */
+    /* Hungary: notified 2025-06-02 (effective 2026-06-02 had it stood),
+     * revoked 2026-05-29. */
     Attache__V1__Event *ev =
         enrich(e, item("Netanyahu lands in Budapest",
                        "Netanyahu was received by Hungarian officials.", T(2025, 4, 3, 10, 0, 0)));
@@ -231,38 +235,49 @@ static void test_pending_withdrawal_and_withdrawn(void **state)
                      ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
     at_enrich_event_free(&ev);
 
-    ev = enrich(e, item("Netanyahu lands in Budapest", "", T(2026, 6, 1, 23, 0, 0)));
+    ev = enrich(e, item("Netanyahu lands in Budapest", "", T(2026, 5, 28, 23, 0, 0)));
     assert_int_equal(country(ev, "HUN")->treaties[0]->status,
                      ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING);
     assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_notified, "2025-06-02");
     assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_effective, "");
+    assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_revoked, "");
     assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
     assert_non_null(strstr(ev->alerts[0]->message, "notified 2025-06-02, takes effect 2026-06-02"));
     at_enrich_event_free(&ev);
 
+    /* The revocation: a party again, still after the day it would have
+     * left. */
     ev = enrich(e, item("Netanyahu lands in Budapest", "", T(2026, 6, 2, 0, 0, 0)));
     assert_int_equal(country(ev, "HUN")->treaties[0]->status,
+                     ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_revoked, "2026-05-29");
+    assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_effective, "");
+    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
+    at_enrich_event_free(&ev);
+
+    /* The Philippines: withdrawal effective 2019-03-17. */
+    ev = enrich(e, item("Netanyahu lands in Manila", "", T(2025, 1, 6, 0, 0, 0)));
+    assert_string_equal(ev->locations[0]->code, "PHL");
+    assert_int_equal(country(ev, "PHL")->treaties[0]->status,
                      ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN);
-    assert_string_equal(country(ev, "HUN")->treaties[0]->withdrawal_effective, "2026-06-02");
+    assert_string_equal(country(ev, "PHL")->treaties[0]->withdrawal_effective, "2019-03-17");
     assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
-    assert_non_null(strstr(ev->alerts[0]->message, "(status on 2026-06-02: withdrawn)"));
+    assert_non_null(strstr(ev->alerts[0]->message, "(status on 2025-01-06: withdrawn)"));
     at_enrich_event_free(&ev);
 }
 
-static void test_unknown_status_is_not_called_non_party(void **state)
+static void test_complete_list_status(void **state)
 {
     at_enrich_t *e = *state;
-    /* Niger is a party in reality, but its row is not in the table until
-     * its dates are confirmed (docs/data.md, "Unverified"), and neither
-     * list is complete: its status is unknown, not "non_signatory". */
+    /* The Rome Statute list is complete: Niger's row is in the table, so
+     * a wanted person's visit to Niamey raises the arrest-duty alert. */
     Attache__V1__Event *ev = enrich(e, item("Putin to visit Niamey", "", T(2024, 7, 3, 12, 0, 0)));
     const Attache__V1__CountryMention *ner = country(ev, "NER");
     assert_non_null(ner);
-    assert_int_equal(ner->n_treaties, 0);
+    assert_int_equal(ner->n_treaties, 1);
+    assert_int_equal(ner->treaties[0]->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
     assert_int_equal(ev->n_alerts, 1);
-    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
-    assert_null(strstr(ev->alerts[0]->message, "not a party"));
-    assert_non_null(strstr(ev->alerts[0]->message, "not in the reference data"));
+    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
     at_enrich_event_free(&ev);
 }
 
@@ -773,6 +788,32 @@ static void test_bad_file_fails_whole_load(void **state)
     expect_fail(f, "warrants.tsv", line, "invalid UTF-8");
 }
 
+/* A partial list: a state without a row has an unknown status, which is
+ * left out of the event and never called "non_signatory". The shipped
+ * Rome Statute list is complete, so the test marks a copy partial and
+ * drops Niger's row. */
+static void test_unknown_status_is_not_called_non_party(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(
+        td_edit(f->dir, "treaties.tsv", "\tyears_after:1\tyes\t", "\tyears_after:1\tno\t"), 0);
+    assert_int_equal(
+        td_edit(f->dir, "participation.tsv", "\nrome_statute\tNER\t", "\n#rome_statute\tNER\t"), 0);
+    at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
+    if (!e)
+        fail_msg("%s", f->err);
+    Attache__V1__Event *ev = enrich(e, item("Putin to visit Niamey", "", T(2024, 7, 3, 12, 0, 0)));
+    const Attache__V1__CountryMention *ner = country(ev, "NER");
+    assert_non_null(ner);
+    assert_int_equal(ner->n_treaties, 0);
+    assert_int_equal(ev->n_alerts, 1);
+    assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
+    assert_null(strstr(ev->alerts[0]->message, "not a party"));
+    assert_non_null(strstr(ev->alerts[0]->message, "not in the reference data"));
+    at_enrich_event_free(&ev);
+    at_enrich_destroy(&e);
+}
+
 /* Travel phrases place the event, and so feed the alert rules; weak
  * guesses never do. */
 static void test_travel_phrases(void **state)
@@ -816,7 +857,7 @@ int main(void)
         cmocka_unit_test(test_model_case_ulaanbaatar),
         cmocka_unit_test(test_warrant_not_before_issue),
         cmocka_unit_test(test_pending_withdrawal_and_withdrawn),
-        cmocka_unit_test(test_unknown_status_is_not_called_non_party),
+        cmocka_unit_test(test_complete_list_status),
         cmocka_unit_test(test_reference_day),
         cmocka_unit_test(test_treaty_fields_as_of_day),
         cmocka_unit_test(test_mentions_and_offsets),
@@ -836,6 +877,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spelling_collision, setup_copy, teardown_copy),
         cmocka_unit_test_setup_teardown(test_caps_collision, setup_copy, teardown_copy),
         cmocka_unit_test_setup_teardown(test_no_rome_statute, setup_copy, teardown_copy),
+        cmocka_unit_test_setup_teardown(test_unknown_status_is_not_called_non_party, setup_copy,
+                                        teardown_copy),
         cmocka_unit_test_setup_teardown(test_bad_file_fails_whole_load, setup_copy, teardown_copy),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);

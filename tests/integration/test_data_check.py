@@ -115,12 +115,21 @@ CASES = [
      "MNE\t\tsuccession\t2006-10-23\t2006-06-03", "MNE\t\tsuccession\t2006-10-23\t2006-11-01",
      "a succession takes effect on or before its notification: in_force 2006-11-01 is after "
      "consent 2006-10-23"),
-    ("exception without a rule", "participation.tsv", "\twithdrawal_rule: DPRK", "\tDPRK",
+    # The shipped table has no exception row; these add one to the DPRK's
+    # NPT row, which follows art. X(1) (notice 2003-01-10, effective
+    # 2003-04-10).
+    ("exception without a rule", "participation.tsv", "2003-01-10\t2003-04-10\t\t\t\t\t",
+     "2003-01-10\t2003-04-10\t\t\t\tDPRK statement of 2003-01-10 declared the withdrawal "
+     "effective the next day\t",
      "exception 'DPRK statement of 2003-01-10 declared th': expected 'eif_rule: REASON' or "
      "'withdrawal_rule: REASON'"),
-    ("exception not needed", "participation.tsv", "2003-01-10\t2003-01-11", "2003-01-10\t2003-04-10",
+    ("exception not needed", "participation.tsv", "2003-01-10\t2003-04-10\t\t\t\t\t",
+     "2003-01-10\t2003-04-10\t\t\t\twithdrawal_rule: the DPRK's own account of its notice\t",
      "exception for withdrawal_rule, but withdrawal_effective agrees with the rule (or no rule "
      "applies): remove the exception"),
+    ("withdrawal rule", "participation.tsv", "2003-01-10\t2003-04-10", "2003-01-10\t2003-01-11",
+     "withdrawal_effective 2003-01-11 disagrees with the treaty's withdrawal rule: expected "
+     "2003-04-10"),
     ("bad declaration", "participation.tsv", "art12_3:2014-04-17;art12_3:2015-09-08",
      "art12(3):2014-04-17", "declarations: bad entry 'art12(3):2014-04-17'"),
     ("no source", "participation.tsv",
@@ -181,9 +190,8 @@ def test_broken_tables(tmp):
 def test_coverage(tmp):
     """A list marked complete must cover every UN member and observer."""
     d = copy(tmp, "coverage")
-    line = edit(d, "treaties.tsv", "\tyears_after:1\tno\t", "\tyears_after:1\tyes\t")
-    # Drop two rows so the test does not depend on which states the real
-    # table still lacks (none, once it is complete).
+    # The shipped rome_statute list is marked complete; drop two rows.
+    line = line_of(d, "treaties.tsv", "\tyears_after:1\tyes\t")
     for code in ("BFA", "ZMB"):
         edit(d, "participation.tsv", "\nrome_statute\t%s\t" % code, "\n#dropped\t")
     rc, out, _ = check(d)
