@@ -4,8 +4,6 @@
 #include "at_enrichd.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "at_alerts.h"
+#include "at_databuild.h"
 #include "at_enrich.h"
 #include "at_endpoint.h"
 #include "at_json.h"
@@ -63,25 +62,10 @@ enum { R_BAD_FRAME, R_OVERSIZE, R_BAD_PROTOBUF, R_INVALID, R_COUNT };
 static const char *const reason_names[R_COUNT] = {"bad_frame", "oversize", "bad_protobuf",
                                                   "invalid_message"};
 
-/* A data build on a thread of its own (SIGHUP). The main thread fills the
- * inputs and starts the thread; the worker writes result/err and then sets
- * done; the main thread reads them only after seeing done and joining. */
-typedef struct {
-    pthread_t thread;
-    bool running; /* started and not joined yet (main thread only) */
-    atomic_int done;
-    char dir[4096];
-    at_alerts_config_t rules;
-    at_enrich_t *result; /* NULL when the data was rejected */
-    char err[1024];
-    uint64_t started_ms, took_ms;
-} build_t;
-
 struct at_enrichd {
     at_daemon_t *d;
-    at_enrich_t *engine; /* used by the main thread only */
-    build_t build;
-    bool rebuild;             /* a SIGHUP arrived during the build: one more after it */
+    at_enrich_t *engine;      /* used by the main thread only */
+    at_databuild_t *build;    /* SIGHUP's data build (at_databuild.h) */
     at_alerts_config_t rules; /* from the current config */
     at_transport_t *in, *out;
     at_deadletter_t *dl;
@@ -181,6 +165,10 @@ at_enrichd_t *at_enrichd_new(at_daemon_t *d, char *err, size_t errlen)
         goto fail;
     at_enrich_set_alerts(self->engine, &self->rules);
     self->counters[C_DATA_VERSION].value = version_number(self->engine);
+    if (!(self->build = at_databuild_new(NULL, NULL))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     at_log_info("data %s from %s: %zu countries, %zu aliases, %zu actors",
                 at_enrich_data_version(self->engine), dir, at_enrich_country_count(self->engine),
                 at_enrich_alias_count(self->engine), at_enrich_actor_count(self->engine));
@@ -209,13 +197,9 @@ void at_enrichd_destroy(at_enrichd_t **self_p)
     if (!self_p || !*self_p)
         return;
     at_enrichd_t *self = *self_p;
-    /* A build cannot be cancelled half-way through the files; wait for it
-     * (a load takes well under a second) and drop what it made. */
-    if (self->build.running) {
-        pthread_join(self->build.thread, NULL);
-        self->build.running = false;
-        at_enrich_destroy(&self->build.result);
-    }
+    /* A build cannot be cancelled half-way through the files; this waits
+     * for it (a load takes well under a second) and drops what it made. */
+    at_databuild_destroy(&self->build);
     /* Output first: its delivery reports acknowledge input messages. */
     at_transport_close(&self->out, 0);
     at_transport_close(&self->in, 0);
@@ -296,77 +280,29 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
     at_enrich_event_free(&ev);
 }
 
-/* The build thread: load and validate the whole data set, as at start. */
-static void *build_main(void *arg)
-{
-    build_t *b = arg;
-    uint64_t t0 = at_now_ms();
-    b->result = at_enrich_new(b->dir, b->err, sizeof b->err);
-    if (b->result)
-        at_enrich_set_alerts(b->result, &b->rules);
-    b->took_ms = at_now_ms() - t0;
-    atomic_store(&b->done, 1);
-    return NULL;
-}
-
-/* Start building the data the current config names, with its rules. */
-static void build_start(at_enrichd_t *self)
-{
-    build_t *b = &self->build;
-    snprintf(b->dir, sizeof b->dir, "%s", at_enrichd_data_dir(self->d->cfg));
-    b->rules = self->rules;
-    b->result = NULL;
-    b->err[0] = '\0';
-    b->started_ms = at_now_ms();
-    atomic_store(&b->done, 0);
-    int rc = pthread_create(&b->thread, NULL, build_main, b);
-    if (rc != 0) {
-        /* No thread to be had: build here, as a slow item would. */
-        at_log_warn("reload: cannot start a build thread (%s); loading in the main loop",
-                    strerror(rc));
-        build_main(b);
-        b->running = false;
-        return;
-    }
-    b->running = true;
-    at_log_info("reload: building data from %s in the background", b->dir);
-}
-
-/* Between two items: if the build has finished, swap its data in (or keep
- * the old data and say why), and start the coalesced rebuild if a SIGHUP
- * came in the meantime. */
+/* Between two items: if the data build has finished, swap its engine in
+ * (or keep the old data and say why). */
 static void build_poll(at_enrichd_t *self)
 {
-    build_t *b = &self->build;
-    if (b->running) {
-        if (!atomic_load(&b->done))
-            return;
-        pthread_join(b->thread, NULL);
-        b->running = false;
-    } else if (!atomic_load(&b->done) || b->started_ms == 0) {
+    at_databuild_result_t r;
+    if (!at_databuild_poll(self->build, &r))
         return;
-    }
-    b->started_ms = 0; /* consumed */
-    if (b->result) {
+    if (r.engine) {
         at_enrich_destroy(&self->engine);
-        self->engine = b->result;
-        b->result = NULL;
+        self->engine = r.engine;
         self->counters[C_RELOADS].value++;
         self->counters[C_DATA_VERSION].value = version_number(self->engine);
         at_log_info("reload: data %s from %s in use from the next item (built in %llu ms)",
-                    at_enrich_data_version(self->engine), b->dir, (unsigned long long)b->took_ms);
+                    at_enrich_data_version(self->engine), r.dir, (unsigned long long)r.took_ms);
     } else {
         self->counters[C_RELOAD_FAILURES].value++;
         /* The rules do not depend on the data: apply them anyway. */
-        at_enrich_set_alerts(self->engine, &b->rules);
-        at_log_error("reload: data in %s rejected, keeping %s: %s", b->dir,
-                     at_enrich_data_version(self->engine), b->err);
+        at_enrich_set_alerts(self->engine, &r.rules);
+        at_log_error("reload: data in %s rejected, keeping %s: %s", r.dir,
+                     at_enrich_data_version(self->engine), r.err);
     }
-    if (self->rebuild) {
-        self->rebuild = false;
-        build_start(self);
-        return;
-    }
+    if (at_databuild_busy(self->build))
+        return; /* the coalesced rebuild is running: READY when it ends */
     char status[128];
     snprintf(status, sizeof status, "enriching with data %s", at_enrich_data_version(self->engine));
     at_daemon_ready(self->d, status);
@@ -391,14 +327,20 @@ static void on_sighup(at_enrichd_t *self)
     }
     if (self->dl && at_deadletter_reopen(self->dl) < 0)
         at_log_error("reload: cannot reopen the dead-letter file: %s", strerror(errno));
-    if (self->build.running) {
-        self->rebuild = true;
-        at_log_info("reload: a data build is running; one more starts when it ends");
-        return;
-    }
     /* Reload the data whether or not the config changed: SIGHUP is also
      * how operators publish new reference data. */
-    build_start(self);
+    const char *dir = at_enrichd_data_dir(self->d->cfg);
+    switch (at_databuild_request(self->build, dir, &self->rules)) {
+    case AT_DATABUILD_STARTED:
+        at_log_info("reload: building data from %s in the background", dir);
+        break;
+    case AT_DATABUILD_COALESCED:
+        at_log_info("reload: a data build is running; one more starts when it ends");
+        break;
+    default:
+        at_log_warn("reload: no build thread to be had; data from %s loaded in the main loop", dir);
+        break;
+    }
 }
 
 int at_enrichd_run(at_enrichd_t *self)
