@@ -3,7 +3,8 @@
  * lines on stdin, Event JSON lines on stdout, in input order, through the
  * same parser and engine the daemons use. Rejected lines are reported on
  * stderr and skipped; the exit code is 0 unless reading or writing failed
- * (or the data did not load).
+ * (or the data did not load). `--set alerts.KEY=VALUE` configures the alert
+ * rules with the daemon's alerts.* keys.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "at_alerts.h"
+#include "at_config.h"
 #include "at_enrich.h"
 #include "at_json.h"
 #include "at_linereader.h"
@@ -21,35 +24,59 @@ int cli_enrich(int argc, char **argv)
 {
     static const struct option opts[] = {{"data-dir", required_argument, NULL, 'd'},
                                          {"max-item-bytes", required_argument, NULL, 'm'},
+                                         {"set", required_argument, NULL, 's'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *data_dir = NULL;
     size_t max_item = 1 << 20;
+    char err[1024];
+    at_config_t *rules_cfg = at_config_new(at_alerts_config_table);
+    if (!rules_cfg)
+        return 1;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "d:m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:m:s:h", opts, NULL)) != -1) {
         if (c == 'd') {
             data_dir = optarg;
         } else if (c == 'm') {
             max_item = (size_t)strtoull(optarg, NULL, 10);
             if (max_item < 64) {
                 fprintf(stderr, "attache enrich: --max-item-bytes must be >= 64\n");
+                at_config_destroy(&rules_cfg);
+                return 2;
+            }
+        } else if (c == 's') {
+            if (at_config_set_pair(rules_cfg, optarg, "--set", err, sizeof err) < 0) {
+                fprintf(stderr, "attache enrich: %s\n", err);
+                at_config_destroy(&rules_cfg);
                 return 2;
             }
         } else if (c == 'h') {
-            printf("Usage: attache enrich [--data-dir DIR] [--max-item-bytes N] < items.jsonl\n"
-                   "NewsItem JSON lines on stdin, Event JSON lines on stdout (docs/json.md).\n");
+            printf("Usage: attache enrich [--data-dir DIR] [--max-item-bytes N] "
+                   "[--set alerts.KEY=VALUE]... < items.jsonl\n"
+                   "NewsItem JSON lines on stdin, Event JSON lines on stdout (docs/json.md).\n"
+                   "--set takes the alert keys of attache-enrich (docs/config.md), e.g.\n"
+                   "  --set alerts.status_change.enabled=false\n");
+            at_config_destroy(&rules_cfg);
             return 0;
         } else {
+            at_config_destroy(&rules_cfg);
             return 2;
         }
     }
-    char err[1024];
+    at_alerts_config_t rules;
+    int rules_rc = at_alerts_config_read(rules_cfg, &rules, err, sizeof err);
+    at_config_destroy(&rules_cfg);
+    if (rules_rc < 0) {
+        fprintf(stderr, "attache enrich: --set: %s\n", err);
+        return 2;
+    }
     at_enrich_t *engine = at_enrich_new(cli_data_dir(data_dir), err, sizeof err);
     if (!engine) {
         fprintf(stderr, "attache enrich: %s\n", err);
         return 1;
     }
+    at_enrich_set_alerts(engine, &rules);
     at_linereader_t *r = at_linereader_new(STDIN_FILENO, max_item);
     if (!r) {
         at_enrich_destroy(&engine);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "at_actors.h"
+#include "at_alerts.h"
 #include "at_gazetteer.h"
 #include "at_match.h"
 #include "at_time.h"
@@ -37,8 +38,9 @@ struct at_enrich {
     at_treaty_t *treaty;
     at_actors_t *actors;
     at_match_t *match;
-    size_t rome;         /* index of the Rome Statute in the treaty table */
-    uint32_t actor_base; /* matcher values >= this are actor spellings */
+    size_t rome;               /* index of the Rome Statute in the treaty table */
+    uint32_t actor_base;       /* matcher values >= this are actor spellings */
+    at_alerts_config_t alerts; /* the alert rules' settings (at_alerts.h) */
 };
 
 static char *join(const char *dir, const char *name)
@@ -168,6 +170,7 @@ at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen)
     }
     if (build_matcher(self, err, errlen) != 0)
         goto fail;
+    at_alerts_config_default(&self->alerts);
     return self;
 fail:
     at_enrich_destroy(&self);
@@ -185,6 +188,12 @@ void at_enrich_destroy(at_enrich_t **self_p)
     at_gazetteer_destroy(&self->gaz);
     free(self);
     *self_p = NULL;
+}
+
+void at_enrich_set_alerts(at_enrich_t *self, const at_alerts_config_t *cfg)
+{
+    if (self && cfg)
+        self->alerts = *cfg;
 }
 
 const char *at_enrich_data_version(const at_enrich_t *self)
@@ -337,25 +346,6 @@ static int set_day(char **field, at_day_t day)
     if (day == AT_DAY_NONE)
         return 0;
     return set_str(field, at_day_format(day, buf, sizeof buf));
-}
-
-static int set_fmt(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int set_fmt(char **field, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return -1;
-    char *d = malloc((size_t)n + 1);
-    if (!d)
-        return -1;
-    va_start(ap, fmt);
-    vsnprintf(d, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    *field = d;
-    return 0;
 }
 
 /* Allocate a repeated message field of n entries; elements are added with
@@ -610,101 +600,6 @@ static int seen_location(const Attache__V1__Event *ev, const at_enrich_t *self, 
     return 0;
 }
 
-/* The ICC warrant the warrant_exposure rule is about: the earliest one
- * outstanding on day. Only ICC warrants bind States Parties under the
- * Rome Statute; warrants of other courts do not trigger this rule. */
-static const at_warrant_t *icc_outstanding(const at_actor_t *a, at_day_t day)
-{
-    for (size_t w = 0; w < a->nwarrants; w++) {
-        const char *st = at_warrant_status(&a->warrants[w], day);
-        if (st && strcmp(st, "outstanding") == 0 && strcmp(a->warrants[w].court, "ICC") == 0)
-            return &a->warrants[w];
-    }
-    return NULL;
-}
-
-/* `where` says how the location was found: "is reported in" (a dateline or
- * the title) or "is reported travelling to" (a travel phrase). */
-static int add_alert(const at_enrich_t *self, Attache__V1__Event *ev, const at_actor_t *a,
-                     const at_warrant_t *w, size_t country, const char *where, at_day_t day)
-{
-    at_treaty_status_t st;
-    at_treaty_status(self->treaty, self->rome, country, day, &st);
-    const at_country_t *c = at_gazetteer_country(self->gaz, country);
-    char issued[16], dstr[16], wn[16], we[16];
-    at_day_format(w->issued, issued, sizeof issued);
-    at_day_format(day, dstr, sizeof dstr);
-
-    Attache__V1__Alert *al = malloc(sizeof *al);
-    if (!al)
-        return -1;
-    attache__v1__alert__init(al);
-    ev->alerts[ev->n_alerts++] = al;
-    if (set_str(&al->rule, "warrant_exposure") || set_str(&al->actor, a->id) ||
-        set_str(&al->country, c->code))
-        return -1;
-    const char *state = at_treaty_state_name(st.state);
-    switch (st.state) {
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY:
-        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL;
-        return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
-                       "a State Party to the Rome Statute obliged to arrest and surrender "
-                       "(arts. 86, 89)",
-                       a->name, issued, w->reference, where, c->name);
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING:
-        /* Still a party until the withdrawal takes effect (art. 127(1)),
-         * with its obligations intact (art. 127(2)). */
-        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL;
-        at_day_format(st.withdrawal_notified, wn, sizeof wn);
-        at_day_format(st.withdrawal_due, we, sizeof we);
-        return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
-                       "a State Party to the Rome Statute obliged to arrest and surrender "
-                       "(arts. 86, 89); its withdrawal, notified %s, takes effect %s",
-                       a->name, issued, w->reference, where, c->name, wn, we);
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED:
-        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_NOTICE;
-        return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
-                       "whose Rome Statute status on %s is not in the reference data",
-                       a->name, issued, w->reference, where, c->name, dstr);
-    default:
-        al->severity = ATTACHE__V1__SEVERITY__SEVERITY_NOTICE;
-        return set_fmt(&al->message,
-                       "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
-                       "which is not a party to the Rome Statute (status on %s: %s)",
-                       a->name, issued, w->reference, where, c->name, dstr, state);
-    }
-}
-
-static int add_alerts(const at_enrich_t *self, Attache__V1__Event *ev, const size_t *loc_countries,
-                      const char *const *loc_where, size_t nloc, at_day_t day)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < ev->n_actors; i++) {
-        size_t ai;
-        if (at_actors_find(self->actors, ev->actors[i]->id, &ai) == 0 &&
-            icc_outstanding(at_actors_get(self->actors, ai), day))
-            n += nloc;
-    }
-    if (alloc_repeated((void ***)&ev->alerts, &ev->n_alerts, n) != 0)
-        return -1;
-    for (size_t i = 0; i < ev->n_actors; i++) {
-        size_t ai;
-        if (at_actors_find(self->actors, ev->actors[i]->id, &ai) != 0)
-            continue;
-        const at_actor_t *a = at_actors_get(self->actors, ai);
-        const at_warrant_t *w = icc_outstanding(a, day);
-        if (!w)
-            continue;
-        for (size_t l = 0; l < nloc; l++)
-            if (add_alert(self, ev, a, w, loc_countries[l], loc_where[l], day) != 0)
-                return -1;
-    }
-    return 0;
-}
-
 Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsItem **item_p,
                                    int64_t now)
 {
@@ -802,7 +697,12 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
         if (add_country_location(self, ev, best, "most_mentioned") != 0)
             goto fail;
     }
-    if (add_alerts(self, ev, loc_country, loc_where, nloc, day) != 0)
+    at_alerts_place_t places[3];
+    for (size_t i = 0; i < nloc; i++)
+        places[i] = (at_alerts_place_t){.country = loc_country[i], .where = loc_where[i]};
+    const at_alerts_data_t adata = {
+        .gaz = self->gaz, .treaty = self->treaty, .actors = self->actors, .rome = self->rome};
+    if (at_alerts_apply(&self->alerts, &adata, ev, places, nloc, day) != 0)
         goto fail;
 
     free(scan.countries);

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "at_alerts.h"
 #include "at_time.h"
 #include "attache/v1/attache.pb-c.h"
 
@@ -40,6 +41,11 @@ void at_enrich_destroy(at_enrich_t **self_p);
  * reason" in err. at_enrich_new calls it; `attache data check` too. */
 int at_enrich_read_version(const char *data_dir, char version[11], at_day_t *day, char *err,
                            size_t errlen);
+
+/* Replace the alert rules' settings (at_enrich_new starts with
+ * at_alerts_config_default). Copies *cfg. Not to be called while another
+ * thread enriches with self. */
+void at_enrich_set_alerts(at_enrich_t *self, const at_alerts_config_t *cfg);
 
 /* The data set's "as of" version string (data/VERSION), e.g. "2026-11-28". */
 const char *at_enrich_data_version(const at_enrich_t *self);

@@ -862,3 +862,52 @@ const char *at_treaty_state_name(Attache__V1__TreatyState state)
         return "unspecified";
     }
 }
+
+const char *at_treaty_name(const at_treaty_t *self, size_t treaty)
+{
+    return self && treaty < self->ntreaties ? self->treaties[treaty].name : "";
+}
+
+size_t at_treaty_transitions(const at_treaty_t *self, size_t treaty, size_t country,
+                             at_treaty_transition_t *out)
+{
+    if (!self || treaty >= self->ntreaties || country >= self->ncountries)
+        return 0;
+    long ri = self->row_of[treaty * self->ncountries + country];
+    if (ri < 0)
+        return 0;
+    const row_t *r = &self->rows[ri];
+    at_day_t cand[AT_TREATY_MAX_TRANSITIONS] = {r->signed_on,
+                                                r->consent,
+                                                r->in_force,
+                                                r->signature_withdrawn,
+                                                r->withdrawal_notified,
+                                                r->withdrawal_effective,
+                                                r->withdrawal_revoked,
+                                                r->consent_withdrawn};
+    /* The status only changes on one of the row's dates, so comparing each
+     * with the day before finds every change. Insertion sort: 8 at most. */
+    size_t n = 0;
+    for (size_t i = 0; i < AT_TREATY_MAX_TRANSITIONS; i++) {
+        at_day_t d = cand[i];
+        if (d == AT_DAY_NONE)
+            continue;
+        int dup = 0;
+        for (size_t k = 0; k < n; k++)
+            dup |= out[k].day == d;
+        if (dup)
+            continue;
+        at_treaty_status_t before, after;
+        at_treaty_status(self, treaty, country, d - 1, &before);
+        at_treaty_status(self, treaty, country, d, &after);
+        if (before.state == after.state)
+            continue;
+        size_t k = n++;
+        while (k > 0 && out[k - 1].day > d) {
+            out[k] = out[k - 1];
+            k--;
+        }
+        out[k] = (at_treaty_transition_t){.day = d, .from = before.state, .to = after.state};
+    }
+    return n;
+}

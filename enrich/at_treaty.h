@@ -94,6 +94,31 @@ int at_treaty_find(const at_treaty_t *self, const char *id, size_t *index);
 void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at_day_t day,
                       at_treaty_status_t *out);
 
+/* The treaty's full name from treaties.tsv ("Rome Statute of the
+ * International Criminal Court"); "" for an out-of-range index. */
+const char *at_treaty_name(const at_treaty_t *self, size_t treaty);
+
+/* A day on which a state's status under a treaty changes: the status on
+ * `day` differs from the status on the day before. */
+typedef struct {
+    at_day_t day;
+    Attache__V1__TreatyState from; /* status on day - 1 */
+    Attache__V1__TreatyState to;   /* status on day */
+} at_treaty_transition_t;
+
+/* Most transitions one participation row can make (one per dated column). */
+#define AT_TREATY_MAX_TRANSITIONS 8
+
+/* Every day on which country's status under treaty changes, in increasing
+ * order, into out (room for AT_TREATY_MAX_TRANSITIONS). A pure function of
+ * the loaded row: the candidate days are the row's dates, and a candidate
+ * counts only when at_treaty_status() differs between it and the day
+ * before (a signature and a ratification on one day are one transition).
+ * Returns the number written; 0 for a state without a row (its status
+ * never changes), or out-of-range arguments. */
+size_t at_treaty_transitions(const at_treaty_t *self, size_t treaty, size_t country,
+                             at_treaty_transition_t *out);
+
 /* The JSON/log name of a state: "party", "non_signatory", ... Never NULL. */
 const char *at_treaty_state_name(Attache__V1__TreatyState state);
 

@@ -4,12 +4,15 @@
 #include "at_enrichd.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "at_alerts.h"
+#include "at_databuild.h"
 #include "at_enrich.h"
 #include "at_endpoint.h"
 #include "at_json.h"
@@ -30,6 +33,7 @@ const at_cfg_def_t at_enrichd_config[] = {
      "Largest accepted input message; larger ones are rejected."},
     {"enrich.dead_letter", AT_CFG_STRING, "", 0, 0, NULL, false,
      "JSON-lines file that receives rejected input; empty turns it off."},
+    AT_ALERTS_CONFIG_KEYS,
     AT_CFG_END,
 };
 
@@ -41,7 +45,17 @@ const at_flag_t at_enrichd_flags[] = {
     {NULL, 0, NULL, NULL},
 };
 
-enum { C_RECEIVED, C_SENT, C_REJECTED, C_OVERSIZE, C_LOST, C_RELOADS, C_COUNT };
+enum {
+    C_RECEIVED,
+    C_SENT,
+    C_REJECTED,
+    C_OVERSIZE,
+    C_LOST,
+    C_RELOADS,
+    C_RELOAD_FAILURES,
+    C_DATA_VERSION, /* gauge: the data in use, as YYYYMMDD */
+    C_COUNT
+};
 
 /* Why a message was rejected: the reason label of attache_items_rejected_total. */
 enum { R_BAD_FRAME, R_OVERSIZE, R_BAD_PROTOBUF, R_INVALID, R_COUNT };
@@ -50,7 +64,9 @@ static const char *const reason_names[R_COUNT] = {"bad_frame", "oversize", "bad_
 
 struct at_enrichd {
     at_daemon_t *d;
-    at_enrich_t *engine;
+    at_enrich_t *engine;      /* used by the main thread only */
+    at_databuild_t *build;    /* SIGHUP's data build (at_databuild.h) */
+    at_alerts_config_t rules; /* from the current config */
     at_transport_t *in, *out;
     at_deadletter_t *dl;
     uint8_t *buf;
@@ -83,6 +99,17 @@ static void export_metrics(at_enrichd_t *self)
     at_daemon_set_probe(d, probe, self);
 }
 
+/* data/VERSION "2026-11-28" as the number 20261128, for the data_version
+ * gauge (a Prometheus sample is a number, and this one sorts and reads). */
+static uint64_t version_number(const at_enrich_t *e)
+{
+    uint64_t v = 0;
+    for (const char *p = at_enrich_data_version(e); *p; p++)
+        if (*p >= '0' && *p <= '9')
+            v = v * 10 + (uint64_t)(*p - '0');
+    return v;
+}
+
 const char *at_enrichd_data_dir(const at_config_t *cfg)
 {
     const char *dir = at_config_str(cfg, "enrich.data_dir");
@@ -100,6 +127,9 @@ int at_enrichd_check(const at_config_t *cfg, char *err, size_t errlen)
         at_endpoint_parse(at_config_str(cfg, "enrich.output"), &ep, err, errlen) < 0 ||
         at_transport_check_config(cfg, err, errlen) < 0)
         return -1;
+    at_alerts_config_t rules;
+    if (at_alerts_config_read(cfg, &rules, err, errlen) < 0)
+        return -1;
     at_enrich_t *e = at_enrich_new(at_enrichd_data_dir(cfg), err, errlen);
     if (!e)
         return -1;
@@ -116,14 +146,29 @@ at_enrichd_t *at_enrichd_new(at_daemon_t *d, char *err, size_t errlen)
         return NULL;
     }
     self->d = d;
-    static const char *const names[] = {"received", "sent", "rejected",
-                                        "oversize", "lost", "data_reloads"};
+    static const char *const names[] = {"received",
+                                        "sent",
+                                        "rejected",
+                                        "oversize",
+                                        "lost",
+                                        "data_reloads",
+                                        "data_reload_failures",
+                                        "data_version"};
     for (int i = 0; i < C_COUNT; i++)
         self->counters[i].name = names[i];
+    self->counters[C_DATA_VERSION].gauge = 1;
+    if (at_alerts_config_read(cfg, &self->rules, err, errlen) < 0)
+        goto fail;
     const char *dir = at_enrichd_data_dir(cfg);
     self->engine = at_enrich_new(dir, err, errlen);
     if (!self->engine)
         goto fail;
+    at_enrich_set_alerts(self->engine, &self->rules);
+    self->counters[C_DATA_VERSION].value = version_number(self->engine);
+    if (!(self->build = at_databuild_new(NULL, NULL))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     at_log_info("data %s from %s: %zu countries, %zu aliases, %zu actors",
                 at_enrich_data_version(self->engine), dir, at_enrich_country_count(self->engine),
                 at_enrich_alias_count(self->engine), at_enrich_actor_count(self->engine));
@@ -152,6 +197,9 @@ void at_enrichd_destroy(at_enrichd_t **self_p)
     if (!self_p || !*self_p)
         return;
     at_enrichd_t *self = *self_p;
+    /* A build cannot be cancelled half-way through the files; this waits
+     * for it (a load takes well under a second) and drops what it made. */
+    at_databuild_destroy(&self->build);
     /* Output first: its delivery reports acknowledge input messages. */
     at_transport_close(&self->out, 0);
     at_transport_close(&self->in, 0);
@@ -232,30 +280,67 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
     at_enrich_event_free(&ev);
 }
 
-static void do_reload(at_enrichd_t *self)
+/* Between two items: if the data build has finished, swap its engine in
+ * (or keep the old data and say why). */
+static void build_poll(at_enrichd_t *self)
+{
+    at_databuild_result_t r;
+    if (!at_databuild_poll(self->build, &r))
+        return;
+    if (r.engine) {
+        at_enrich_destroy(&self->engine);
+        self->engine = r.engine;
+        self->counters[C_RELOADS].value++;
+        self->counters[C_DATA_VERSION].value = version_number(self->engine);
+        at_log_info("reload: data %s from %s in use from the next item (built in %llu ms)",
+                    at_enrich_data_version(self->engine), r.dir, (unsigned long long)r.took_ms);
+    } else {
+        self->counters[C_RELOAD_FAILURES].value++;
+        /* The rules do not depend on the data: apply them anyway. */
+        at_enrich_set_alerts(self->engine, &r.rules);
+        at_log_error("reload: data in %s rejected, keeping %s: %s", r.dir,
+                     at_enrich_data_version(self->engine), r.err);
+    }
+    if (at_databuild_busy(self->build))
+        return; /* the coalesced rebuild is running: READY when it ends */
+    char status[128];
+    snprintf(status, sizeof status, "enriching with data %s", at_enrich_data_version(self->engine));
+    at_daemon_ready(self->d, status);
+}
+
+/* SIGHUP: re-read the config at once (cheap), then rebuild the data in the
+ * background while items keep flowing on the old data. A SIGHUP during a
+ * build is coalesced: however many arrive, one more build starts when the
+ * running one ends, so the last change on disk is always picked up. */
+static void on_sighup(at_enrichd_t *self)
 {
     at_daemon_reload_flag = 0;
     at_config_t *old = NULL;
     if (at_daemon_reload(self->d, &old) == 0) {
         at_config_destroy(&old);
-    }
-    /* Reload the data whether or not the config changed: SIGHUP is also
-     * how operators publish new reference data. */
-    char err[1024];
-    const char *dir = at_enrichd_data_dir(self->d->cfg);
-    at_enrich_t *fresh = at_enrich_new(dir, err, sizeof err);
-    if (!fresh) {
-        at_log_error("reload: data in %s rejected, keeping %s: %s", dir,
-                     at_enrich_data_version(self->engine), err);
-    } else {
-        at_enrich_destroy(&self->engine);
-        self->engine = fresh;
-        self->counters[C_RELOADS].value++;
-        at_log_info("reload: data %s from %s", at_enrich_data_version(fresh), dir);
+        char err[512];
+        at_alerts_config_t rules;
+        if (at_alerts_config_read(self->d->cfg, &rules, err, sizeof err) == 0)
+            self->rules = rules;
+        else
+            at_log_error("reload: %s (keeping the running alert rules)", err);
     }
     if (self->dl && at_deadletter_reopen(self->dl) < 0)
         at_log_error("reload: cannot reopen the dead-letter file: %s", strerror(errno));
-    at_daemon_ready(self->d, "reloaded");
+    /* Reload the data whether or not the config changed: SIGHUP is also
+     * how operators publish new reference data. */
+    const char *dir = at_enrichd_data_dir(self->d->cfg);
+    switch (at_databuild_request(self->build, dir, &self->rules)) {
+    case AT_DATABUILD_STARTED:
+        at_log_info("reload: building data from %s in the background", dir);
+        break;
+    case AT_DATABUILD_COALESCED:
+        at_log_info("reload: a data build is running; one more starts when it ends");
+        break;
+    default:
+        at_log_warn("reload: no build thread to be had; data from %s loaded in the main loop", dir);
+        break;
+    }
 }
 
 int at_enrichd_run(at_enrichd_t *self)
@@ -267,7 +352,8 @@ int at_enrichd_run(at_enrichd_t *self)
     int failed = 0;
     for (;;) {
         if (at_daemon_reload_flag)
-            do_reload(self);
+            on_sighup(self);
+        build_poll(self); /* between items: the only place the engine changes */
         const char *why = at_transport_failed(self->out);
         if (why || (why = at_transport_failed(self->in))) {
             /* Running on would drop messages: stop, let systemd restart us,

@@ -5,8 +5,11 @@
  * engine, which knows nothing of transports) and pushes attache.v1.Event
  * messages on. Undecodable or invalid frames are rejected with a log line,
  * a counter and a dead-letter record; the loop keeps going. SIGHUP re-reads
- * the config and the reference data, validating the data in full before
- * swapping it in (a bad file leaves the old data in place).
+ * the config (alert rules included) at once and builds the reference data
+ * on a thread of its own while items keep flowing on the old data; the new
+ * data is swapped in between two items once it has loaded and validated in
+ * full (a bad file leaves the old data in place, logged with file:line).
+ * Every event carries the data_version it was enriched with.
  */
 #ifndef AT_ENRICHD_H
 #define AT_ENRICHD_H

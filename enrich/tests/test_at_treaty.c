@@ -803,6 +803,79 @@ static void test_hostile_files(void **state)
     expect_fail(f, "participation.tsv", line, "invalid UTF-8");
 }
 
+/* at_treaty_transitions: every day the status changes, in order, with the
+ * statuses on either side; days that change nothing are not listed. */
+static void test_transitions(void **state)
+{
+    real_t *r = *state;
+    at_treaty_transition_t t[AT_TREATY_MAX_TRANSITIONS];
+    size_t c;
+    typedef Attache__V1__TreatyState S;
+    const S NS = ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY,
+            SIG = ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATORY,
+            CNIF = ATTACHE__V1__TREATY_STATE__TREATY_STATE_CONSENTED_NOT_IN_FORCE,
+            P = ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY,
+            PWP = ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING,
+            W = ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN,
+            SW = ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATURE_WITHDRAWN;
+
+    assert_int_equal(at_gazetteer_country_find(r->gaz, "UKR", &c), 0);
+    assert_int_equal(at_treaty_transitions(r->tr, r->rome, c, t), 3);
+    assert_true(t[0].day == D("2000-01-20") && t[0].from == NS && t[0].to == SIG);
+    assert_true(t[1].day == D("2024-10-25") && t[1].from == SIG && t[1].to == CNIF);
+    assert_true(t[2].day == D("2025-01-01") && t[2].from == CNIF && t[2].to == P);
+
+    assert_int_equal(at_gazetteer_country_find(r->gaz, "PHL", &c), 0);
+    assert_int_equal(at_treaty_transitions(r->tr, r->rome, c, t), 5);
+    assert_true(t[3].day == D("2018-03-17") && t[3].from == P && t[3].to == PWP);
+    assert_true(t[4].day == D("2019-03-17") && t[4].from == PWP && t[4].to == W);
+
+    assert_int_equal(at_gazetteer_country_find(r->gaz, "HUN", &c), 0);
+    size_t n = at_treaty_transitions(r->tr, r->rome, c, t);
+    assert_true(n >= 4);
+    assert_true(t[3].day == D("2025-06-02") && t[3].from == P && t[3].to == PWP);
+
+    /* A revoked withdrawal: pending, then party again on the revocation. */
+    assert_int_equal(at_gazetteer_country_find(r->gaz, "ZAF", &c), 0);
+    n = at_treaty_transitions(r->tr, r->rome, c, t);
+    assert_int_equal(n, 5);
+    assert_true(t[3].day == D("2016-10-19") && t[3].to == PWP);
+    assert_true(t[4].day == D("2017-03-07") && t[4].from == PWP && t[4].to == P);
+
+    /* Signature withdrawn (United States, 2002). */
+    assert_int_equal(at_gazetteer_country_find(r->gaz, "USA", &c), 0);
+    assert_int_equal(at_treaty_transitions(r->tr, r->rome, c, t), 2);
+    assert_true(t[1].day == D("2002-05-06") && t[1].from == SIG && t[1].to == SW);
+
+    /* Every transition agrees with at_treaty_status on its edge days, for
+     * every row of both treaties. */
+    for (size_t tr = 0; tr < at_treaty_count(r->tr); tr++)
+        for (size_t k = 0; k < at_gazetteer_country_count(r->gaz); k++) {
+            n = at_treaty_transitions(r->tr, tr, k, t);
+            assert_true(n <= AT_TREATY_MAX_TRANSITIONS);
+            if (!at_treaty_has_row(r->tr, tr, k))
+                assert_int_equal(n, 0);
+            for (size_t i = 0; i < n; i++) {
+                at_treaty_status_t a, b;
+                at_treaty_status(r->tr, tr, k, t[i].day - 1, &a);
+                at_treaty_status(r->tr, tr, k, t[i].day, &b);
+                assert_int_equal(a.state, t[i].from);
+                assert_int_equal(b.state, t[i].to);
+                assert_int_not_equal(t[i].from, t[i].to);
+                if (i > 0)
+                    assert_true(t[i - 1].day < t[i].day);
+            }
+        }
+
+    /* Out of range: nothing. */
+    assert_int_equal(at_treaty_transitions(r->tr, 99, 0, t), 0);
+    assert_int_equal(at_treaty_transitions(r->tr, r->rome, 100000, t), 0);
+    assert_int_equal(at_treaty_transitions(NULL, 0, 0, t), 0);
+    assert_string_equal(at_treaty_name(r->tr, r->rome),
+                        "Rome Statute of the International Criminal Court");
+    assert_string_equal(at_treaty_name(r->tr, 99), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -810,6 +883,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rome_boundaries, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_before_the_treaty, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_npt, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_transitions, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_unknown_is_not_non_signatory, setup_real,
                                         teardown_real),
         cmocka_unit_test_setup_teardown(test_fields_only_up_to_the_day, setup_real, teardown_real),

@@ -5,7 +5,7 @@
   - `attache run` counts rejected lines and still exits 0;
   - `attache run --output sqlite:PATH` twice leaves one row per event;
   - `attache enrich` gets the model case right: Putin in Astana (Kazakhstan,
-    not a party: notice) versus Ulaanbaatar (Mongolia, a party: critical);
+    not a party: info) versus Ulaanbaatar (Mongolia, a party: critical);
   - every daemon has --help, --version, --check-config; a bad config fails
     with file:line.
 """
@@ -79,7 +79,7 @@ def test_enrich_model_case():
     assert kaz["treaties"]["rome_statute"]["status"] == "non_signatory"
     assert [l["code"] for l in astana["locations"]][:1] == ["KAZ"], astana["locations"]
     alerts = [a for a in astana["alerts"] if a["rule"] == "warrant_exposure"]
-    assert alerts and alerts[0]["severity"] == "notice" and alerts[0]["country"] == "KAZ", alerts
+    assert alerts and alerts[0]["severity"] == "info" and alerts[0]["country"] == "KAZ", alerts
 
     ub = ev["sample-ulaanbaatar-visit"]
     mng = [c for c in ub["countries"] if c["code"] == "MNG"][0]
