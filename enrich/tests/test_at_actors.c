@@ -164,11 +164,17 @@ static const role_case_t role_cases[] = {
     /* Erdoğan: prime minister until the day he became president. */
     {"Q39259", "2014-08-27", "head_of_government:TUR:Prime Minister of Turkey"},
     {"Q39259", "2014-08-28", "head_of_state:TUR:President of Türkiye"},
-    /* Netanyahu: the gap 2021-06-13 .. 2022-12-29 (Bennett, then Lapid). */
+    /* Netanyahu: the gap 2021-06-13 .. 2022-12-29 (Bennett, then Lapid).
+     * Lapid was foreign minister for the whole gap and kept the ministry
+     * while prime minister: two offices at once. */
     {"Q43723", "2021-06-12", "head_of_government:ISR:Prime Minister of Israel"},
     {"Q43723", "2021-06-13", ""},
-    {"Q1396120", "2022-06-30", ""},
-    {"Q1396120", "2022-07-01", "head_of_government:ISR:Prime Minister of Israel"},
+    {"Q1396120", "2021-06-12", ""},
+    {"Q1396120", "2021-06-13", "foreign_minister:ISR:Minister of Foreign Affairs of Israel"},
+    {"Q1396120", "2022-06-30", "foreign_minister:ISR:Minister of Foreign Affairs of Israel"},
+    {"Q1396120", "2022-07-01",
+     "foreign_minister:ISR:Minister of Foreign Affairs of Israel|"
+     "head_of_government:ISR:Prime Minister of Israel"},
     {"Q1396120", "2022-12-29", ""},
     {"Q43723", "2022-12-28", ""},
     {"Q43723", "2022-12-29", "head_of_government:ISR:Prime Minister of Israel"},
