@@ -23,27 +23,18 @@ static unsigned char to_lower_ascii(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/* A cue in lower case ("county") also matches with a capital first
- * letter ("County"); any other cue only as written. */
-static int cue_at(const char *seg, size_t s, const char *cue, size_t cl, int lower)
-{
-    if (memcmp(seg + s + 1, cue + 1, cl - 1) != 0)
-        return 0;
-    unsigned char c = (unsigned char)seg[s], k = (unsigned char)cue[0];
-    return c == k || (lower && c == (unsigned char)(k - 'a' + 'A'));
-}
-
 int at_context_cue_near(const char *seg, size_t len, size_t off, size_t mlen, const char *cue,
                         size_t cuelen, size_t window, size_t *dist)
 {
     if (!seg || !cue || cuelen == 0 || cuelen > len || off > len || mlen > len - off)
         return 0;
-    int lower = 1;
-    for (size_t i = 0; i < cuelen && lower; i++) {
+    /* A cue in lower case ("county") also matches with a capital first
+     * letter ("County"); any other cue only as written. */
+    int lower = is_lower_ascii((unsigned char)cue[0]);
+    for (size_t i = 1; i < cuelen && lower; i++) {
         unsigned char c = (unsigned char)cue[i];
         lower = !(c >= 'A' && c <= 'Z') && c < 0x80;
     }
-    lower = lower && is_lower_ascii((unsigned char)cue[0]);
     size_t lo = 0, hi = len - cuelen;
     if (window != SIZE_MAX) {
         lo = off > window + cuelen ? off - window - cuelen : 0;
@@ -54,17 +45,27 @@ int at_context_cue_near(const char *seg, size_t len, size_t off, size_t mlen, co
     int wordend = at_match_word_before(cue, cuelen);
     int found = 0;
     size_t best = SIZE_MAX;
-    for (size_t s = lo; s <= hi; s++) {
-        if (!cue_at(seg, s, cue, cuelen, lower))
-            continue;
-        if (at_match_word_before(seg, s) || (wordend && at_match_word_at(seg, len, s + cuelen)))
-            continue;
-        size_t d = s + cuelen <= off ? off - (s + cuelen) : s >= off + mlen ? s - (off + mlen) : 0;
-        if (d > window)
-            continue;
-        if (d < best)
-            best = d;
-        found = 1;
+    for (int pass = 0; pass < 1 + lower; pass++) {
+        unsigned char first = (unsigned char)cue[0];
+        if (pass)
+            first = (unsigned char)(first - 'a' + 'A');
+        for (size_t s = lo; s <= hi && lo <= hi; s++) {
+            const char *p = memchr(seg + s, first, hi - s + 1);
+            if (!p)
+                break;
+            s = (size_t)(p - seg);
+            if (memcmp(seg + s + 1, cue + 1, cuelen - 1) != 0 || at_match_word_before(seg, s) ||
+                (wordend && at_match_word_at(seg, len, s + cuelen)))
+                continue;
+            size_t d = s + cuelen <= off ? off - (s + cuelen)
+                       : s >= off + mlen ? s - (off + mlen)
+                                         : 0;
+            if (d > window)
+                continue;
+            if (d < best)
+                best = d;
+            found = 1;
+        }
     }
     if (found && dist)
         *dist = best;

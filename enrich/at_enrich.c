@@ -386,6 +386,7 @@ static uint32_t choose_row(const scan_t *s, const hit_t *h, const at_alias_t *hi
             rows[k++] = i;
     }
     size_t best = SIZE_MAX, best_d = SIZE_MAX, in_item = SIZE_MAX, n_in_item = 0, dflt = SIZE_MAX;
+    int out[MAX_SIBLINGS] = {0};
     for (size_t j = 0; j < k; j++) {
         const at_alias_t *a = at_gazetteer_alias(gaz, rows[j]);
         size_t dc = nearest_cue(s, h, a, "context", AT_CONTEXT_WINDOW);
@@ -394,8 +395,14 @@ static uint32_t choose_row(const scan_t *s, const hit_t *h, const at_alias_t *hi
             best = rows[j];
             best_d = dc;
         }
-        if (da != SIZE_MAX && da < dc)
-            continue; /* the other meaning, here */
+        out[j] = da != SIZE_MAX && da < dc; /* the other meaning, here */
+    }
+    if (best != SIZE_MAX)
+        return (uint32_t)best;
+    for (size_t j = 0; j < k; j++) {
+        const at_alias_t *a = at_gazetteer_alias(gaz, rows[j]);
+        if (out[j])
+            continue;
         if (nearest_cue(s, h, a, "context", SIZE_MAX) != SIZE_MAX) {
             in_item = rows[j];
             n_in_item++;
@@ -403,8 +410,6 @@ static uint32_t choose_row(const scan_t *s, const hit_t *h, const at_alias_t *hi
         if (a->disambiguation & AT_DIS_DEFAULT)
             dflt = rows[j];
     }
-    if (best != SIZE_MAX)
-        return (uint32_t)best;
     if (n_in_item == 1)
         return (uint32_t)in_item;
     return dflt != SIZE_MAX ? (uint32_t)dflt : DROPPED;
