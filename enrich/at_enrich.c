@@ -4,8 +4,12 @@
  *
  * One matcher holds every country and actor spelling, so leftmost-longest
  * applies across both kinds of name. An item is scanned once (title, then
- * body or summary), the hits are folded into per-country and per-actor
- * tallies, and the event is assembled the way protobuf-c's unpack would
+ * body or summary) and every hit is kept; the disambiguation rules
+ * (docs/data.md, "Rules of the engine": context cues, given names,
+ * language names, short forms, surnames and titles) then decide each hit
+ * with the words around it and the rest of the item, the hits that stand
+ * are folded into per-country and per-actor tallies, and the event is
+ * assembled the way protobuf-c's unpack would
  * allocate it: every set string strdup'd, unset strings left at
  * protobuf_c_empty_string, repeated fields as malloc'd arrays. That lets
  * at_enrich_event_free() free an event with
@@ -40,7 +44,37 @@ struct at_enrich {
     at_match_t *match;
     size_t rome;         /* index of the Rome Statute in the treaty table */
     uint32_t actor_base; /* matcher values >= this are actor spellings */
+    uint32_t *sibling;   /* per gazetteer row: the next text row of the same
+                          * spelling (a cycle), itself when it has none */
 };
+
+/* Rows that share their spelling in running text (London: GBR and CAN),
+ * linked in a cycle so that a hit finds the others at once. */
+static int link_siblings(at_enrich_t *self)
+{
+    size_t n = self->actor_base;
+    self->sibling = malloc((n ? n : 1) * sizeof *self->sibling);
+    if (!self->sibling)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        self->sibling[i] = (uint32_t)i;
+    for (size_t i = 0; i < n; i++) {
+        const at_alias_t *a = at_gazetteer_alias(self->gaz, i);
+        if (a->blocker || a->dateline_only || self->sibling[i] != i ||
+            !(a->shadowed || (a->disambiguation & AT_DIS_DEFAULT)))
+            continue;
+        size_t last = i;
+        for (size_t j = i + 1; j < n; j++) {
+            const at_alias_t *b = at_gazetteer_alias(self->gaz, j);
+            if (!b->blocker && !b->dateline_only && strcmp(a->text, b->text) == 0) {
+                self->sibling[last] = (uint32_t)j;
+                last = j;
+            }
+        }
+        self->sibling[last] = (uint32_t)i;
+    }
+    return 0;
+}
 
 static char *join(const char *dir, const char *name)
 {
@@ -124,8 +158,12 @@ static int build_matcher(at_enrich_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "matcher: out of memory");
         return -1;
     }
-    uint32_t dup[2];
-    if (at_match_compile(self->match, dup) != 0) {
+    uint32_t dup[2] = {UINT32_MAX, UINT32_MAX};
+    if (at_match_compile(self->match, dup) != 0 && dup[0] == UINT32_MAX) {
+        snprintf(err, errlen, "matcher: out of memory"); /* no duplicate was named */
+        return -1;
+    }
+    if (dup[0] != UINT32_MAX) {
         /* One spelling, two meanings: the small engine cannot choose, so
          * the data must not ask it to (see docs/data.md, "Matching"). */
         const char *t0, *t1, *p0, *p1;
@@ -169,6 +207,10 @@ at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen)
     }
     if (build_matcher(self, err, errlen) != 0)
         goto fail;
+    if (link_siblings(self) != 0) {
+        snprintf(err, errlen, "%s: out of memory", data_dir);
+        goto fail;
+    }
     return self;
 fail:
     at_enrich_destroy(&self);
@@ -181,6 +223,7 @@ void at_enrich_destroy(at_enrich_t **self_p)
         return;
     at_enrich_t *self = *self_p;
     at_match_destroy(&self->match);
+    free(self->sibling);
     at_actors_destroy(&self->actors);
     at_treaty_destroy(&self->treaty);
     at_gazetteer_destroy(&self->gaz);
@@ -237,6 +280,13 @@ typedef struct {
 } hit_t;
 
 #define DROPPED UINT32_MAX
+/* scan_t.rowflags: what the item says about a row, computed once. */
+enum {
+    ROW_AGAINST = 1, /* a hit of the row had an against word near it */
+    ROW_FOR = 2,     /* a hit of the row had a context word near it */
+    ROW_CHECKED = 4, /* ROW_IN_ITEM is known */
+    ROW_IN_ITEM = 8, /* a context word of the row occurs in the item */
+};
 enum { CUE_NONE = 0, CUE_FOR = 1, CUE_AGAINST = -1 };
 
 typedef struct {
@@ -252,6 +302,7 @@ typedef struct {
     hit_t *hits;
     size_t nhits, cap;
     int oom;
+    uint8_t *rowflags;             /* per gazetteer row: ROW_* bits, for this item */
     const at_alias_t *title_place; /* first capital/city in the title */
     const at_alias_t *travel;      /* first place/country after a travel phrase */
     const at_alias_t *title_name;  /* first country named (not a demonym) in the title */
@@ -358,6 +409,20 @@ static size_t nearest_cue(const scan_t *s, const hit_t *h, const at_alias_t *a, 
     return best;
 }
 
+/* Whether a context word of row `row` occurs anywhere in the item
+ * (searched once per item and row). */
+static int context_in_item(scan_t *s, const hit_t *h, uint32_t row)
+{
+    uint8_t *f = &s->rowflags[row];
+    if (!(*f & ROW_CHECKED)) {
+        *f |= ROW_CHECKED;
+        if (nearest_cue(s, h, at_gazetteer_alias(s->self->gaz, row), "context", SIZE_MAX) !=
+            SIZE_MAX)
+            *f |= ROW_IN_ITEM;
+    }
+    return (*f & ROW_IN_ITEM) != 0;
+}
+
 /* What the cues of row a say about hit h: the nearest cue within the
  * window decides (a context word for this row, an against word for the
  * other meaning); a tie goes to the context word. */
@@ -376,15 +441,15 @@ static int local_verdict(const scan_t *s, const hit_t *h, const at_alias_t *a)
  * row whose context words occur anywhere in the item, else the `default`
  * row, else none. Returns the row, or DROPPED. */
 #define MAX_SIBLINGS 8
-static uint32_t choose_row(const scan_t *s, const hit_t *h, const at_alias_t *hit_row)
+static uint32_t choose_row(scan_t *s, const hit_t *h, uint32_t hit)
 {
     const at_gazetteer_t *gaz = s->self->gaz;
-    size_t n = s->self->actor_base, rows[MAX_SIBLINGS], k = 0;
-    for (size_t i = 0; i < n && k < MAX_SIBLINGS; i++) {
-        const at_alias_t *a = at_gazetteer_alias(gaz, i);
-        if (!a->blocker && !a->dateline_only && strcmp(a->text, hit_row->text) == 0)
-            rows[k++] = i;
-    }
+    size_t rows[MAX_SIBLINGS], k = 0;
+    uint32_t r = hit;
+    do {
+        rows[k++] = r;
+        r = s->self->sibling[r];
+    } while (r != hit && k < MAX_SIBLINGS);
     size_t best = SIZE_MAX, best_d = SIZE_MAX, in_item = SIZE_MAX, n_in_item = 0, dflt = SIZE_MAX;
     int out[MAX_SIBLINGS] = {0};
     for (size_t j = 0; j < k; j++) {
@@ -403,7 +468,7 @@ static uint32_t choose_row(const scan_t *s, const hit_t *h, const at_alias_t *hi
         const at_alias_t *a = at_gazetteer_alias(gaz, rows[j]);
         if (out[j])
             continue;
-        if (nearest_cue(s, h, a, "context", SIZE_MAX) != SIZE_MAX) {
+        if (context_in_item(s, h, (uint32_t)rows[j])) {
             in_item = rows[j];
             n_in_item++;
         }
@@ -475,13 +540,16 @@ static uint32_t resolve_place(scan_t *s, size_t i)
     int multi = a->shadowed || (a->disambiguation & AT_DIS_DEFAULT);
     if (a->blocker)
         return DROPPED; /* "New Mexico": matched so that "Mexico" is not */
-    uint32_t row = multi ? choose_row(s, h, a) : h->value;
+    uint32_t row = multi ? choose_row(s, h, h->value) : h->value;
     if (row == DROPPED)
         return DROPPED;
     const at_alias_t *r = at_gazetteer_alias(gaz, row);
     const char *seg = s->segs[h->seg];
     if (!multi && (r->disambiguation & AT_DIS_CONTEXT)) {
         h->verdict = (int8_t)local_verdict(s, h, r);
+        s->rowflags[row] |= h->verdict == CUE_AGAINST ? ROW_AGAINST
+                            : h->verdict == CUE_FOR   ? ROW_FOR
+                                                      : 0;
         if (h->verdict == CUE_AGAINST)
             return DROPPED;
     }
@@ -501,20 +569,11 @@ static uint32_t resolve_place(scan_t *s, size_t i)
  * some mention had an against word near it, none had a context word,
  * and no context word of the row occurs anywhere in the item ("Atlanta,
  * Georgia ... Georgia's governor ... Georgia"). */
-static int discourse_against(const scan_t *s, size_t i)
+static int discourse_against(scan_t *s, size_t i)
 {
     const hit_t *h = &s->hits[i];
-    const at_alias_t *r = at_gazetteer_alias(s->self->gaz, h->row);
-    int against = 0;
-    for (size_t j = 0; j < s->nhits; j++) {
-        const hit_t *o = &s->hits[j];
-        if (o->value >= s->self->actor_base || o->value != h->value)
-            continue;
-        if (o->verdict == CUE_FOR)
-            return 0;
-        against |= o->verdict == CUE_AGAINST;
-    }
-    return against && nearest_cue(s, h, r, "context", SIZE_MAX) == SIZE_MAX;
+    uint8_t f = s->rowflags[h->row];
+    return (f & ROW_AGAINST) && !(f & ROW_FOR) && !context_in_item(s, h, h->row);
 }
 
 static int ci_contains(const char *hay, const char *needle)
@@ -1022,7 +1081,8 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
     scan_t scan = {.self = self};
     scan.countries = calloc(nc ? nc : 1, sizeof *scan.countries);
     scan.actors = calloc(na ? na : 1, sizeof *scan.actors);
-    if (!scan.countries || !scan.actors)
+    scan.rowflags = calloc(self->actor_base ? self->actor_base : 1, 1);
+    if (!scan.countries || !scan.actors || !scan.rowflags)
         goto fail;
 
     at_day_t day = item->published ? at_day_from_unix(item->published)
@@ -1111,11 +1171,13 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
     free(scan.countries);
     free(scan.actors);
     free(scan.hits);
+    free(scan.rowflags);
     return ev;
 fail:
     free(scan.countries);
     free(scan.actors);
     free(scan.hits);
+    free(scan.rowflags);
     at_enrich_event_free(&ev);
     return NULL;
 }

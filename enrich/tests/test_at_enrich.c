@@ -764,6 +764,26 @@ static void test_rule_surnames(void **state)
     at_enrich_event_free(&ev);
 }
 
+/* Many ambiguous hits in one item: every hit is decided with the words
+ * near it and per-row facts about the item computed once, so a long item
+ * of nothing but ambiguous names is still handled in one pass. */
+static void test_rule_many_ambiguous_hits(void **state)
+{
+    at_enrich_t *e = *state;
+    const char *unit = "London and Georgia, Chad Smith and Congo; ";
+    size_t n = 20000, ul = strlen(unit);
+    char *body = malloc(n * ul + 64);
+    assert_non_null(body);
+    for (size_t i = 0; i < n; i++)
+        memcpy(body + i * ul, unit, ul);
+    strcpy(body + n * ul, "Atlanta, Georgia.");
+    Attache__V1__Event *ev = enrich(e, item("Names", body, T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "GBR USA"); /* Atlanta: USA; no GEO, TCD, COD */
+    assert_int_equal(country(ev, "GBR")->mentions, n);
+    at_enrich_event_free(&ev);
+    free(body);
+}
+
 static void test_api_edges(void **state)
 {
     at_enrich_t *e = *state;
@@ -972,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_rule_short_forms),
         cmocka_unit_test(test_rule_language_names),
         cmocka_unit_test(test_rule_surnames),
+        cmocka_unit_test(test_rule_many_ambiguous_hits),
         cmocka_unit_test(test_api_edges),
     };
     const struct CMUnitTest load_tests[] = {
