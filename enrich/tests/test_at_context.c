@@ -133,6 +133,9 @@ static void test_titles(void **state)
     assert_string_equal(at_context_title_before(s, (size_t)(p - s) + 18)->role_id,
                         "foreign_minister");
     assert_null(at_context_title_before(s, 0));
+    const char *k = "Supreme Leader Khamenei and Crown Prince Mohammed";
+    assert_string_equal(at_context_title_before(k, at(k, "Khamenei"))->phrase, "Supreme Leader");
+    assert_string_equal(at_context_title_before(k, at(k, "Mohammed"))->phrase, "Crown Prince");
 }
 
 static int lang(const char *s, const char *demonym)
