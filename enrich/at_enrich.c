@@ -44,37 +44,7 @@ struct at_enrich {
     at_match_t *match;
     size_t rome;         /* index of the Rome Statute in the treaty table */
     uint32_t actor_base; /* matcher values >= this are actor spellings */
-    uint32_t *sibling;   /* per gazetteer row: the next text row of the same
-                          * spelling (a cycle), itself when it has none */
 };
-
-/* Rows that share their spelling in running text (London: GBR and CAN),
- * linked in a cycle so that a hit finds the others at once. */
-static int link_siblings(at_enrich_t *self)
-{
-    size_t n = self->actor_base;
-    self->sibling = malloc((n ? n : 1) * sizeof *self->sibling);
-    if (!self->sibling)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        self->sibling[i] = (uint32_t)i;
-    for (size_t i = 0; i < n; i++) {
-        const at_alias_t *a = at_gazetteer_alias(self->gaz, i);
-        if (a->blocker || a->dateline_only || self->sibling[i] != i ||
-            !(a->shadowed || (a->disambiguation & AT_DIS_DEFAULT)))
-            continue;
-        size_t last = i;
-        for (size_t j = i + 1; j < n; j++) {
-            const at_alias_t *b = at_gazetteer_alias(self->gaz, j);
-            if (!b->blocker && !b->dateline_only && strcmp(a->text, b->text) == 0) {
-                self->sibling[last] = (uint32_t)j;
-                last = j;
-            }
-        }
-        self->sibling[last] = (uint32_t)i;
-    }
-    return 0;
-}
 
 static char *join(const char *dir, const char *name)
 {
@@ -207,10 +177,6 @@ at_enrich_t *at_enrich_new(const char *data_dir, char *err, size_t errlen)
     }
     if (build_matcher(self, err, errlen) != 0)
         goto fail;
-    if (link_siblings(self) != 0) {
-        snprintf(err, errlen, "%s: out of memory", data_dir);
-        goto fail;
-    }
     return self;
 fail:
     at_enrich_destroy(&self);
@@ -223,7 +189,6 @@ void at_enrich_destroy(at_enrich_t **self_p)
         return;
     at_enrich_t *self = *self_p;
     at_match_destroy(&self->match);
-    free(self->sibling);
     at_actors_destroy(&self->actors);
     at_treaty_destroy(&self->treaty);
     at_gazetteer_destroy(&self->gaz);
@@ -445,10 +410,10 @@ static uint32_t choose_row(scan_t *s, const hit_t *h, uint32_t hit)
 {
     const at_gazetteer_t *gaz = s->self->gaz;
     size_t rows[MAX_SIBLINGS], k = 0;
-    uint32_t r = hit;
+    size_t r = hit;
     do {
         rows[k++] = r;
-        r = s->self->sibling[r];
+        r = at_gazetteer_alias(gaz, r)->next_same;
     } while (r != hit && k < MAX_SIBLINGS);
     size_t best = SIZE_MAX, best_d = SIZE_MAX, in_item = SIZE_MAX, n_in_item = 0, dflt = SIZE_MAX;
     int out[MAX_SIBLINGS] = {0};

@@ -97,6 +97,8 @@ typedef struct {
     int blocker;             /* a longer name from a longest_match cue ("New Mexico" on
                               * the Mexico row): matched only so that the spelling inside
                               * it is not; its hits must be ignored (at_enrich does) */
+    size_t next_same;        /* the next text row with the same spelling (a cycle over
+                              * London GBR and CAN, ...); its own index when none */
 } at_alias_t;
 
 /* Load countries.tsv, aliases.tsv and places.tsv from data_dir. Any error
