@@ -24,11 +24,11 @@
 #include <string.h>
 
 #include "at_actors.h"
-#include "at_context.h"
 #include "at_gazetteer.h"
 #include "at_match.h"
 #include "at_time.h"
 #include "at_treaty.h"
+#include "at_context.h"
 
 /* Bytes of title plus text that are scanned. Offsets in events are 32-bit,
  * and no real article comes near this; the rest of a larger text is left
