@@ -4,8 +4,12 @@
  *
  * One matcher holds every country and actor spelling, so leftmost-longest
  * applies across both kinds of name. An item is scanned once (title, then
- * body or summary), the hits are folded into per-country and per-actor
- * tallies, and the event is assembled the way protobuf-c's unpack would
+ * body or summary) and every hit is kept; the disambiguation rules
+ * (docs/data.md, "Rules of the engine": context cues, given names,
+ * language names, short forms, surnames and titles) then decide each hit
+ * with the words around it and the rest of the item, the hits that stand
+ * are folded into per-country and per-actor tallies, and the event is
+ * assembled the way protobuf-c's unpack would
  * allocate it: every set string strdup'd, unset strings left at
  * protobuf_c_empty_string, repeated fields as malloc'd arrays. That lets
  * at_enrich_event_free() free an event with
@@ -25,6 +29,7 @@
 #include "at_match.h"
 #include "at_time.h"
 #include "at_treaty.h"
+#include "at_context.h"
 
 /* Bytes of title plus text that are scanned. Offsets in events are 32-bit,
  * and no real article comes near this; the rest of a larger text is left
@@ -125,8 +130,12 @@ static int build_matcher(at_enrich_t *self, char *err, size_t errlen)
         snprintf(err, errlen, "matcher: out of memory");
         return -1;
     }
-    uint32_t dup[2];
-    if (at_match_compile(self->match, dup) != 0) {
+    uint32_t dup[2] = {UINT32_MAX, UINT32_MAX};
+    if (at_match_compile(self->match, dup) != 0 && dup[0] == UINT32_MAX) {
+        snprintf(err, errlen, "matcher: out of memory"); /* no duplicate was named */
+        return -1;
+    }
+    if (dup[0] != UINT32_MAX) {
         /* One spelling, two meanings: the small engine cannot choose, so
          * the data must not ask it to (see docs/data.md, "Matching"). */
         const char *t0, *t1, *p0, *p1;
@@ -233,13 +242,41 @@ typedef struct {
     unsigned kinds; /* bit per Attache__V1__MentionKind */
 } tally_t;
 
+/* One hit of the matcher, kept until the whole item is scanned: the
+ * rules below look at its neighbours and at the rest of the item. */
+typedef struct {
+    uint32_t off;   /* byte offset within its segment */
+    uint32_t len;   /* bytes */
+    uint32_t value; /* matcher value */
+    uint32_t row;   /* the gazetteer row it resolved to; DROPPED: none */
+    uint8_t seg;    /* 0 title, 1 body (or summary) */
+    int8_t verdict; /* context cues near it: CUE_NONE, CUE_FOR, CUE_AGAINST */
+} hit_t;
+
+#define DROPPED UINT32_MAX
+/* scan_t.rowflags: what the item says about a row, computed once. */
+enum {
+    ROW_AGAINST = 1, /* a hit of the row had an against word near it */
+    ROW_FOR = 2,     /* a hit of the row had a context word near it */
+    ROW_CHECKED = 4, /* ROW_IN_ITEM is known */
+    ROW_IN_ITEM = 8, /* a context word of the row occurs in the item */
+};
+enum { CUE_NONE = 0, CUE_FOR = 1, CUE_AGAINST = -1 };
+
 typedef struct {
     const at_enrich_t *self;
-    size_t base;      /* offset of the segment being scanned */
-    size_t title_end; /* offsets below this are in the title */
+    at_day_t day;
     tally_t *countries;
     tally_t *actors;
-    const char *seg;               /* the segment being scanned */
+    const char *segs[2]; /* title, body */
+    size_t seglen[2];
+    size_t segbase[2]; /* offset of each segment in title + "\n\n" + body */
+    int title_case;    /* the title is a Title Case headline */
+    uint8_t cur;       /* the segment being scanned */
+    hit_t *hits;
+    size_t nhits, cap;
+    int oom;
+    uint8_t *rowflags;             /* per gazetteer row: ROW_* bits, for this item */
     const at_alias_t *title_place; /* first capital/city in the title */
     const at_alias_t *travel;      /* first place/country after a travel phrase */
     const at_alias_t *title_name;  /* first country named (not a demonym) in the title */
@@ -299,31 +336,315 @@ static void tally(tally_t *t, size_t off, int in_title)
 static void on_match(void *arg, size_t offset, size_t len, uint32_t value)
 {
     scan_t *s = arg;
-    size_t off = s->base + offset;
-    int in_title = off < s->title_end;
-    if (value < s->self->actor_base) {
-        const at_alias_t *a = at_gazetteer_alias(s->self->gaz, value);
-        if (a->blocker || a->shadowed)
-            return; /* "New Mexico": matched so that "Mexico" is not */
-        tally_t *t = &s->countries[a->country];
-        tally(t, off, in_title);
-        t->kinds |= 1u << a->kind;
-        if (in_title && a->place && !s->title_place)
-            s->title_place = a;
-        if (in_title && !s->title_name &&
-            a->kind != ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM)
-            s->title_name = a;
-        if (!s->travel && a->kind != ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM &&
-            after_travel_phrase(s->seg, offset))
-            s->travel = a;
-    } else {
-        const at_actor_alias_t *a = at_actors_alias(s->self->actors, value - s->self->actor_base);
-        /* A surname shared with other people ("Cameron") needs the
-         * full-name-earlier rule of the enrichment-engine issue; until
-         * then it is loaded (so its spelling is checked) but never counts. */
-        if (a->form == AT_FORM_SURNAME_CONTEXT)
+    if (s->nhits == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 64;
+        hit_t *nh = realloc(s->hits, ncap * sizeof *nh);
+        if (!nh) {
+            s->oom = 1;
             return;
-        tally(&s->actors[a->actor], off, in_title);
+        }
+        s->hits = nh;
+        s->cap = ncap;
+    }
+    /* Segments are at most MAX_SCAN bytes, so offsets fit. */
+    s->hits[s->nhits++] =
+        (hit_t){(uint32_t)offset, (uint32_t)len, value, DROPPED, s->cur, CUE_NONE};
+}
+
+/* --- disambiguation rules (docs/data.md, "Ambiguity") --------------------- */
+
+/* The nearest `kind` cue ("context" or "against") of row a to hit h:
+ * within `window` bytes in h's segment, or (window SIZE_MAX) anywhere in
+ * the item. SIZE_MAX when there is none. */
+static size_t nearest_cue(const scan_t *s, const hit_t *h, const at_alias_t *a, const char *kind,
+                          size_t window)
+{
+    size_t best = SIZE_MAX, klen = strlen(kind);
+    if (!a->cues)
+        return best;
+    for (const char *c = a->cues; *c;) {
+        size_t span = strcspn(c, ";");
+        if (span > klen && c[klen] == ':' && memcmp(c, kind, klen) == 0) {
+            for (const char *w = c + klen + 1; w < c + span;) {
+                size_t wl = strcspn(w, "|;");
+                for (int g = 0; g < 2; g++) {
+                    if (window != SIZE_MAX && g != h->seg)
+                        continue;
+                    size_t d, o = g == h->seg ? h->off : 0, l = g == h->seg ? h->len : 0;
+                    if (at_context_cue_near(s->segs[g], s->seglen[g], o, l, w, wl, window, &d) &&
+                        d < best)
+                        best = d;
+                }
+                w += wl + (w[wl] == '|');
+            }
+        }
+        c += span + (c[span] == ';');
+    }
+    return best;
+}
+
+/* Whether a context word of row `row` occurs anywhere in the item
+ * (searched once per item and row). */
+static int context_in_item(scan_t *s, const hit_t *h, uint32_t row)
+{
+    uint8_t *f = &s->rowflags[row];
+    if (!(*f & ROW_CHECKED)) {
+        *f |= ROW_CHECKED;
+        if (nearest_cue(s, h, at_gazetteer_alias(s->self->gaz, row), "context", SIZE_MAX) !=
+            SIZE_MAX)
+            *f |= ROW_IN_ITEM;
+    }
+    return (*f & ROW_IN_ITEM) != 0;
+}
+
+/* What the cues of row a say about hit h: the nearest cue within the
+ * window decides (a context word for this row, an against word for the
+ * other meaning); a tie goes to the context word. */
+static int local_verdict(const scan_t *s, const hit_t *h, const at_alias_t *a)
+{
+    size_t dc = nearest_cue(s, h, a, "context", AT_CONTEXT_WINDOW);
+    size_t da = nearest_cue(s, h, a, "against", AT_CONTEXT_WINDOW);
+    if (dc == SIZE_MAX && da == SIZE_MAX)
+        return CUE_NONE;
+    return dc <= da ? CUE_FOR : CUE_AGAINST;
+}
+
+/* A spelling on several rows (London: GBR and CAN): the row its context
+ * cues point to. A row with a context word nearest within the window
+ * wins; rows with an against word nearby are out; of the rest, the one
+ * row whose context words occur anywhere in the item, else the `default`
+ * row, else none. Returns the row, or DROPPED. */
+#define MAX_SIBLINGS 8
+static uint32_t choose_row(scan_t *s, const hit_t *h, uint32_t hit)
+{
+    const at_gazetteer_t *gaz = s->self->gaz;
+    size_t rows[MAX_SIBLINGS], k = 0;
+    size_t r = hit;
+    do {
+        rows[k++] = r;
+        r = at_gazetteer_alias(gaz, r)->next_same;
+    } while (r != hit && k < MAX_SIBLINGS);
+    size_t best = SIZE_MAX, best_d = SIZE_MAX, in_item = SIZE_MAX, n_in_item = 0, dflt = SIZE_MAX;
+    int out[MAX_SIBLINGS] = {0};
+    for (size_t j = 0; j < k; j++) {
+        const at_alias_t *a = at_gazetteer_alias(gaz, rows[j]);
+        size_t dc = nearest_cue(s, h, a, "context", AT_CONTEXT_WINDOW);
+        size_t da = nearest_cue(s, h, a, "against", AT_CONTEXT_WINDOW);
+        if (dc != SIZE_MAX && dc <= da && dc < best_d) {
+            best = rows[j];
+            best_d = dc;
+        }
+        out[j] = da != SIZE_MAX && da < dc; /* the other meaning, here */
+    }
+    if (best != SIZE_MAX)
+        return (uint32_t)best;
+    for (size_t j = 0; j < k; j++) {
+        const at_alias_t *a = at_gazetteer_alias(gaz, rows[j]);
+        if (out[j])
+            continue;
+        if (context_in_item(s, h, (uint32_t)rows[j])) {
+            in_item = rows[j];
+            n_in_item++;
+        }
+        if (a->disambiguation & AT_DIS_DEFAULT)
+            dflt = rows[j];
+    }
+    if (n_in_item == 1)
+        return (uint32_t)in_item;
+    return dflt != SIZE_MAX ? (uint32_t)dflt : DROPPED;
+}
+
+/* Whether another hit ends exactly at `end` / starts exactly at `start`
+ * in h's segment (the neighbouring word is a known spelling, not a
+ * person's name). Hits are in text order, so only the adjacent ones can. */
+static int hit_ends_at(const scan_t *s, size_t i, size_t end)
+{
+    return i > 0 && s->hits[i - 1].seg == s->hits[i].seg &&
+           s->hits[i - 1].off + s->hits[i - 1].len == end;
+}
+
+static int hit_starts_at(const scan_t *s, size_t i, size_t start)
+{
+    return i + 1 < s->nhits && s->hits[i + 1].seg == s->hits[i].seg && s->hits[i + 1].off == start;
+}
+
+/* The given-name rule: the spelling is part of a person's name when the
+ * word right before or right after it looks like a name ("Michael
+ * Jordan", "Chad Daybell", "Kobe Bryant") and is not itself a spelling.
+ * Not applied in Title Case headlines, where every word has a capital. */
+static int name_before(const scan_t *s, size_t i)
+{
+    const hit_t *h = &s->hits[i];
+    size_t ws, wl;
+    if (h->seg == 0 && s->title_case)
+        return 0;
+    return at_context_prev_word(s->segs[h->seg], h->off, &ws, &wl) &&
+           at_context_name_like(s->segs[h->seg] + ws, wl) && !hit_ends_at(s, i, ws + wl);
+}
+
+static int name_after(const scan_t *s, size_t i)
+{
+    const hit_t *h = &s->hits[i];
+    size_t ws, wl;
+    if (h->seg == 0 && s->title_case)
+        return 0;
+    return at_context_next_word(s->segs[h->seg], s->seglen[h->seg], h->off + h->len, &ws, &wl) &&
+           at_context_name_like(s->segs[h->seg] + ws, wl) && !hit_starts_at(s, i, ws);
+}
+
+/* An ALL-CAPS abbreviation whose lower-case form is a word ("US"). */
+static int caps_abbreviation(const at_alias_t *a)
+{
+    if (!(a->disambiguation & AT_DIS_CASE) || a->caps)
+        return 0;
+    for (const char *p = a->text; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || *p == '.'))
+            return 0;
+    return 1;
+}
+
+/* Resolve a country/place hit to its row, or DROPPED (docs/data.md,
+ * "Ambiguity": context cues, the given-name rule, language names,
+ * abbreviations in ALL-CAPS text). */
+static uint32_t resolve_place(scan_t *s, size_t i)
+{
+    hit_t *h = &s->hits[i];
+    const at_gazetteer_t *gaz = s->self->gaz;
+    const at_alias_t *a = at_gazetteer_alias(gaz, h->value);
+    int multi = a->shadowed || (a->disambiguation & AT_DIS_DEFAULT);
+    if (a->blocker)
+        return DROPPED; /* "New Mexico": matched so that "Mexico" is not */
+    uint32_t row = multi ? choose_row(s, h, h->value) : h->value;
+    if (row == DROPPED)
+        return DROPPED;
+    const at_alias_t *r = at_gazetteer_alias(gaz, row);
+    const char *seg = s->segs[h->seg];
+    if (!multi && (r->disambiguation & AT_DIS_CONTEXT)) {
+        h->verdict = (int8_t)local_verdict(s, h, r);
+        s->rowflags[row] |= h->verdict == CUE_AGAINST ? ROW_AGAINST
+                            : h->verdict == CUE_FOR   ? ROW_FOR
+                                                      : 0;
+        if (h->verdict == CUE_AGAINST)
+            return DROPPED;
+    }
+    if ((r->disambiguation & AT_DIS_GIVEN_NAME) && h->verdict != CUE_FOR &&
+        (name_before(s, i) || name_after(s, i)))
+        return DROPPED;
+    if (r->kind == ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM &&
+        at_context_language_use(seg, s->seglen[h->seg], h->off, h->len))
+        return DROPPED;
+    if (caps_abbreviation(r) && at_context_all_caps_around(seg, s->seglen[h->seg], h->off, h->len))
+        return DROPPED;
+    return row;
+}
+
+/* One sense per item: a mention of a context row with no cue near it
+ * follows the item's other mentions of that row. It is dropped when
+ * some mention had an against word near it, none had a context word,
+ * and no context word of the row occurs anywhere in the item ("Atlanta,
+ * Georgia ... Georgia's governor ... Georgia"). */
+static int discourse_against(scan_t *s, size_t i)
+{
+    const hit_t *h = &s->hits[i];
+    uint8_t f = s->rowflags[h->row];
+    return (f & ROW_AGAINST) && !(f & ROW_FOR) && !context_in_item(s, h, h->row);
+}
+
+static int ci_contains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (; *hay; hay++) {
+        size_t k = 0;
+        while (k < n && hay[k] && ((hay[k] | 0x20) == (needle[k] | 0x20) || hay[k] == needle[k]))
+            k++;
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether the actor held, on or before day, an office the title names:
+ * "Prime Minister Cameron" fits David Cameron, "President Johnson" does
+ * not fit Boris Johnson. */
+static int title_fits(const at_actor_t *a, const at_title_t *t, at_day_t day)
+{
+    if (!t || !t->strong)
+        return 0;
+    for (size_t r = 0; r < a->nroles; r++) {
+        const at_role_t *ro = &a->roles[r];
+        if (ro->start != AT_DAY_NONE && ro->start > day)
+            continue;
+        if ((t->in_role && ci_contains(ro->title, t->in_role)) ||
+            (t->role_id && strcmp(ro->role, t->role_id) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* Whether an actor hit counts (docs/data.md, "Matching"): a surname
+ * right after another name-like word is someone else's ("Hunter Biden",
+ * "James Cameron"); a surname shared with others (`surname_context`)
+ * counts only after the actor was named earlier in the item, or right
+ * after an office title the actor held ("Prime Minister Cameron"). */
+static int actor_counts(const scan_t *s, size_t i)
+{
+    const hit_t *h = &s->hits[i];
+    const at_actor_alias_t *a = at_actors_alias(s->self->actors, h->value - s->self->actor_base);
+    if (a->form == AT_FORM_FULL)
+        return 1;
+    const char *seg = s->segs[h->seg];
+    const at_title_t *t = at_context_title_before(seg, h->off);
+    if (!t && name_before(s, i))
+        return 0;
+    if (a->form == AT_FORM_SURNAME)
+        return 1;
+    return s->actors[a->actor].mentions > 0 ||
+           title_fits(at_actors_get(s->self->actors, a->actor), t, s->day);
+}
+
+static void count_place(scan_t *s, const hit_t *h)
+{
+    const at_alias_t *a = at_gazetteer_alias(s->self->gaz, h->row);
+    size_t off = s->segbase[h->seg] + h->off;
+    int in_title = h->seg == 0;
+    tally_t *t = &s->countries[a->country];
+    tally(t, off, in_title);
+    t->kinds |= 1u << a->kind;
+    if (in_title && a->place && !s->title_place)
+        s->title_place = a;
+    if (in_title && !s->title_name && a->kind != ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM)
+        s->title_name = a;
+    if (!s->travel && a->kind != ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM &&
+        after_travel_phrase(s->segs[h->seg], h->off))
+        s->travel = a;
+}
+
+/* Every hit of the item, in text order: actors at once (the surname rule
+ * looks back only), places once each has its row, then the item-wide
+ * context rule, then the tallies. */
+static void resolve_hits(scan_t *s)
+{
+    for (size_t i = 0; i < s->nhits; i++) {
+        hit_t *h = &s->hits[i];
+        if (h->value >= s->self->actor_base) {
+            if (actor_counts(s, i)) {
+                const at_actor_alias_t *a =
+                    at_actors_alias(s->self->actors, h->value - s->self->actor_base);
+                tally(&s->actors[a->actor], s->segbase[h->seg] + h->off, h->seg == 0);
+            }
+            continue;
+        }
+        h->row = resolve_place(s, i);
+    }
+    for (size_t i = 0; i < s->nhits; i++) {
+        hit_t *h = &s->hits[i];
+        if (h->value >= s->self->actor_base || h->row == DROPPED)
+            continue;
+        if (h->verdict == CUE_NONE &&
+            (at_gazetteer_alias(s->self->gaz, h->row)->disambiguation & AT_DIS_CONTEXT) &&
+            h->row == h->value && discourse_against(s, i))
+            continue;
+        count_place(s, h);
     }
 }
 
@@ -620,7 +941,8 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
     scan_t scan = {.self = self};
     scan.countries = calloc(nc ? nc : 1, sizeof *scan.countries);
     scan.actors = calloc(na ? na : 1, sizeof *scan.actors);
-    if (!scan.countries || !scan.actors)
+    scan.rowflags = calloc(self->actor_base ? self->actor_base : 1, 1);
+    if (!scan.countries || !scan.actors || !scan.rowflags)
         goto fail;
 
     at_day_t day = item->published ? at_day_from_unix(item->published)
@@ -642,14 +964,20 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
         tlen = MAX_SCAN;
     if (xlen > MAX_SCAN - tlen)
         xlen = MAX_SCAN - tlen;
-    scan.title_end = tlen;
-    scan.seg = title;
+    scan.day = day;
+    scan.segs[0] = title;
+    scan.seglen[0] = tlen;
+    scan.segs[1] = text;
+    scan.seglen[1] = xlen;
+    scan.segbase[1] = tlen + 2;
+    scan.title_case = at_context_title_case(title, tlen);
+    scan.cur = 0;
     if (at_match_scan(self->match, title, tlen, on_match, &scan) == AT_MATCH_ERROR)
         goto fail;
-    scan.base = tlen + 2;
-    scan.seg = text;
-    if (at_match_scan(self->match, text, xlen, on_match, &scan) == AT_MATCH_ERROR)
+    scan.cur = 1;
+    if (at_match_scan(self->match, text, xlen, on_match, &scan) == AT_MATCH_ERROR || scan.oom)
         goto fail;
+    resolve_hits(&scan);
 
     if (add_countries(self, ev, scan.countries, day) != 0 ||
         add_actors(self, ev, scan.actors, day) != 0)
@@ -707,10 +1035,14 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
 
     free(scan.countries);
     free(scan.actors);
+    free(scan.hits);
+    free(scan.rowflags);
     return ev;
 fail:
     free(scan.countries);
     free(scan.actors);
+    free(scan.hits);
+    free(scan.rowflags);
     at_enrich_event_free(&ev);
     return NULL;
 }

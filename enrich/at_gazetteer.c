@@ -885,6 +885,32 @@ done:
     return rc;
 }
 
+/* Rows that share their spelling in running text (London: GBR and CAN)
+ * are linked in a cycle (at_alias_t.next_same), so that the engine finds
+ * the other meanings of a hit at once. Only rows on several text rows
+ * (`default` or shadowed) can have any. */
+static void link_same_spellings(at_gazetteer_t *self)
+{
+    size_t n = self->naliases;
+    for (size_t i = 0; i < n; i++)
+        self->aliases[i].next_same = i;
+    for (size_t i = 0; i < n; i++) {
+        const at_alias_t *a = &self->aliases[i];
+        if (a->blocker || a->dateline_only || a->next_same != i ||
+            !(a->shadowed || (a->disambiguation & AT_DIS_DEFAULT)))
+            continue;
+        size_t last = i;
+        for (size_t j = i + 1; j < n; j++) {
+            const at_alias_t *b = &self->aliases[j];
+            if (!b->blocker && !b->dateline_only && strcmp(a->text, b->text) == 0) {
+                self->aliases[last].next_same = j;
+                last = j;
+            }
+        }
+        self->aliases[last].next_same = i;
+    }
+}
+
 at_gazetteer_t *at_gazetteer_new(const char *data_dir, char *err, size_t errlen)
 {
     if (!data_dir) {
@@ -910,6 +936,7 @@ at_gazetteer_t *at_gazetteer_new(const char *data_dir, char *err, size_t errlen)
         at_gazetteer_destroy(&self);
         return NULL;
     }
+    link_same_spellings(self);
     return self;
 }
 

@@ -19,15 +19,19 @@
  * "Ambiguity"): what else the spelling can mean in English text
  * (`ambiguity`), how a reader or a later engine must decide
  * (`disambiguation`), and the words that decide (`cues`). The loader
- * validates them; the present matcher uses three things from them:
+ * validates them and prepares what the matcher needs:
  *   - a spelling may be on several rows (London in GBR and CAN) only when
  *     every one of those rows is marked `other_place`;
  *   - of such rows, the one marked `default` is matched and the others are
  *     "shadowed" (not matched, not used for datelines); with no `default`,
- *     the spelling is not matched at all ("Congolese": COD or COG);
+ *     one of them is matched as a stand-in ("Congolese": COD or COG);
+ *     at_enrich picks the row from the context cues of all of them, or the
+ *     default, or none;
  *   - the longer names in `longest_match` cues that are not spellings
  *     themselves are added to the matcher as "blockers" whose hits mean
  *     nothing, so "New Mexico" no longer yields Mexico.
+ * The `context` and `given_name` rules are applied by at_enrich on each hit
+ * (docs/data.md, "Rules of the engine").
  * Clashes are looked for among the rows the text matcher sees (all but
  * dateline-only places) and, separately, among place rows (datelines).
  *
@@ -71,7 +75,7 @@ enum {
     AT_DIS_CASE = 1u << 0,          /* letter case decides */
     AT_DIS_CONTEXT = 1u << 1,       /* context words (cues "context:...") */
     AT_DIS_LONGEST_MATCH = 1u << 2, /* longer names win (cues "longest_match:...") */
-    AT_DIS_GIVEN_NAME = 1u << 3,    /* a person when next to a name or title */
+    AT_DIS_GIVEN_NAME = 1u << 3,    /* a person when right next to another name */
     AT_DIS_DEFAULT = 1u << 4,       /* the present engine's pick among rows */
 };
 
@@ -93,6 +97,8 @@ typedef struct {
     int blocker;             /* a longer name from a longest_match cue ("New Mexico" on
                               * the Mexico row): matched only so that the spelling inside
                               * it is not; its hits must be ignored (at_enrich does) */
+    size_t next_same;        /* the next text row with the same spelling (a cycle over
+                              * London GBR and CAN, ...); its own index when none */
 } at_alias_t;
 
 /* Load countries.tsv, aliases.tsv and places.tsv from data_dir. Any error

@@ -625,8 +625,8 @@ static void test_roles_and_warrants_as_of_day(void **state)
 }
 
 /* Surname-only forms: "Putin" alone names Putin; "Cameron" alone names
- * nobody (James Cameron is not David Cameron) until the engine's
- * full-name-earlier rule exists. */
+ * nobody (James Cameron is not David Cameron) without the full name
+ * earlier in the item or an office title (test_rule_surnames). */
 static void test_surname_forms(void **state)
 {
     at_enrich_t *e = *state;
@@ -640,6 +640,164 @@ static void test_surname_forms(void **state)
     assert_int_equal(ev->n_actors, 1);
     assert_int_equal(actor(ev, "Q3874799")->mentions, 3);
     at_enrich_event_free(&ev);
+}
+
+/* --- disambiguation rules (docs/data.md, "Ambiguity", "Matching") ------- */
+
+/* Countries of an item with the given title and body, as codes(). */
+static const char *tagged(const at_enrich_t *e, const char *title, const char *body)
+{
+    static char buf[512];
+    Attache__V1__Event *ev = enrich(e, item(title, body, T(2024, 11, 28, 0, 0, 0)));
+    snprintf(buf, sizeof buf, "%s", codes(ev));
+    at_enrich_event_free(&ev);
+    return buf;
+}
+
+/* Lower-case common words and people's names are not countries. */
+static void test_rule_common_words_and_names(void **state)
+{
+    at_enrich_t *e = *state;
+    assert_string_equal(tagged(e, "Holiday table", "A turkey on fine china, chad in the ballot."),
+                        "");
+    assert_string_equal(tagged(e, "Drummer", "Chad Smith and Michael Jordan met Chad Daybell."),
+                        "");
+    assert_string_equal(tagged(e, "UFC", "Israel Adesanya won; Kobe Bryant was remembered."), "");
+    /* A name before or after needs a capitalised, non-title word. */
+    assert_string_equal(tagged(e, "Talks", "Israel and Jordan signed; President Putin left Chad."),
+                        "ISR JOR TCD");
+    assert_string_equal(tagged(e, "Talks", "On Monday Israel said so. Northern Kenya flooded."),
+                        "ISR KEN");
+    /* Institution words after a place are not surnames. */
+    assert_string_equal(tagged(e, "Climate", "The Paris Agreement and Air India Express."),
+                        "FRA IND");
+    /* A neighbouring spelling is not a name: "Jordan" next to "Israel". */
+    assert_string_equal(tagged(e, "Borders", "the Israel Jordan border"), "ISR JOR");
+    /* Title Case headlines: a capital says nothing, so the rule is off. */
+    assert_string_equal(tagged(e, "Israel Strikes Back At Critics", ""), "ISR");
+}
+
+/* Georgia: the US state with US context nearby, the country with its own
+ * context; the item's other mentions follow. */
+static void test_rule_georgia(void **state)
+{
+    at_enrich_t *e = *state;
+    assert_string_equal(tagged(e, "Storm", "Flooding in Atlanta, Georgia, closed schools."),
+                        "USA"); /* Atlanta */
+    assert_string_equal(tagged(e, "Vote", "Georgia Governor Brian Kemp signed the bill."), "");
+    assert_string_equal(tagged(e, "Vote", "Polls closed in Fulton County, Georgia."), "");
+    assert_string_equal(tagged(e, "Vote", "Rallies in Georgia and Alabama drew crowds."), "");
+    assert_string_equal(tagged(e, "Vote", "The U.S. state of Georgia certified results."), "USA");
+    assert_string_equal(tagged(e, "Protest", "Thousands marched in Tbilisi, Georgia."), "GEO");
+    assert_string_equal(tagged(e, "Protest", "Georgian police and the Caucasus."), "GEO");
+    /* One sense per item: the later "Georgia" has no cue near it. */
+    const char *state_story = "Savannah, Ga. - Officials in Georgia said the count was slow. "
+                              "Tallies will be published on the state website as counties "
+                              "report, and the process is expected to take most of the week. "
+                              "By Friday, Georgia expects a result.";
+    assert_string_equal(tagged(e, "Count", state_story), "");
+    const char *country_story =
+        "Georgia's parliament met in Tbilisi. A long paragraph about the session, its "
+        "agenda and the opposition boycott follows here, with no other place named at all "
+        "for a while. Later, a governor said Georgia would respond.";
+    Attache__V1__Event *ev = enrich(e, item("Session", country_story, T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "GEO");
+    assert_int_equal(country(ev, "GEO")->mentions, 2); /* the cue-less one follows Tbilisi */
+    at_enrich_event_free(&ev);
+}
+
+/* Shared spellings: context words choose the row; without any, the
+ * default row, or nothing. */
+static void test_rule_shared_spellings(void **state)
+{
+    at_enrich_t *e = *state;
+    assert_string_equal(tagged(e, "Fire", "A fire in London, Ontario."), "CAN");
+    assert_string_equal(tagged(e, "Fire", "A fire in London."), "GBR");
+    assert_string_equal(tagged(e, "Rebels", "Fighting near Goma. Congo said the M23 advanced."),
+                        "COD");
+    assert_string_equal(tagged(e, "Rebels", "Congo said nothing."), "");
+    assert_string_equal(tagged(e, "Floods", "Valencia, Spain was flooded."), "ESP");
+}
+
+/* Short forms only in capitals, and not where everything is in capitals. */
+static void test_rule_short_forms(void **state)
+{
+    at_enrich_t *e = *state;
+    assert_string_equal(tagged(e, "Letters", "Let us know; tell us why."), "");
+    assert_string_equal(tagged(e, "TELL US WHY", "JOIN US"), "");
+    assert_string_equal(tagged(e, "Trade", "The US and the UK signed; FBI, US officials said."),
+                        "USA GBR");
+}
+
+/* Demonyms used as language names are not the country. */
+static void test_rule_language_names(void **state)
+{
+    at_enrich_t *e = *state;
+    assert_string_equal(tagged(e, "Quote",
+                               "((es))Spanish language: hola. French-speaking "
+                               "readers; it was translated into Persian."),
+                        "");
+    assert_string_equal(tagged(e, "Quote", "Spanish officials said in Spanish waters."), "ESP");
+}
+
+/* Surnames: a shared one ("Cameron", `surname_context`) counts after the
+ * full name earlier in the item or right after an office the actor held;
+ * any surname right after another given name is someone else's. */
+static void test_rule_surnames(void **state)
+{
+    at_enrich_t *e = *state;
+    int64_t d2015 = T(2015, 5, 8, 8, 0, 0);
+    Attache__V1__Event *ev =
+        enrich(e, item("Election", "David Cameron won. Cameron said he was humbled.", d2015));
+    assert_int_equal(actor(ev, "Q192")->mentions, 2);
+    at_enrich_event_free(&ev);
+    ev = enrich(
+        e, item("Film", "Cameron said the sequel is done. David Cameron was not there.", d2015));
+    assert_int_equal(actor(ev, "Q192")->mentions, 1); /* the earlier "Cameron" does not count */
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Film", "David Cameron met James Cameron.", d2015));
+    assert_int_equal(actor(ev, "Q192")->mentions, 1); /* never James Cameron */
+    at_enrich_event_free(&ev);
+    /* An office title strengthens a shared surname: only one he held. */
+    ev = enrich(e, item("Visit", "Prime Minister Cameron arrived.", d2015));
+    assert_non_null(actor(ev, "Q192"));
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Visit", "President Cameron arrived; prime minister Johnson left.", d2015));
+    assert_int_equal(ev->n_actors, 0); /* Johnson was not prime minister until 2019 */
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Visit", "Foreign Secretary Johnson arrived.", T(2017, 1, 5, 0, 0, 0)));
+    assert_non_null(actor(ev, "Q180589"));
+    at_enrich_event_free(&ev);
+    /* A given name before a surname: someone else ("Hunter Biden"); a
+     * title, an initial or a sentence opener is not a given name. */
+    ev = enrich(e, item("Laptop", "Hunter Biden spoke.", T(2020, 10, 1, 0, 0, 0)));
+    assert_null(actor(ev, "Q6279"));
+    at_enrich_event_free(&ev);
+    ev = enrich(e, item("Debate", "When Biden spoke, Mr Biden and Donald J. Trump listened.",
+                        T(2020, 10, 1, 0, 0, 0)));
+    assert_int_equal(actor(ev, "Q6279")->mentions, 2);
+    assert_int_equal(actor(ev, "Q22686")->mentions, 1);
+    at_enrich_event_free(&ev);
+}
+
+/* Many ambiguous hits in one item: every hit is decided with the words
+ * near it and per-row facts about the item computed once, so a long item
+ * of nothing but ambiguous names is still handled in one pass. */
+static void test_rule_many_ambiguous_hits(void **state)
+{
+    at_enrich_t *e = *state;
+    const char *unit = "London and Georgia, Chad Smith and Congo; ";
+    size_t n = 20000, ul = strlen(unit);
+    char *body = malloc(n * ul + 64);
+    assert_non_null(body);
+    for (size_t i = 0; i < n; i++)
+        memcpy(body + i * ul, unit, ul);
+    strcpy(body + n * ul, "Atlanta, Georgia.");
+    Attache__V1__Event *ev = enrich(e, item("Names", body, T(2024, 11, 28, 0, 0, 0)));
+    assert_string_equal(codes(ev), "GBR USA"); /* Atlanta: USA; no GEO, TCD, COD */
+    assert_int_equal(country(ev, "GBR")->mentions, n);
+    at_enrich_event_free(&ev);
+    free(body);
 }
 
 static void test_api_edges(void **state)
@@ -870,6 +1028,13 @@ int main(void)
         cmocka_unit_test(test_protobuf_roundtrip),
         cmocka_unit_test(test_roles_and_warrants_as_of_day),
         cmocka_unit_test(test_surname_forms),
+        cmocka_unit_test(test_rule_common_words_and_names),
+        cmocka_unit_test(test_rule_georgia),
+        cmocka_unit_test(test_rule_shared_spellings),
+        cmocka_unit_test(test_rule_short_forms),
+        cmocka_unit_test(test_rule_language_names),
+        cmocka_unit_test(test_rule_surnames),
+        cmocka_unit_test(test_rule_many_ambiguous_hits),
         cmocka_unit_test(test_api_edges),
     };
     const struct CMUnitTest load_tests[] = {
