@@ -68,9 +68,9 @@ typedef struct {
 typedef enum {
     AT_FORM_FULL = 0,           /* a full name: "Vladimir Putin" */
     AT_FORM_SURNAME = 1,        /* a surname alone that names only this actor: "Putin" */
-    AT_FORM_SURNAME_CONTEXT = 2 /* a surname shared with others ("Cameron"): only after
-                                 * a full name earlier in the item; the current engine
-                                 * does not match these alone at all */
+    AT_FORM_SURNAME_CONTEXT = 2 /* a surname shared with others ("Cameron"): counts only
+                                 * after the full name earlier in the item or an office
+                                 * title the actor held ("Prime Minister Cameron") */
 } at_alias_form_t;
 
 typedef struct {
