@@ -8,6 +8,13 @@
  * its own outputs (patterns ending exactly there) and a "dictionary link"
  * to the nearest failure-chain state that has outputs, so a scan visits
  * only states that really report something.
+ *
+ * Scan speed (docs/enrich-bench.md): the states are then renumbered so that
+ * every state that reports something comes after every state that does not,
+ * and the table holds each target's row offset (state × classes) rather
+ * than its number. The scan loop is then one load per byte and one compare
+ * against the first reporting row: no multiply and no second table lookup
+ * on the dependency chain from one byte to the next.
  */
 #include "at_ac.h"
 
@@ -25,11 +32,12 @@ struct at_ac {
     int compiled;
     uint8_t cls[256];
     uint32_t ncls;
-    int32_t *delta; /* nstates * ncls */
+    uint32_t *delta; /* nstates * ncls: row offset of the target state */
     uint32_t nstates;
-    int32_t *own;  /* per state: first pattern ending here, -1 */
-    int32_t *next; /* per pattern: next pattern with the same end state */
-    int32_t *dict; /* per state: nearest suffix state with outputs, -1 */
+    uint32_t report; /* row offset of the first state with outputs */
+    int32_t *own;    /* per state: first pattern ending here, -1 */
+    int32_t *next;   /* per pattern: next pattern with the same end state */
+    int32_t *dict;   /* per state: nearest suffix state with outputs, -1 */
 };
 
 at_ac_t *at_ac_new(void)
@@ -180,13 +188,48 @@ int at_ac_compile(at_ac_t *self)
     }
     free(fail);
     free(queue);
-    int32_t *shrunk = realloc(delta, (size_t)nstates * ncls * sizeof *delta);
-    self->delta = shrunk ? shrunk : delta;
-    int32_t *own2 = realloc(own, nstates * sizeof *own);
-    self->own = own2 ? own2 : own;
+    fail = queue = NULL;
+
+    /* Renumber: states without outputs first (the root stays 0), then the
+     * reporting ones; store row offsets. */
+    int32_t *newid = malloc(nstates * sizeof *newid);
+    uint32_t *table = malloc((size_t)nstates * ncls * sizeof *table);
+    int32_t *own2 = malloc(nstates * sizeof *own2);
+    int32_t *dict2 = malloc(nstates * sizeof *dict2);
+    if (!newid || !table || !own2 || !dict2 || (uint64_t)nstates * ncls > UINT32_MAX) {
+        free(newid);
+        free(table);
+        free(own2);
+        free(dict2);
+        free(dict);
+        goto oom;
+    }
+    uint32_t quiet = 0;
+    for (uint32_t s = 0; s < nstates; s++)
+        if (own[s] < 0 && dict[s] < 0)
+            newid[s] = (int32_t)quiet++;
+    uint32_t loud = quiet;
+    for (uint32_t s = 0; s < nstates; s++)
+        if (own[s] >= 0 || dict[s] >= 0)
+            newid[s] = (int32_t)loud++;
+    for (uint32_t s = 0; s < nstates; s++) {
+        uint32_t *row = &table[(size_t)newid[s] * ncls];
+        const int32_t *orow = &delta[(size_t)s * ncls];
+        for (size_t c = 0; c < ncls; c++)
+            row[c] = (uint32_t)newid[orow[c]] * (uint32_t)ncls;
+        own2[newid[s]] = own[s];
+        dict2[newid[s]] = dict[s] < 0 ? -1 : newid[dict[s]];
+    }
+    free(newid);
+    free(delta);
+    free(own);
+    free(dict);
+    self->delta = table;
+    self->own = own2;
+    self->dict = dict2;
     self->next = next;
-    self->dict = dict;
     self->nstates = nstates;
+    self->report = quiet * (uint32_t)ncls;
     self->compiled = 1;
     return 0;
 oom:
@@ -198,24 +241,35 @@ oom:
     return -1;
 }
 
+/* The outputs of the reporting state at row offset `row`, after byte i. */
+static size_t report(const at_ac_t *self, uint32_t row, size_t i, at_ac_fn *fn, void *arg)
+{
+    size_t found = 0;
+    int32_t st = (int32_t)(row / self->ncls);
+    for (int32_t t = self->own[st] >= 0 ? st : self->dict[st]; t >= 0; t = self->dict[t]) {
+        for (int32_t p = self->own[t]; p >= 0; p = self->next[p]) {
+            found++;
+            if (fn)
+                fn(arg, i + 1, self->len[p], self->val[p]);
+        }
+    }
+    return found;
+}
+
 size_t at_ac_scan(const at_ac_t *self, const char *text, size_t len, at_ac_fn *fn, void *arg)
 {
     if (!self || !self->compiled)
         return 0;
     const unsigned char *s = (const unsigned char *)text;
-    const int32_t *delta = self->delta;
-    const size_t ncls = self->ncls;
+    const uint32_t *delta = self->delta;
+    const uint8_t *cls = self->cls;
+    const uint32_t loud = self->report;
     size_t found = 0;
-    int32_t st = 0;
+    uint32_t row = 0;
     for (size_t i = 0; i < len; i++) {
-        st = delta[(size_t)st * ncls + self->cls[s[i]]];
-        for (int32_t t = self->own[st] >= 0 ? st : self->dict[st]; t >= 0; t = self->dict[t]) {
-            for (int32_t p = self->own[t]; p >= 0; p = self->next[p]) {
-                found++;
-                if (fn)
-                    fn(arg, i + 1, self->len[p], self->val[p]);
-            }
-        }
+        row = delta[row + cls[s[i]]];
+        if (__builtin_expect(row >= loud, 0))
+            found += report(self, row, i, fn, arg);
     }
     return found;
 }
