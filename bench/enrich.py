@@ -21,7 +21,10 @@ What it measures, all in one run:
     Per run: wall time, user+sys CPU and max RSS (os.wait4), MB/s of input
     per wall second and per CPU second. The ratio attache / rg is taken
     within each round, then the median over rounds.
- 4. --rss-items (default 1,000,000) items through one `attache enrich`:
+ 4. When attache-bench-matchers is built (vectorscan installed), it runs
+    on the same aliases and corpus: at_ac against vectorscan, and a memcpy
+    baseline (bench/bench_matchers.c).
+ 5. --rss-items (default 1,000,000) items through one `attache enrich`:
     items are article windows of at most --rss-body bytes (default 1,000)
     with distinct ids, written into its stdin by this script as it runs;
     VmRSS is read from /proc/PID/status every --rss-interval s (default
@@ -227,6 +230,8 @@ def main():
                     help="items in the RSS run (0 skips it)")
     ap.add_argument("--rss-body", type=int, default=1000)
     ap.add_argument("--rss-interval", type=float, default=0.5)
+    ap.add_argument("--skip-matchers", action="store_true",
+                    help="do not run attache-bench-matchers even when it is built")
     ap.add_argument("--tmp", default=tempfile.gettempdir())
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     ap.add_argument("--json", help="write all figures to this file")
@@ -288,6 +293,12 @@ def main():
             res["ratio_wall"] = res["attache"]["wall"] / res["rg"]["wall"]
             res["ratio_cpu"] = res["attache"]["cpu"] / res["rg"]["cpu"]
             rounds.append(res)
+        matchers = None
+        mbin = os.path.join(args.bin, "attache-bench-matchers")
+        if os.path.exists(mbin) and not args.skip_matchers:
+            r = subprocess.run([mbin, "--repeat", str(max(3, args.repeat)), aliases, corpus],
+                               capture_output=True, text=True)
+            matchers = r.stdout + ("" if r.returncode == 0 else "\nFAILED: " + r.stderr)
         rss = None
         if args.rss_items > 0:
             rss = rss_run(args, arts)
@@ -297,9 +308,13 @@ def main():
                   file=sys.stderr)
         info["load_end"] = loadavg()
         report(info, rounds, rss, args)
+        if matchers:
+            print("\n### Matchers on the folded corpus (attache-bench-matchers)\n")
+            print(matchers.strip())
         if args.json:
             with open(args.json, "w") as f:
-                json.dump({"info": info, "rounds": rounds, "rss": rss}, f, indent=1)
+                json.dump({"info": info, "rounds": rounds, "rss": rss, "matchers": matchers}, f,
+                          indent=1)
     finally:
         if args.keep:
             print("work files kept in %s" % work, file=sys.stderr)
