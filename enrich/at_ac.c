@@ -15,6 +15,16 @@
  * than its number. The scan loop is then one load per byte and one compare
  * against the first reporting row: no multiply and no second table lookup
  * on the dependency chain from one byte to the next.
+ *
+ * That chain (one load whose address depends on the previous load) is
+ * what bounds a scan, not memory bandwidth. So a long text is scanned as
+ * two halves at once, two independent chains whose loads overlap: the
+ * first half from its start, the second from maxlen - 1 bytes before the
+ * middle (so every occurrence that ends in the second half is seen whole),
+ * reporting only occurrences that end there. The second half's reports
+ * are held back (the reporting state and position, a small fixed buffer)
+ * until the first half is done, so occurrences still come in order of
+ * their end offset.
  */
 #include "at_ac.h"
 
@@ -35,6 +45,7 @@ struct at_ac {
     uint32_t *delta; /* nstates * ncls: row offset of the target state */
     uint32_t nstates;
     uint32_t report; /* row offset of the first state with outputs */
+    uint32_t maxlen; /* longest pattern */
     int32_t *own;    /* per state: first pattern ending here, -1 */
     int32_t *next;   /* per pattern: next pattern with the same end state */
     int32_t *dict;   /* per state: nearest suffix state with outputs, -1 */
@@ -237,6 +248,10 @@ int at_ac_compile(at_ac_t *self)
     self->next = next;
     self->nstates = nstates;
     self->report = quiet * (uint32_t)ncls;
+    self->maxlen = 0;
+    for (size_t p = 0; p < self->npat; p++)
+        if (self->len[p] > self->maxlen)
+            self->maxlen = self->len[p];
     self->compiled = 1;
     return 0;
 oom:
@@ -263,21 +278,62 @@ static size_t report(const at_ac_t *self, uint32_t row, size_t i, at_ac_fn *fn, 
     return found;
 }
 
+/* Sequential scan of s[from, to) starting in state `row`; reports only
+ * occurrences ending after byte `min_end` - 1 (at index >= min_end). */
+static size_t scan_run(const at_ac_t *self, const unsigned char *s, size_t from, size_t to,
+                       uint32_t *rowp, size_t min_end, at_ac_fn *fn, void *arg)
+{
+    const uint32_t *delta = self->delta;
+    const uint8_t *cls = self->cls;
+    const uint32_t loud = self->report;
+    uint32_t row = *rowp;
+    size_t found = 0;
+    for (size_t i = from; i < to; i++) {
+        row = delta[row + cls[s[i]]];
+        if (__builtin_expect(row >= loud, 0) && i >= min_end)
+            found += report(self, row, i, fn, arg);
+    }
+    *rowp = row;
+    return found;
+}
+
+/* Reports of the second half held back while the first half runs. */
+#define HELD 256
+typedef struct {
+    size_t i;
+    uint32_t row;
+} held_t;
+
 size_t at_ac_scan(const at_ac_t *self, const char *text, size_t len, at_ac_fn *fn, void *arg)
 {
     if (!self || !self->compiled)
         return 0;
     const unsigned char *s = (const unsigned char *)text;
+    uint32_t ra = 0, rb = 0;
+    /* Short texts: one chain (the second would mostly re-read the first). */
+    if (self->maxlen == 0 || len < 256 || len / 2 < 4 * (size_t)self->maxlen)
+        return scan_run(self, s, 0, len, &ra, 0, fn, arg);
     const uint32_t *delta = self->delta;
     const uint8_t *cls = self->cls;
     const uint32_t loud = self->report;
-    size_t found = 0;
-    uint32_t row = 0;
-    for (size_t i = 0; i < len; i++) {
-        row = delta[row + cls[s[i]]];
-        if (__builtin_expect(row >= loud, 0))
-            found += report(self, row, i, fn, arg);
+    size_t mid = len / 2, b0 = mid - (self->maxlen - 1);
+    held_t held[HELD];
+    size_t nheld = 0, found = 0, k = 0;
+    /* Both chains: a at k in [0, mid), b at b0 + k. */
+    for (; k < mid && nheld < HELD; k++) {
+        ra = delta[ra + cls[s[k]]];
+        rb = delta[rb + cls[s[b0 + k]]];
+        if (__builtin_expect(ra >= loud, 0))
+            found += report(self, ra, k, fn, arg);
+        if (__builtin_expect(rb >= loud, 0) && b0 + k >= mid)
+            held[nheld++] = (held_t){b0 + k, rb};
     }
+    /* The rest of the first half (when the buffer filled), the held
+     * reports, then the rest of the second half. */
+    found += scan_run(self, s, k, mid, &ra, 0, fn, arg);
+    for (size_t h = 0; h < nheld; h++)
+        found += report(self, held[h].row, held[h].i, fn, arg);
+    found += scan_run(self, s, b0 + k, len, &rb, mid, fn, arg);
     return found;
 }
 
