@@ -5,7 +5,7 @@
  *
  * Written by hand rather than taken from a library: Debian's vectorscan
  * (libvectorscan-dev) is the alternative, and docs/enrich-bench.md records
- * the measurement behind the choice (as fast inside attache, 20x quicker
+ * the measurement behind the choice (faster inside attache, 20x quicker
  * to build, no extra runtime dependency). The matcher here reports every
  * occurrence of every pattern, including overlapping ones and patterns
  * that are suffixes of others; choosing among them (leftmost-longest,
