@@ -9,6 +9,11 @@
  * gazetteer and actor tables report their first problem each. Prints one
  * `file:line: reason` line per problem on stdout and exits 1; on clean data
  * prints a one-line summary and exits 0. Exit 2 is a usage error.
+ *
+ * attache data aliases [DIR]: print every spelling the text matcher is
+ * built from (aliases.tsv, places.tsv with scope `text`, the longest_match
+ * blockers, actor_aliases.tsv), one per line, sorted and unique. The
+ * enrichment benchmark (bench/enrich.py) hands this list to ripgrep.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -56,7 +61,11 @@ static void usage(FILE *out)
                  "marked participation_complete. DIR defaults to the data the daemons use\n"
                  "($ATTACHE_DATA_DIR, else the installed data, else the source tree's data/).\n"
                  "Prints one 'file:line: reason' line per problem and exits 1, or a one-line\n"
-                 "summary and exits 0.\n");
+                 "summary and exits 0.\n"
+                 "\n"
+                 "Usage: attache data aliases [DIR]\n"
+                 "Print every spelling the text matcher is built from, one per line, sorted\n"
+                 "and unique (the alias list of bench/enrich.py).\n");
 }
 
 /* "rome_statute 140/195" for the summary: rows for UN member and observer
@@ -126,6 +135,51 @@ static int check(const char *dir)
     return rc;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The spellings at_gazetteer_add_patterns and at_actors_add_patterns put
+ * into the matcher: every gazetteer row but dateline-only places (shadowed
+ * rows share their spelling with a matched row or a blocker), and every
+ * actor spelling. */
+static int aliases(const char *dir)
+{
+    char err[2048];
+    char version[11];
+    at_day_t as_of;
+    at_gazetteer_t *gaz = at_gazetteer_new(dir, err, sizeof err);
+    at_actors_t *actors = NULL;
+    if (gaz && at_enrich_read_version(dir, version, &as_of, err, sizeof err) == 0)
+        actors = at_actors_new(dir, gaz, as_of, err, sizeof err);
+    if (!actors) {
+        fprintf(stderr, "attache data aliases: %s\n", err);
+        at_gazetteer_destroy(&gaz);
+        return 1;
+    }
+    size_t ng = at_gazetteer_alias_count(gaz), na = at_actors_alias_count(actors), n = 0;
+    const char **list = malloc((ng + na + 1) * sizeof *list);
+    if (!list) {
+        at_actors_destroy(&actors);
+        at_gazetteer_destroy(&gaz);
+        return 1;
+    }
+    for (size_t i = 0; i < ng; i++)
+        if (!at_gazetteer_alias(gaz, i)->dateline_only)
+            list[n++] = at_gazetteer_alias(gaz, i)->text;
+    for (size_t i = 0; i < na; i++)
+        list[n++] = at_actors_alias(actors, i)->text;
+    qsort(list, n, sizeof *list, cmp_str);
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || strcmp(list[i - 1], list[i]) != 0)
+            puts(list[i]);
+    free(list);
+    at_actors_destroy(&actors);
+    at_gazetteer_destroy(&gaz);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int cli_data(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -133,7 +187,8 @@ int cli_data(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "check") != 0) {
+    int list = strcmp(argv[1], "aliases") == 0;
+    if (!list && strcmp(argv[1], "check") != 0) {
         fprintf(stderr, "attache data: unknown subcommand '%s'\n", argv[1]);
         usage(stderr);
         return 2;
@@ -154,5 +209,6 @@ int cli_data(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    return check(cli_data_dir(optind < argc ? argv[optind] : NULL));
+    const char *dir = cli_data_dir(optind < argc ? argv[optind] : NULL);
+    return list ? aliases(dir) : check(dir);
 }

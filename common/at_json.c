@@ -14,6 +14,11 @@
  *     and lone surrogate escapes, limits nesting depth
  *     (JSON_PARSER_MAX_DEPTH) and seeds its hash function randomly, so
  *     hostile input cannot recurse or collide us to death.
+ *   - Lines made only of strings, nulls and arrays of strings (news items)
+ *     go through a fast path (fast_parse) that builds the same jansson tree
+ *     without jansson's per-character lexer; anything else, and anything
+ *     jansson would refuse, is parsed by json_loadb as before, so results
+ *     and error texts do not change (docs/enrich-bench.md).
  *   - protobuf-c does not check UTF-8 at all, so validation has its own
  *     small UTF-8 checker (Unicode 15, table 3-7).
  *   - Messages are built exactly as protobuf-c's unpack builds them (all
@@ -289,6 +294,239 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, int64_t now, char
     return at_json_item_validate(item, err, errlen);
 }
 
+/* Fast path for input lines (docs/enrich-bench.md: json_loadb was ~45% of
+ * `attache enrich`'s CPU). It builds the same jansson tree json_loadb would
+ * for the lines news items are made of: one object whose values are
+ * strings, null, or arrays of strings. For anything else (numbers, true,
+ * false, nested objects, null inside an array), and for anything jansson
+ * would reject (bad syntax, invalid UTF-8, lone surrogates, "\u0000",
+ * duplicate keys, trailing bytes), it returns NULL and the caller parses
+ * the line with json_loadb, which then gives the result or the error
+ * exactly as before. So it never accepts what jansson rejects, nor parses
+ * differently what jansson accepts. */
+typedef struct {
+    const unsigned char *p, *end;
+    char *buf; /* decoded strings; the line's length is enough */
+} fast_t;
+
+static void fast_ws(fast_t *f)
+{
+    while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+        f->p++;
+}
+
+static int fast_hex4(const unsigned char *p, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F')
+            v |= (unsigned)(c - 'A' + 10);
+        else
+            return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* 8 plain bytes: no '"', '\\', control byte or byte >= 0x80. */
+static inline int fast_plain8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+    uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x;
+    return (special & high) == 0;
+}
+
+/* A string at f->p (just after its opening quote), decoded into f->buf at
+ * *n. Returns 0 with f->p after the closing quote, or -1. */
+static int fast_string(fast_t *f, size_t *n)
+{
+    const unsigned char *p = f->p, *end = f->end;
+    char *o = f->buf;
+    size_t k = 0;
+    for (;;) {
+        while (end - p >= 8 && fast_plain8(p)) {
+            memcpy(o + k, p, 8);
+            p += 8;
+            k += 8;
+        }
+        if (p >= end)
+            return -1;
+        unsigned char c = *p;
+        if (c == '"')
+            break;
+        if (c < 0x20)
+            return -1;
+        if (c < 0x80 && c != '\\') {
+            o[k++] = (char)c;
+            p++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t m = at_utf8_decode(p, (size_t)(end - p), NULL);
+            if (m == 0)
+                return -1;
+            memcpy(o + k, p, m);
+            p += m;
+            k += m;
+            continue;
+        }
+        if (end - p < 2)
+            return -1;
+        c = p[1];
+        p += 2;
+        switch (c) {
+        case '"':
+        case '\\':
+        case '/':
+            o[k++] = (char)c;
+            continue;
+        case 'b':
+            o[k++] = '\b';
+            continue;
+        case 'f':
+            o[k++] = '\f';
+            continue;
+        case 'n':
+            o[k++] = '\n';
+            continue;
+        case 'r':
+            o[k++] = '\r';
+            continue;
+        case 't':
+            o[k++] = '\t';
+            continue;
+        case 'u':
+            break;
+        default:
+            return -1;
+        }
+        unsigned cp, lo;
+        if (end - p < 4 || fast_hex4(p, &cp) < 0 || cp == 0 || (cp >= 0xDC00 && cp <= 0xDFFF))
+            return -1;
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || fast_hex4(p + 2, &lo) < 0 ||
+                lo < 0xDC00 || lo > 0xDFFF)
+                return -1;
+            p += 6;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        }
+        k += at_utf8_encode(cp, o + k);
+    }
+    f->p = p + 1;
+    *n = k;
+    return 0;
+}
+
+static json_t *fast_value(fast_t *f)
+{
+    size_t n;
+    if (f->p >= f->end)
+        return NULL;
+    if (*f->p == '"') {
+        f->p++;
+        return fast_string(f, &n) == 0 ? json_stringn_nocheck(f->buf, n) : NULL;
+    }
+    if (f->end - f->p >= 4 && memcmp(f->p, "null", 4) == 0) {
+        f->p += 4;
+        return json_null();
+    }
+    if (*f->p != '[')
+        return NULL;
+    f->p++;
+    json_t *a = json_array();
+    if (!a)
+        return NULL;
+    fast_ws(f);
+    if (f->p < f->end && *f->p == ']') {
+        f->p++;
+        return a;
+    }
+    for (;;) {
+        if (f->p >= f->end || *f->p != '"')
+            break;
+        f->p++;
+        json_t *s = fast_string(f, &n) == 0 ? json_stringn_nocheck(f->buf, n) : NULL;
+        if (!s || json_array_append_new(a, s) < 0)
+            break;
+        fast_ws(f);
+        if (f->p < f->end && *f->p == ']') {
+            f->p++;
+            return a;
+        }
+        if (f->p >= f->end || *f->p != ',')
+            break;
+        f->p++;
+        fast_ws(f);
+    }
+    json_decref(a);
+    return NULL;
+}
+
+static json_t *fast_parse(const char *line, size_t len)
+{
+    fast_t f = {(const unsigned char *)line, (const unsigned char *)line + len, malloc(len + 1)};
+    json_t *obj = f.buf ? json_object() : NULL;
+    if (!obj)
+        goto bail;
+    fast_ws(&f);
+    if (f.p >= f.end || *f.p++ != '{')
+        goto bail;
+    fast_ws(&f);
+    if (f.p < f.end && *f.p == '}') {
+        f.p++;
+    } else {
+        for (;;) {
+            size_t klen;
+            if (f.p >= f.end || *f.p++ != '"' || fast_string(&f, &klen) < 0)
+                goto bail;
+            f.buf[klen] = '\0';
+            if (json_object_get(obj, f.buf)) /* duplicate: jansson's error */
+                goto bail;
+            char key[AT_JSON_MAX_ID + 1];
+            if (klen > AT_JSON_MAX_ID)
+                goto bail;
+            memcpy(key, f.buf, klen + 1);
+            fast_ws(&f);
+            if (f.p >= f.end || *f.p++ != ':')
+                goto bail;
+            fast_ws(&f);
+            json_t *v = fast_value(&f);
+            if (!v || json_object_set_new_nocheck(obj, key, v) < 0)
+                goto bail;
+            fast_ws(&f);
+            if (f.p < f.end && *f.p == ',') {
+                f.p++;
+                fast_ws(&f);
+                continue;
+            }
+            if (f.p < f.end && *f.p == '}') {
+                f.p++;
+                break;
+            }
+            goto bail;
+        }
+    }
+    fast_ws(&f);
+    if (f.p != f.end)
+        goto bail;
+    free(f.buf);
+    return obj;
+bail:
+    json_decref(obj);
+    free(f.buf);
+    return NULL;
+}
+
 Attache__V1__NewsItem *at_json_item_parse(const char *line, size_t len, int64_t now, char *err,
                                           size_t errlen)
 {
@@ -302,7 +540,9 @@ Attache__V1__NewsItem *at_json_item_parse(const char *line, size_t len, int64_t 
         return NULL;
     }
     json_error_t jerr;
-    json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *root = fast_parse(line, len);
+    if (!root)
+        root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
         if (jerr.line > 1)
             at_err_set_ascii(err, errlen, "invalid JSON at line %d column %d: %s", jerr.line,

@@ -18,6 +18,8 @@ pkgs=(
   libmicrohttpd-dev                            # /metrics, /healthz, /readyz
   libpq-dev                                    # the PostgreSQL sink
   postgresql sqlite3                           # sink tests' real server; sqlite3 CLI (bench anchor)
+  libvectorscan-dev time                       # bench: matcher choice (vectorscan), GNU time
+  ripgrep                                      # bench: the enrichment anchor (rg)
   libcmocka-dev                                # unit tests
   protobuf-compiler                            # interop test: protoc --decode
   python3 python3-zmq                          # integration tests, benchmarks

@@ -202,6 +202,55 @@ static void test_parse_full(void **state)
     at_json_item_free(&item);
 }
 
+/* The fast path (strings, null, arrays of strings) decodes every escape as
+ * jansson does, at every offset within its 8-byte steps, and hands
+ * everything else to jansson. */
+static void test_parse_fast_path(void **state)
+{
+    Attache__V1__NewsItem *item = expect_accept(
+        " \r\n{ \"url\" : \"u\" ,\"title\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\te\\u00e9\\u00E9"
+        "\\ud83d\\ude00 \xc3\xa9\xe2\x80\x94\", \"authors\" : [ \"x\" , \"\\u0079\" ] ,"
+        "\"categories\":[],\"summary\":null,\"source\":\"s\"}\t\n");
+    assert_string_equal(item->title, "a\"b\\c/d\b\f\n\r\te\xc3\xa9\xc3\xa9\xf0\x9f\x98\x80 "
+                                     "\xc3\xa9\xe2\x80\x94");
+    assert_int_equal(item->n_authors, 2);
+    assert_string_equal(item->authors[0], "x");
+    assert_string_equal(item->authors[1], "y");
+    assert_int_equal(item->n_categories, 0);
+    assert_ptr_equal(item->summary, protobuf_c_empty_string);
+    assert_string_equal(item->source, "s");
+    at_json_item_free(&item);
+
+    /* A special byte at each offset of a long run of plain ones. */
+    const char *specials[] = {"\\\"", "\\\\", "\\n", "\xc3\xa9", "\\u00e9"};
+    const char *decoded[] = {"\"", "\\", "\n", "\xc3\xa9", "\xc3\xa9"};
+    for (size_t k = 0; k < 5; k++) {
+        for (size_t at = 0; at < 20; at++) {
+            char line[128], want[64];
+            snprintf(line, sizeof line, "{\"url\":\"u\",\"title\":\"%.*s%s%s\"}", (int)at,
+                     "abcdefghijklmnopqrstuvwxyz", specials[k], "0123456789");
+            snprintf(want, sizeof want, "%.*s%s%s", (int)at, "abcdefghijklmnopqrstuvwxyz",
+                     decoded[k], "0123456789");
+            item = expect_accept(line);
+            assert_string_equal(item->title, want);
+            at_json_item_free(&item);
+        }
+    }
+
+    /* What the fast path leaves to jansson is still accepted or refused
+     * as before: numbers and nested values in unknown members, a control
+     * byte late in a long string, a bad escape, trailing bytes. */
+    item = expect_accept("{\"url\":\"u\",\"title\":\"t\",\"n\":1.5,\"o\":{\"a\":[true,null]}}");
+    at_json_item_free(&item);
+    expect_reject("{\"url\":\"u\",\"title\":\"abcdefghijklmnop\x01q\"}", "invalid JSON");
+    expect_reject("{\"url\":\"u\",\"title\":\"abcdefghij\\x\"}", "invalid JSON");
+    expect_reject("{\"url\":\"u\",\"title\":\"t\"} x", "invalid JSON");
+    expect_reject("{\"url\":\"u\",\"title\":\"t\",}", "invalid JSON");
+    expect_reject("{\"url\":\"u\",\"authors\":[\"a\",],\"title\":\"t\"}", "invalid JSON");
+    expect_reject("{\"url\":\"u\",\"title\":\"\\ud83dx\"}", "invalid JSON");
+    expect_reject("{\"url\":\"u\",\"title\":\"\xed\xa0\x80\"}", "invalid JSON");
+}
+
 /* The line need not be NUL-terminated: only len bytes are read. */
 static void test_parse_len_bounded(void **state)
 {
@@ -1780,6 +1829,7 @@ int main(void)
         cmocka_unit_test(test_item_id),
         cmocka_unit_test(test_parse_minimal),
         cmocka_unit_test(test_parse_full),
+        cmocka_unit_test(test_parse_fast_path),
         cmocka_unit_test(test_parse_len_bounded),
         cmocka_unit_test(test_parse_rejects_shape),
         cmocka_unit_test(test_parse_rejects_published),

@@ -1,7 +1,8 @@
 /*
  * Tests for at_ac: the classic overlapping-pattern cases, duplicates,
  * binary bytes, misuse, and a randomized comparison with a naive search
- * (every occurrence of every pattern, nothing more).
+ * (every occurrence of every pattern, nothing more), on short texts and
+ * on long ones (the two-chain scan).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,13 +158,80 @@ static void test_random_against_naive(void **state)
     }
 }
 
+/* Long texts take the two-chain scan (at_ac.c): every occurrence, across
+ * the middle too, in order of end offset, also when the second half's
+ * held-back reports overflow their buffer (a text of one letter). */
+typedef struct {
+    hit_t *h;
+    size_t n, cap;
+    int ordered;
+} many_t;
+
+static void collect_many(void *arg, size_t end, size_t len, uint32_t value)
+{
+    many_t *m = arg;
+    if (m->n && m->h[m->n - 1].end > end)
+        m->ordered = 0;
+    if (m->n == m->cap) {
+        m->cap = m->cap ? m->cap * 2 : 1024;
+        m->h = realloc(m->h, m->cap * sizeof *m->h);
+        assert_non_null(m->h);
+    }
+    m->h[m->n++] = (hit_t){end, len, value};
+}
+
+static void test_long_texts(void **state)
+{
+    (void)state;
+    srand(54321);
+    static char text[20000];
+    for (int round = 0; round < 60; round++) {
+        char pats[40][8];
+        size_t plen[40];
+        size_t np = 1 + (size_t)(rand() % 40);
+        at_ac_t *ac = at_ac_new();
+        for (size_t p = 0; p < np; p++) {
+            plen[p] = 1 + (size_t)(rand() % 7);
+            for (size_t i = 0; i < plen[p]; i++)
+                pats[p][i] = (char)("abc\0\xff"[rand() % 5]);
+            assert_int_equal(at_ac_add(ac, pats[p], plen[p], (uint32_t)p), 0);
+        }
+        assert_int_equal(at_ac_compile(ac), 0);
+        size_t n = 200 + (size_t)(rand() % 19800);
+        int uniform = round % 10 == 0; /* every byte the same: the buffer overflows */
+        for (size_t i = 0; i < n; i++)
+            text[i] = uniform ? pats[0][0] : (char)("abcd\0\xff"[rand() % 6]);
+        many_t a = {NULL, 0, 0, 1}, b = {NULL, 0, 0, 1};
+        size_t fa = at_ac_scan(ac, text, n, collect_many, &a);
+        size_t fb = 0;
+        for (size_t e = 1; e <= n; e++)
+            for (size_t p = 0; p < np; p++)
+                if (plen[p] <= e && memcmp(text + e - plen[p], pats[p], plen[p]) == 0) {
+                    fb++;
+                    collect_many(&b, e, plen[p], (uint32_t)p);
+                }
+        assert_int_equal(fa, fb);
+        assert_int_equal(a.n, fa);
+        assert_true(a.ordered);
+        qsort(a.h, a.n, sizeof *a.h, cmp_hit);
+        qsort(b.h, b.n, sizeof *b.h, cmp_hit);
+        for (size_t i = 0; i < a.n; i++) {
+            assert_int_equal(a.h[i].end, b.h[i].end);
+            assert_int_equal(a.h[i].len, b.h[i].len);
+            assert_int_equal(a.h[i].value, b.h[i].value);
+        }
+        free(a.h);
+        free(b.h);
+        at_ac_destroy(&ac);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classic),
-        cmocka_unit_test(test_duplicates_and_bytes),
-        cmocka_unit_test(test_misuse),
-        cmocka_unit_test(test_random_against_naive),
+        cmocka_unit_test(test_classic),    cmocka_unit_test(test_duplicates_and_bytes),
+        cmocka_unit_test(test_misuse),     cmocka_unit_test(test_random_against_naive),
+        cmocka_unit_test(test_long_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

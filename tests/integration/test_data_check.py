@@ -7,7 +7,9 @@
     tests);
   - several broken files at once give at least one line per file, and
     every bad participation row its own line;
-  - usage: --help, no subcommand, an unknown subcommand.
+  - usage: --help, no subcommand, an unknown subcommand;
+  - `attache data aliases`: the matcher's spellings, sorted and unique, with
+    the longest_match blockers and without dateline-only places.
 """
 import os
 import shutil
@@ -256,6 +258,20 @@ def test_usage():
     assert rc == 1 and out.startswith("/nonexistent-attache-data/"), out
 
 
+def test_aliases():
+    r = subprocess.run([ATTACHE, "data", "aliases", h.DATA], capture_output=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().splitlines()
+    assert lines == sorted(set(lines), key=lambda s: s.encode()), "not sorted and unique"
+    for s in ("Vladimir Putin", "Ulaanbaatar", "Ulan Bator", "Mongolia", "New Mexico"):
+        assert s in lines, s
+    # Austin is a dateline-only place (places.tsv scope dateline).
+    assert "Austin" not in lines
+    r = subprocess.run([ATTACHE, "data", "aliases", "/nonexistent-attache-data"],
+                       capture_output=True, timeout=30)
+    assert r.returncode == 1 and b"/nonexistent-attache-data/" in r.stderr, r.stderr
+
+
 def main():
     if not h.BIN:
         h.skip("ATTACHE_BIN is not set (run through ctest)")
@@ -263,6 +279,7 @@ def main():
     try:
         test_shipped_data()
         test_usage()
+        test_aliases()
         test_broken_tables(tmp)
         test_coverage(tmp)
         test_many_problems(tmp)

@@ -421,11 +421,11 @@ def main():
         # "written" counts what the output has durably (after its commit).
         assert h.wait_for(lambda: value(scrape(ps), "attache_sink_written_total") == n_good,
                           30), value(scrape(ps), "attache_sink_written_total")
+        # The latency histogram is observed at the durable write (before "written" counts
+        # it), so read it from a scrape taken after that, not from the earlier one.
+        fs = scrape(ps)
 
         # Latency: one observation per event written, each a real duration.
-        # Observed at the output's commit, like "written": scrape again now
-        # that every event is written, not the scrape taken before.
-        fs = scrape(ps)
         lat = fs["attache_event_latency_seconds"]
         assert lat["type"] == "histogram"
         count = value(fs, "attache_event_latency_seconds_count", output="jsonl")
