@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_pbstr.h"
+
 const at_cfg_def_t at_alerts_config_table[] = {
     AT_ALERTS_CONFIG_KEYS,
     AT_CFG_END,
@@ -100,17 +102,6 @@ bool at_alerts_in_window(at_day_t d, at_day_t item_day, int days)
 
 /* --- building alerts ----------------------------------------------------- */
 
-static int set_str(char **field, const char *s)
-{
-    if (!s || !*s)
-        return 0;
-    char *d = strdup(s);
-    if (!d)
-        return -1;
-    *field = d;
-    return 0;
-}
-
 static int set_fmt(char **field, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int set_fmt(char **field, const char *fmt, ...)
 {
@@ -149,7 +140,8 @@ static Attache__V1__Alert *push(Attache__V1__Event *ev, const char *rule, const 
     attache__v1__alert__init(al);
     ev->alerts[ev->n_alerts++] = al;
     al->severity = sev;
-    if (set_str(&al->rule, rule) || set_str(&al->actor, actor) || set_str(&al->country, country))
+    if (at_pbstr_set(&al->rule, rule) || at_pbstr_set(&al->actor, actor) ||
+        at_pbstr_set(&al->country, country))
         return NULL;
     return al;
 }

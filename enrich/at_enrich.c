@@ -27,6 +27,7 @@
 #include "at_alerts.h"
 #include "at_gazetteer.h"
 #include "at_match.h"
+#include "at_pbstr.h"
 #include "at_time.h"
 #include "at_treaty.h"
 #include "at_context.h"
@@ -648,25 +649,12 @@ static void resolve_hits(scan_t *s)
     }
 }
 
-/* Set a string field the way unpack would: "" stays the shared empty
- * string, anything else is a private copy. */
-static int set_str(char **field, const char *s)
-{
-    if (!s || !*s)
-        return 0;
-    char *d = strdup(s);
-    if (!d)
-        return -1;
-    *field = d;
-    return 0;
-}
-
 static int set_day(char **field, at_day_t day)
 {
     char buf[16];
     if (day == AT_DAY_NONE)
         return 0;
-    return set_str(field, at_day_format(day, buf, sizeof buf));
+    return at_pbstr_set(field, at_day_format(day, buf, sizeof buf));
 }
 
 /* Allocate a repeated message field of n entries; elements are added with
@@ -734,15 +722,16 @@ static int add_treaty_status(const at_enrich_t *self, Attache__V1__CountryMentio
         attache__v1__treaty_status__init(ts);
         cm->treaties[cm->n_treaties++] = ts;
         ts->status = st.state;
-        if (set_str(&ts->treaty, at_treaty_id(self->treaty, t)) ||
-            set_day(&ts->signed_, st.signed_on) || set_str(&ts->consent_type, st.consent_type) ||
-            set_day(&ts->consent, st.consent) || set_day(&ts->in_force, st.in_force) ||
+        if (at_pbstr_set(&ts->treaty, at_treaty_id(self->treaty, t)) ||
+            set_day(&ts->signed_, st.signed_on) ||
+            at_pbstr_set(&ts->consent_type, st.consent_type) || set_day(&ts->consent, st.consent) ||
+            set_day(&ts->in_force, st.in_force) ||
             set_day(&ts->withdrawal_notified, st.withdrawal_notified) ||
             set_day(&ts->withdrawal_effective, st.withdrawal_effective) ||
             set_day(&ts->signature_withdrawn, st.signature_withdrawn) ||
             set_day(&ts->withdrawal_revoked, st.withdrawal_revoked) ||
             set_day(&ts->consent_withdrawn, st.consent_withdrawn) ||
-            set_str(&ts->source, st.source))
+            at_pbstr_set(&ts->source, st.source))
             return -1;
     }
     return 0;
@@ -773,7 +762,7 @@ static int add_countries(const at_enrich_t *self, Attache__V1__Event *ev, const 
         for (unsigned k = 0; k < 32; k++)
             nk += (t->kinds >> k) & 1u;
         cm->kinds = malloc((nk ? nk : 1) * sizeof *cm->kinds);
-        if (!cm->kinds || set_str(&cm->code, c->code) || set_str(&cm->name, c->name)) {
+        if (!cm->kinds || at_pbstr_set(&cm->code, c->code) || at_pbstr_set(&cm->name, c->name)) {
             rc = -1;
             break;
         }
@@ -803,9 +792,9 @@ static int add_roles(const at_enrich_t *self, Attache__V1__ActorMention *am, con
             return -1;
         attache__v1__role__init(m);
         am->roles[am->n_roles++] = m;
-        if (set_str(&m->role, ro->role) ||
-            set_str(&m->country, at_gazetteer_country(self->gaz, ro->country)->code) ||
-            set_str(&m->title, ro->title) || set_day(&m->start, ro->start) ||
+        if (at_pbstr_set(&m->role, ro->role) ||
+            at_pbstr_set(&m->country, at_gazetteer_country(self->gaz, ro->country)->code) ||
+            at_pbstr_set(&m->title, ro->title) || set_day(&m->start, ro->start) ||
             set_day(&m->end, ro->end))
             return -1;
     }
@@ -829,9 +818,9 @@ static int add_warrants(Attache__V1__ActorMention *am, const at_actor_t *a, at_d
             return -1;
         attache__v1__warrant__init(m);
         am->warrants[am->n_warrants++] = m;
-        if (set_str(&m->court, wa->court) || set_day(&m->issued, wa->issued) ||
-            set_str(&m->status, status) || set_str(&m->reference, wa->reference) ||
-            set_str(&m->source, wa->source))
+        if (at_pbstr_set(&m->court, wa->court) || set_day(&m->issued, wa->issued) ||
+            at_pbstr_set(&m->status, status) || at_pbstr_set(&m->reference, wa->reference) ||
+            at_pbstr_set(&m->source, wa->source))
             return -1;
     }
     return 0;
@@ -857,8 +846,8 @@ static int add_actors(const at_enrich_t *self, Attache__V1__Event *ev, const tal
         ev->actors[ev->n_actors++] = am;
         am->mentions = t->mentions;
         am->first_offset = (uint32_t)t->first;
-        if (set_str(&am->id, a->id) || set_str(&am->name, a->name) ||
-            set_str(&am->country, at_gazetteer_country(self->gaz, a->country)->code) ||
+        if (at_pbstr_set(&am->id, a->id) || at_pbstr_set(&am->name, a->name) ||
+            at_pbstr_set(&am->country, at_gazetteer_country(self->gaz, a->country)->code) ||
             add_roles(self, am, a, day) || add_warrants(am, a, day))
             rc = -1;
     }
@@ -875,8 +864,8 @@ static int add_location(const at_enrich_t *self, Attache__V1__Event *ev, const a
     attache__v1__location__init(loc);
     ev->locations[ev->n_locations++] = loc;
     const at_country_t *c = at_gazetteer_country(self->gaz, place->country);
-    if (set_str(&loc->code, c->code) || set_str(&loc->place, place->place) ||
-        set_str(&loc->basis, basis))
+    if (at_pbstr_set(&loc->code, c->code) || at_pbstr_set(&loc->place, place->place) ||
+        at_pbstr_set(&loc->basis, basis))
         return -1;
     return 0;
 }
@@ -895,7 +884,7 @@ static int add_country_location(const at_enrich_t *self, Attache__V1__Event *ev,
     attache__v1__location__init(loc);
     ev->locations[ev->n_locations++] = loc;
     const at_country_t *c = at_gazetteer_country(self->gaz, country);
-    return set_str(&loc->code, c->code) || set_str(&loc->basis, basis) ? -1 : 0;
+    return at_pbstr_set(&loc->code, c->code) || at_pbstr_set(&loc->basis, basis) ? -1 : 0;
 }
 
 /* Whether the event already has a location in this country. */
@@ -948,7 +937,7 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
     at_day_t day = item->published ? at_day_from_unix(item->published)
                    : item->fetched ? at_day_from_unix(item->fetched)
                                    : at_day_from_unix(now);
-    if (set_str(&ev->id, item->id) || set_str(&ev->data_version, self->version) ||
+    if (at_pbstr_set(&ev->id, item->id) || at_pbstr_set(&ev->data_version, self->version) ||
         set_day(&ev->reference_date, day))
         goto fail;
 
