@@ -962,6 +962,7 @@ static void jw_treaty(jw_t *w, const Attache__V1__TreatyStatus *t)
     JW_OPT(w, ",\"consent_type\":", t->consent_type);
     JW_OPT(w, ",\"consent\":", t->consent);
     JW_OPT(w, ",\"in_force\":", t->in_force);
+    JW_OPT(w, ",\"in_force_by\":", t->in_force_by);
     JW_OPT(w, ",\"withdrawal_notified\":", t->withdrawal_notified);
     JW_OPT(w, ",\"withdrawal_effective\":", t->withdrawal_effective);
     JW_OPT(w, ",\"signature_withdrawn\":", t->signature_withdrawn);
@@ -1386,6 +1387,7 @@ static int check_treaty(const char *base, const Attache__V1__TreatyStatus *t, ch
         check_str(P("consent_type"), t->consent_type, AT_JSON_MAX_ID, err, errlen) ||
         check_date(P("consent"), t->consent, err, errlen) ||
         check_date(P("in_force"), t->in_force, err, errlen) ||
+        check_date(P("in_force_by"), t->in_force_by, err, errlen) ||
         check_date(P("withdrawal_notified"), t->withdrawal_notified, err, errlen) ||
         check_date(P("withdrawal_effective"), t->withdrawal_effective, err, errlen) ||
         check_date(P("signature_withdrawn"), t->signature_withdrawn, err, errlen) ||

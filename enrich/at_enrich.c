@@ -725,7 +725,7 @@ static int add_treaty_status(const at_enrich_t *self, Attache__V1__CountryMentio
         if (at_pbstr_set(&ts->treaty, at_treaty_id(self->treaty, t)) ||
             set_day(&ts->signed_, st.signed_on) ||
             at_pbstr_set(&ts->consent_type, st.consent_type) || set_day(&ts->consent, st.consent) ||
-            set_day(&ts->in_force, st.in_force) ||
+            set_day(&ts->in_force, st.in_force) || set_day(&ts->in_force_by, st.in_force_by) ||
             set_day(&ts->withdrawal_notified, st.withdrawal_notified) ||
             set_day(&ts->withdrawal_effective, st.withdrawal_effective) ||
             set_day(&ts->signature_withdrawn, st.signature_withdrawn) ||

@@ -34,6 +34,9 @@ typedef struct {
     size_t treaty, country;
     at_day_t signed_on, consent, in_force, signature_withdrawn, withdrawal_notified,
         withdrawal_effective, withdrawal_revoked, consent_withdrawn;
+    /* A bound instead of exact days: in force on this day at the latest,
+     * status unknown before it (signed/consent/in_force are then NONE). */
+    at_day_t in_force_by;
     const char *consent_type; /* static string */
     int exception;            /* EX_*: the one rule check this row is exempt from */
     char *source;
@@ -73,6 +76,7 @@ enum {
     R_CONSENT_TYPE,
     R_CONSENT,
     R_IN_FORCE,
+    R_IN_FORCE_BY,
     R_SIG_WITHDRAWN,
     R_WD_NOTIFIED,
     R_WD_EFFECTIVE,
@@ -90,6 +94,7 @@ static const char *const row_cols[] = {"treaty",
                                        "consent_type",
                                        "consent",
                                        "in_force",
+                                       "in_force_by",
                                        "signature_withdrawn",
                                        "withdrawal_notified",
                                        "withdrawal_effective",
@@ -405,6 +410,34 @@ static at_day_t expected_in_force(const treaty_t *tr, at_day_t consent)
     }
 }
 
+static int check_withdrawal(const at_tsv_t *t, const treaty_t *tr, const row_t *r,
+                            at_day_t bound_from, char *err, size_t errlen);
+
+/* A row with in_force_by: the state was bound by that day at the latest,
+ * but the days of its signature, deposit and entry into force are not
+ * confirmed, so they must be empty (a bound next to an exact day would
+ * say two different things). Withdrawals can only follow the bound. */
+static int check_bounded_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char *err,
+                             size_t errlen)
+{
+    char a[11], b[11];
+    if (r->signed_on != AT_DAY_NONE || r->consent != AT_DAY_NONE || r->in_force != AT_DAY_NONE ||
+        r->signature_withdrawn != AT_DAY_NONE || r->consent_withdrawn != AT_DAY_NONE)
+        return at_tsv_fail(t, err, errlen,
+                           "in_force_by stands for unconfirmed days: signed, consent, in_force, "
+                           "signature_withdrawn and consent_withdrawn must be empty");
+    at_day_t earliest = tr->in_force != AT_DAY_NONE ? tr->in_force : tr->adopted;
+    if (r->in_force_by < earliest)
+        return at_tsv_fail(t, err, errlen,
+                           "in_force_by %s is before the treaty's own entry into force %s",
+                           fmt_day(r->in_force_by, a), fmt_day(earliest, b));
+    if (r->exception == EX_EIF)
+        return at_tsv_fail(t, err, errlen,
+                           "exception for eif_rule on an in_force_by row (no deposit day to "
+                           "check)");
+    return check_withdrawal(t, tr, r, r->in_force_by, err, errlen);
+}
+
 /* Everything about one participation row that can be checked on its own. */
 static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char *err,
                      size_t errlen)
@@ -415,6 +448,8 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
     if (r->signature_withdrawn != AT_DAY_NONE &&
         (r->signed_on == AT_DAY_NONE || r->signature_withdrawn < r->signed_on))
         return at_tsv_fail(t, err, errlen, "signature_withdrawn needs an earlier signed date");
+    if (r->in_force_by != AT_DAY_NONE)
+        return check_bounded_row(t, tr, r, err, errlen);
     if (r->consent == AT_DAY_NONE) {
         if (r->consent_type[0] || r->in_force != AT_DAY_NONE ||
             r->consent_withdrawn != AT_DAY_NONE || r->withdrawal_notified != AT_DAY_NONE ||
@@ -475,6 +510,16 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
         return at_tsv_fail(t, err, errlen,
                            "exception for eif_rule, but in_force agrees with the rule (or no "
                            "rule applies): remove the exception");
+    return check_withdrawal(t, tr, r, r->consent, err, errlen);
+}
+
+/* The withdrawal columns of a row bound since bound_from (its consent, or
+ * its in_force_by): notification, the treaty's withdrawal rule, a
+ * revocation before the withdrawal would take effect. */
+static int check_withdrawal(const at_tsv_t *t, const treaty_t *tr, const row_t *r,
+                            at_day_t bound_from, char *err, size_t errlen)
+{
+    char a[11], b[11];
     if (r->withdrawal_notified == AT_DAY_NONE) {
         if (r->withdrawal_effective != AT_DAY_NONE || r->withdrawal_revoked != AT_DAY_NONE)
             return at_tsv_fail(t, err, errlen,
@@ -484,8 +529,9 @@ static int check_row(const at_tsv_t *t, const treaty_t *tr, const row_t *r, char
                                "exception for withdrawal_rule on a row without a withdrawal");
         return 0;
     }
-    if (r->withdrawal_notified < r->consent)
-        return at_tsv_fail(t, err, errlen, "withdrawal_notified is before consent");
+    if (r->withdrawal_notified < bound_from)
+        return at_tsv_fail(t, err, errlen, "withdrawal_notified is before %s",
+                           r->in_force_by != AT_DAY_NONE ? "in_force_by" : "consent");
     at_day_t due = tr->withdrawal_months ? add_months(r->withdrawal_notified, tr->withdrawal_months)
                                          : AT_DAY_NONE;
     if (r->withdrawal_revoked != AT_DAY_NONE) {
@@ -548,6 +594,7 @@ static int parse_row(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t 
     if (at_tsv_day(t, R_SIGNED, 1, &r->signed_on, err, errlen) ||
         at_tsv_day(t, R_CONSENT, 1, &r->consent, err, errlen) ||
         at_tsv_day(t, R_IN_FORCE, 1, &r->in_force, err, errlen) ||
+        at_tsv_day(t, R_IN_FORCE_BY, 1, &r->in_force_by, err, errlen) ||
         at_tsv_day(t, R_SIG_WITHDRAWN, 1, &r->signature_withdrawn, err, errlen) ||
         at_tsv_day(t, R_WD_NOTIFIED, 1, &r->withdrawal_notified, err, errlen) ||
         at_tsv_day(t, R_WD_EFFECTIVE, 1, &r->withdrawal_effective, err, errlen) ||
@@ -777,6 +824,7 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
         .withdrawal_revoked = AT_DAY_NONE,
         .signature_withdrawn = AT_DAY_NONE,
         .consent_withdrawn = AT_DAY_NONE,
+        .in_force_by = AT_DAY_NONE,
         .withdrawal_due = AT_DAY_NONE,
         .source = "",
     };
@@ -795,9 +843,14 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
     }
     const row_t *r = &self->rows[ri];
     out->source = r->source;
+    if (r->in_force_by != AT_DAY_NONE && day < r->in_force_by)
+        return; /* bound, not day: before it the status is not known */
+    out->in_force_by = if_on(r->in_force_by, day);
+    out->consent_type = out->in_force_by != AT_DAY_NONE ? r->consent_type : "";
     out->signed_on = if_on(r->signed_on, day);
     out->consent = if_on(r->consent, day);
-    out->consent_type = out->consent != AT_DAY_NONE ? r->consent_type : "";
+    if (out->consent != AT_DAY_NONE)
+        out->consent_type = r->consent_type;
     out->in_force = if_on(r->in_force, day);
     out->withdrawal_notified = if_on(r->withdrawal_notified, day);
     out->withdrawal_effective = if_on(r->withdrawal_effective, day);
@@ -806,7 +859,7 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
     out->consent_withdrawn = if_on(r->consent_withdrawn, day);
 
     Attache__V1__TreatyState s;
-    if (on(r->in_force, day)) {
+    if (on(r->in_force, day) || on(r->in_force_by, day)) {
         if (on(r->withdrawal_effective, day))
             s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN;
         else if (on(r->withdrawal_notified, day) && !on(r->withdrawal_revoked, day)) {
@@ -884,9 +937,10 @@ size_t at_treaty_transitions(const at_treaty_t *self, size_t treaty, size_t coun
                                                 r->withdrawal_notified,
                                                 r->withdrawal_effective,
                                                 r->withdrawal_revoked,
-                                                r->consent_withdrawn};
+                                                r->consent_withdrawn,
+                                                r->in_force_by};
     /* The status only changes on one of the row's dates, so comparing each
-     * with the day before finds every change. Insertion sort: 8 at most. */
+     * with the day before finds every change. Insertion sort: 9 at most. */
     size_t n = 0;
     for (size_t i = 0; i < AT_TREATY_MAX_TRANSITIONS; i++) {
         at_day_t d = cand[i];
@@ -900,7 +954,10 @@ size_t at_treaty_transitions(const at_treaty_t *self, size_t treaty, size_t coun
         at_treaty_status_t before, after;
         at_treaty_status(self, treaty, country, d - 1, &before);
         at_treaty_status(self, treaty, country, d, &after);
-        if (before.state == after.state)
+        /* Leaving an unknown stretch (the day an in_force_by bound
+         * starts) is what the data learns, not what the state did. */
+        if (before.state == after.state ||
+            before.state == ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED)
             continue;
         size_t k = n++;
         while (k > 0 && out[k - 1].day > d) {

@@ -14,7 +14,9 @@
  * every UN member and observer state.
  *
  * at_treaty_status() turns a row into a status on a day D using half-open
- * day intervals; the rules are in docs/data.md ("Status rules").
+ * day intervals; the rules are in docs/data.md ("Status rules"). A row may
+ * give a bound instead of exact days (in_force_by: in force by that day at
+ * the latest); the status is then unknown before the bound.
  */
 #ifndef AT_TREATY_H
 #define AT_TREATY_H
@@ -43,6 +45,10 @@ typedef struct {
     at_day_t withdrawal_revoked;
     at_day_t signature_withdrawn;
     at_day_t consent_withdrawn;
+    /* The row's in_force_by bound (in force by then at the latest; the
+     * exact days are not confirmed): set from that day on, and the status
+     * is UNSPECIFIED before it. */
+    at_day_t in_force_by;
     /* For a pending withdrawal: the day it takes effect (after `day`, so
      * not in withdrawal_effective). AT_DAY_NONE otherwise. */
     at_day_t withdrawal_due;
@@ -107,13 +113,15 @@ typedef struct {
 } at_treaty_transition_t;
 
 /* Most transitions one participation row can make (one per dated column). */
-#define AT_TREATY_MAX_TRANSITIONS 8
+#define AT_TREATY_MAX_TRANSITIONS 9
 
 /* Every day on which country's status under treaty changes, in increasing
  * order, into out (room for AT_TREATY_MAX_TRANSITIONS). A pure function of
  * the loaded row: the candidate days are the row's dates, and a candidate
  * counts only when at_treaty_status() differs between it and the day
  * before (a signature and a ratification on one day are one transition).
+ * The start of an in_force_by bound (unknown -> party) is not a change of
+ * the state's status and is not returned.
  * Returns the number written; 0 for a state without a row (its status
  * never changes), or out-of-range arguments. */
 size_t at_treaty_transitions(const at_treaty_t *self, size_t treaty, size_t country,

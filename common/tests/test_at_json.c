@@ -914,14 +914,23 @@ static Attache__V1__Event *sample_event(void)
     kaz->n_kinds = 1;
     kaz->kinds = array_of(1, sizeof *kaz->kinds);
     kaz->kinds[0] = ATTACHE__V1__MENTION_KIND__MENTION_KIND_DEMONYM;
-    kaz->n_treaties = 1;
-    kaz->treaties = array_of(1, sizeof *kaz->treaties);
+    kaz->n_treaties = 2;
+    kaz->treaties = array_of(2, sizeof *kaz->treaties);
     ts = malloc(sizeof *ts);
     assert_non_null(ts);
     attache__v1__treaty_status__init(ts);
     ts->treaty = S("rome_statute");
     ts->status = ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY;
     kaz->treaties[0] = ts;
+    /* A bound instead of exact days (in_force_by). */
+    ts = malloc(sizeof *ts);
+    assert_non_null(ts);
+    attache__v1__treaty_status__init(ts);
+    ts->treaty = S("npt");
+    ts->status = ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY;
+    ts->consent_type = S("accession");
+    ts->in_force_by = S("1994-12-31");
+    kaz->treaties[1] = ts;
     ev->countries[1] = kaz;
 
     ev->n_actors = 1;
@@ -997,7 +1006,9 @@ static const char *sample_event_json =
     "\"consent\":\"2002-04-11\",\"in_force\":\"2002-07-01\",\"source\":\"UNTC XVIII-10\"}}},"
     "{\"code\":\"KAZ\",\"name\":\"Kazakhstan\",\"mentions\":1,\"first_offset\":200,\"in_title\":"
     "false,\"kinds\":[\"demonym\"],\"treaties\":{\"rome_statute\":{\"status\":\"non_signatory\"}"
-    "}}],\"actors\":[{\"id\":\"Q7747\",\"name\":\"Vladimir Putin\",\"country\":\"RUS\","
+    ",\"npt\":{\"status\":\"party\",\"consent_type\":\"accession\",\"in_force_by\":"
+    "\"1994-12-31\"}}}],\"actors\":[{\"id\":\"Q7747\",\"name\":\"Vladimir "
+    "Putin\",\"country\":\"RUS\","
     "\"mentions\":2,\"roles\":[{\"role\":\"head_of_state\",\"country\":\"RUS\",\"title\":"
     "\"President of Russia\",\"start\":\"2012-05-07\"}],\"warrants\":[{\"court\":\"ICC\","
     "\"issued\":\"2023-03-17\",\"status\":\"outstanding\",\"reference\":\"ICC-01/22\","

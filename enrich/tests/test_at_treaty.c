@@ -518,15 +518,16 @@ static void test_art127_check(void **state)
     break_row(f, "2016-10-19\t\t2017-03-07", "2016-10-19\t\t2016-10-18",
               "withdrawal_revoked must fall between notification");
     /* Malaysia's accession was withdrawn before entry into force. */
-    break_row(f, "2019-03-04\t\t\t\t\t\t2019-04-29", "2019-03-04\t\t\t\t\t\t2019-06-01",
+    break_row(f, "2019-03-04\t\t\t\t\t\t\t2019-04-29", "2019-03-04\t\t\t\t\t\t\t2019-06-01",
               "consent_withdrawn 2019-06-01 is not before entry into force 2019-06-01");
-    break_row(f, "2019-03-04\t\t\t\t\t\t2019-04-29", "2019-03-04\t2019-06-01\t\t\t\t\t2019-04-29",
+    break_row(f, "2019-03-04\t\t\t\t\t\t\t2019-04-29",
+              "2019-03-04\t2019-06-01\t\t\t\t\t\t2019-04-29",
               "consent_withdrawn excludes in_force");
     /* Signature withdrawn without a signature. */
     break_row(f, "RUS\t2000-09-13\t", "RUS\t\t", "signature_withdrawn needs an earlier signed");
     /* Withdrawal without consent. */
-    break_row(f, "USA\t2000-12-31\t\t\t\t2002-05-06\t",
-              "USA\t2000-12-31\t\t\t\t2002-05-06\t2003-01-01", "need a consent date");
+    break_row(f, "USA\t2000-12-31\t\t\t\t\t2002-05-06\t",
+              "USA\t2000-12-31\t\t\t\t\t2002-05-06\t2003-01-01", "need a consent date");
 }
 
 static void test_references(void **state)
@@ -647,13 +648,87 @@ static void test_npt_rules(void **state)
                      0);
     /* Three months' notice, art. X(1); a day the target month lacks rolls
      * over: 30 November + 3 months = 1 March. */
-    break_row(f, "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t",
-              "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t2020-11-30\t2021-03-02\t",
+    break_row(f, "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t\t",
+              "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t2020-11-30\t2021-03-02\t",
               "withdrawal_effective 2021-03-02 disagrees with the treaty's withdrawal rule: "
               "expected 2021-03-01");
-    break_row(f, "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t",
-              "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t2021-01-15\t2021-04-16\t",
+    break_row(f, "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t\t",
+              "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t2021-01-15\t2021-04-16\t",
               "expected 2021-04-15");
+}
+
+/* in_force_by: a bound instead of exact days. China's NPT row (accession
+ * deposited 1992-03-09) is rewritten in the copy as "in force by
+ * 1992-12-31": unknown before the bound, party from it, no transition
+ * (learning the bound is not a change of status), and the row's dates
+ * other than the bound must be empty. */
+static void test_in_force_by(void **state)
+{
+    fixture_t *f = *state;
+    const char *exact = "npt\tCHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t\t";
+    const char *bound = "npt\tCHN\t\taccession\t\t\t1992-12-31\t\t\t\t";
+    int line = line_of(f->dir, "participation.tsv", exact);
+    assert_int_equal(td_edit(f->dir, "participation.tsv", exact, bound), 0);
+    at_treaty_t *t = at_treaty_new(f->dir, f->gaz, f->err, sizeof f->err);
+    if (!t)
+        fail_msg("%s", f->err);
+    size_t npt, chn;
+    assert_int_equal(at_treaty_find(t, "npt", &npt), 0);
+    assert_int_equal(at_gazetteer_country_find(f->gaz, "CHN", &chn), 0);
+    at_treaty_status_t st;
+    at_treaty_status(t, npt, chn, D("1992-12-30"), &st);
+    assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED);
+    assert_int_equal(st.in_force_by, AT_DAY_NONE);
+    assert_string_equal(st.consent_type, "");
+    at_treaty_status(t, npt, chn, D("1969-01-01"), &st);
+    assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED);
+    at_treaty_status(t, npt, chn, D("1992-12-31"), &st);
+    assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_int_equal(st.in_force_by, D("1992-12-31"));
+    assert_string_equal(st.consent_type, "accession");
+    assert_int_equal(st.consent, AT_DAY_NONE);
+    assert_int_equal(st.in_force, AT_DAY_NONE);
+    at_treaty_status(t, npt, chn, D("2024-07-03"), &st);
+    assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    at_treaty_transition_t tr[AT_TREATY_MAX_TRANSITIONS];
+    assert_int_equal(at_treaty_transitions(t, npt, chn, tr), 0);
+    at_treaty_destroy(&t);
+
+    /* A withdrawal after the bound follows art. X(1) as usual. */
+    const char *wd = "npt\tCHN\t\taccession\t\t\t1992-12-31\t\t2020-11-30\t2021-03-01\t";
+    assert_int_equal(td_edit(f->dir, "participation.tsv", bound, wd), 0);
+    t = at_treaty_new(f->dir, f->gaz, f->err, sizeof f->err);
+    if (!t)
+        fail_msg("%s", f->err);
+    at_treaty_status(t, npt, chn, D("2021-02-28"), &st);
+    assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING);
+    assert_int_equal(st.withdrawal_due, D("2021-03-01"));
+    at_treaty_status(t, npt, chn, D("2021-03-01"), &st);
+    assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN);
+    assert_int_equal(at_treaty_transitions(t, npt, chn, tr), 2);
+    assert_int_equal(tr[0].day, D("2020-11-30"));
+    assert_int_equal(tr[0].from, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    at_treaty_destroy(&t);
+    break_row(f, wd, "npt\tCHN\t\taccession\t\t\t1992-12-31\t\t2020-11-30\t2021-03-02\t",
+              "withdrawal_effective 2021-03-02 disagrees with the treaty's withdrawal rule: "
+              "expected 2021-03-01");
+    assert_int_equal(td_edit(f->dir, "participation.tsv", wd, bound), 0);
+
+    /* A bound next to exact days, before the treaty was in force, before
+     * a withdrawal, or with an eif_rule exception is refused. */
+    const char *why = "in_force_by stands for unconfirmed days: signed, consent, in_force, "
+                      "signature_withdrawn and consent_withdrawn must be empty";
+    break_row(f, bound, "npt\tCHN\t\taccession\t1992-03-09\t\t1992-12-31\t\t\t\t", why);
+    break_row(f, bound, "npt\tCHN\t\taccession\t\t1992-03-09\t1992-12-31\t\t\t\t", why);
+    break_row(f, bound, "npt\tCHN\t1968-07-01\taccession\t\t\t1992-12-31\t\t\t\t", why);
+    break_row(f, bound, "npt\tCHN\t\taccession\t\t\t1970-03-04\t\t\t\t",
+              "in_force_by 1970-03-04 is before the treaty's own entry into force 1970-03-05");
+    break_row(f, bound, "npt\tCHN\t\taccession\t\t\t1992-12-31\t\t1992-12-30\t1993-03-30\t",
+              "withdrawal_notified is before in_force_by");
+    break_row(f, bound, "npt\tCHN\t\taccession\t\t\t1992-12-32\t\t\t\t",
+              "column 'in_force_by': '1992-12-32' is not a valid YYYY-MM-DD date");
+    assert_int_equal(td_edit(f->dir, "participation.tsv", bound, exact), 0);
+    (void)line;
 }
 
 /* `exception` waives one named rule check, must give a reason, and is
@@ -695,29 +770,29 @@ static void test_exceptions(void **state)
               "exception: give the reason after 'eif_rule:' (at least 10 bytes)");
     /* An eif_rule exception on a row that agrees with the rule. */
     break_row(f,
-              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t"
+              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t\t"
               "art12_3:2014-04-17;art12_3:2015-09-08\t",
-              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t"
+              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t\t"
               "art12_3:2014-04-17;art12_3:2015-09-08\teif_rule: a reason long enough",
               "exception for eif_rule, but in_force agrees with the rule");
     /* ... and on a row that records no withdrawal at all. */
     break_row(f,
-              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t"
+              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t\t"
               "art12_3:2014-04-17;art12_3:2015-09-08\t",
-              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t"
+              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t\t"
               "art12_3:2014-04-17;art12_3:2015-09-08\twithdrawal_rule: a reason long enough",
               "exception for withdrawal_rule on a row without a withdrawal");
     /* An eif_rule exception lets a documented departure load. */
     break_row(f,
-              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t"
+              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-01-01\t\t\t\t\t\t\t"
               "art12_3:2014-04-17;art12_3:2015-09-08\t",
-              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-02-01\t\t\t\t\t\t"
+              "UKR\t2000-01-20\tratification\t2024-10-25\t2025-02-01\t\t\t\t\t\t\t"
               "art12_3:2014-04-17;art12_3:2015-09-08\t",
               "in_force 2025-02-01 disagrees");
     assert_int_equal(td_edit(f->dir, "participation.tsv",
-                             "2024-10-25\t2025-01-01\t\t\t\t\t\tart12_3:2014-04-17;art12_3:2015-"
+                             "2024-10-25\t2025-01-01\t\t\t\t\t\t\tart12_3:2014-04-17;art12_3:2015-"
                              "09-08\t",
-                             "2024-10-25\t2025-02-01\t\t\t\t\t\tart12_3:2014-04-17;art12_3:2015-"
+                             "2024-10-25\t2025-02-01\t\t\t\t\t\t\tart12_3:2014-04-17;art12_3:2015-"
                              "09-08\teif_rule: test of a documented departure"),
                      0);
     t = at_treaty_new(f->dir, f->gaz, f->err, sizeof f->err);
@@ -895,6 +970,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_complete_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_npt_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exceptions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_in_force_by, setup, teardown),
         cmocka_unit_test_setup_teardown(test_succession, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_reports_every_problem, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_files, setup, teardown),

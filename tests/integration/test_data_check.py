@@ -96,8 +96,8 @@ CASES = [
     ("art. 127", "participation.tsv", "2016-10-27\t2017-10-27", "2016-10-27\t2017-10-26",
      "withdrawal_effective 2017-10-26 disagrees with the treaty's withdrawal rule: expected "
      "2017-10-27"),
-    ("NPT art. X(1)", "participation.tsv", "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t",
-     "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t2020-11-30\t2021-02-28\t",
+    ("NPT art. X(1)", "participation.tsv", "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t\t",
+     "CHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t2020-11-30\t2021-02-28\t",
      "withdrawal_effective 2021-02-28 disagrees with the treaty's withdrawal rule: expected "
      "2021-03-01"),
     ("withdrawal without effective date", "participation.tsv", "2016-10-27\t2017-10-27",
@@ -107,8 +107,8 @@ CASES = [
     ("revoked too late", "participation.tsv", "2016-10-19\t\t2017-03-07", "2016-10-19\t\t2017-10-19",
      "withdrawal_revoked must fall between notification and the day the withdrawal would "
      "take effect"),
-    ("consent withdrawn too late", "participation.tsv", "2019-03-04\t\t\t\t\t\t2019-04-29",
-     "2019-03-04\t\t\t\t\t\t2019-06-01",
+    ("consent withdrawn too late", "participation.tsv", "2019-03-04\t\t\t\t\t\t\t2019-04-29",
+     "2019-03-04\t\t\t\t\t\t\t2019-06-01",
      "consent_withdrawn 2019-06-01 is not before entry into force 2019-06-01; that is a "
      "withdrawal (withdrawal_notified)"),
     ("signature withdrawn without signature", "participation.tsv", "RUS\t2000-09-13\t", "RUS\t\t",
@@ -135,9 +135,9 @@ CASES = [
     ("bad declaration", "participation.tsv", "art12_3:2014-04-17;art12_3:2015-09-08",
      "art12(3):2014-04-17", "declarations: bad entry 'art12(3):2014-04-17'"),
     ("no source", "participation.tsv",
-     "KAZ" + "\t" * 12 + "https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no="
+     "KAZ" + "\t" * 13 + "https://treaties.un.org/Pages/ViewDetails.aspx?src=TREATY&mtdsg_no="
      "XVIII-10&chapter=18 (checked: neither a party nor a signatory in Wikipedia States "
-     "parties to the Rome Statute, stored copy)", "KAZ" + "\t" * 12,
+     "parties to the Rome Statute, stored copy)", "KAZ" + "\t" * 13,
      "column 'source' must not be empty"),
     ("leading space", "participation.tsv", "rome_statute\tKAZ\t", "rome_statute\t KAZ\t",
      "column 'code': leading or trailing space"),
