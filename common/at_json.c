@@ -1113,6 +1113,7 @@ static void jw_warrant(jw_t *w, const Attache__V1__Warrant *x)
     JW_OPT(w, ",\"issued\":", x->issued);
     JW_LIT(w, ",\"status\":");
     jw_str(w, x->status);
+    JW_OPT(w, ",\"status_date\":", x->status_date);
     JW_LIT(w, ",\"reference\":");
     jw_str(w, x->reference);
     JW_LIT(w, ",\"source\":");
@@ -1476,6 +1477,7 @@ static int check_actor(const char *base, const Attache__V1__ActorMention *a, cha
         if (check_str(P(".warrants[%zu].court", i), w->court, AT_JSON_MAX_ID, err, errlen) ||
             check_date(P(".warrants[%zu].issued", i), w->issued, err, errlen) ||
             check_str(P(".warrants[%zu].status", i), w->status, AT_JSON_MAX_ID, err, errlen) ||
+            check_date(P(".warrants[%zu].status_date", i), w->status_date, err, errlen) ||
             check_str(P(".warrants[%zu].reference", i), w->reference, AT_JSON_MAX_STRING, err,
                       errlen) ||
             check_str(P(".warrants[%zu].source", i), w->source, AT_JSON_MAX_STRING, err, errlen))

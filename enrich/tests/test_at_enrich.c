@@ -604,10 +604,13 @@ static void test_roles_and_warrants_as_of_day(void **state)
     assert_string_equal(actor(ev, "Q19878")->warrants[0]->status, "outstanding");
     assert_string_equal(actor(ev, "Q19878")->warrants[0]->issued, "2011-06-27");
     assert_string_equal(actor(ev, "Q19878")->warrants[0]->reference, "ICC-01/11-01/11");
+    /* Outstanding on the day: no status date (the termination is ahead). */
+    assert_string_equal(actor(ev, "Q19878")->warrants[0]->status_date, "");
     at_enrich_event_free(&ev);
     ev = enrich(e, item("Muammar Gaddafi remembered", "", T(2011, 11, 22, 8, 0, 0)));
     assert_int_equal(actor(ev, "Q19878")->n_warrants, 1);
     assert_string_equal(actor(ev, "Q19878")->warrants[0]->status, "terminated");
+    assert_string_equal(actor(ev, "Q19878")->warrants[0]->status_date, "2011-11-22");
     at_enrich_event_free(&ev);
     /* With a dateline in a State Party: an alert while the warrant is
      * outstanding, none once it was terminated. */
