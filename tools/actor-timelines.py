@@ -1,0 +1,105 @@
+#!/usr/bin/python3
+"""actor-timelines.py: how far roles.tsv covers what issue 3 asks for.
+
+Two reports (docs/data.md, "Coverage of the actor tables"):
+
+1. Since 2000: for each state of the issue's list (G20, SCO, BRICS, the
+   five Central Asian states, Ukraine, Israel, Hungary, Mongolia) and each
+   office (head of state, head of government, foreign minister), the days
+   from 2000-01-01 to the data date that no sole, acting or shared term
+   covers. An office with no row at all is reported as such: for a
+   president who is also head of government (USA, BRA, ...) that is by
+   design (docs/data.md, "roles.tsv"), not a gap.
+2. Current holders: the UN member and observer states with and without
+   an open term for each office.
+
+Usage: tools/actor-timelines.py [DATA_DIR] [--gaps-only]
+"""
+import datetime
+import sys
+
+SINCE_2000 = """ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF
+PAK IRN BLR KAZ KGZ TJK UZB TKM EGY ETH ARE UKR ISR HUN MNG""".split()
+OFFICES = ("head_of_state", "head_of_government", "foreign_minister")
+START = datetime.date(2000, 1, 1)
+
+
+def rows(path):
+    header = None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            if header is None:
+                header = fields
+                continue
+            yield dict(zip(header, fields))
+
+
+def day(s):
+    return datetime.date.fromisoformat(s)
+
+
+def gaps(terms, start, end):
+    """Uncovered [a, b) stretches of [start, end) given (s, e) terms."""
+    out, at = [], start
+    for s, e in sorted(terms):
+        if e <= at:
+            continue
+        if s > at:
+            out.append((at, min(s, end)))
+        at = max(at, e)
+        if at >= end:
+            break
+    if at < end:
+        out.append((at, end))
+    return [g for g in out if g[0] < g[1]]
+
+
+def main():
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    gaps_only = "--gaps-only" in sys.argv
+    data = args[0] if args else "data"
+    with open(data + "/VERSION", encoding="utf-8") as f:
+        asof = day(f.read().strip())
+    end = asof + datetime.timedelta(days=1)  # the data date itself is covered
+    terms = {}
+    for r in rows(data + "/roles.tsv"):
+        s = day(r["start"])
+        e = day(r["end"]) if r["end"] else end
+        terms.setdefault((r["country"], r["role"]), []).append((s, e))
+
+    print("Since 2000 (%s to %s): uncovered days per state and office\n" % (START, asof))
+    print("| state | office | terms | uncovered |")
+    print("|---|---|---|---|")
+    complete = total = 0
+    for c in SINCE_2000:
+        for o in OFFICES:
+            t = terms.get((c, o), [])
+            total += 1
+            if not t:
+                print("| %s | %s | 0 | no rows |" % (c, o))
+                continue
+            g = gaps(t, START, end)
+            if not g:
+                complete += 1
+                if gaps_only:
+                    continue
+            desc = ", ".join("%s..%s" % (a, b - datetime.timedelta(days=1)) for a, b in g)
+            print("| %s | %s | %d | %s |" % (c, o, len(t), desc or "none"))
+    print("\n%d of %d state-office timelines cover 2000-01-01..%s without a gap.\n" %
+          (complete, total, asof))
+
+    un = [r["code"] for r in rows(data + "/countries.tsv") if r["un_member"] in ("yes", "observer")]
+    print("Current holders on %s (UN member and observer states: %d)\n" % (asof, len(un)))
+    print("| office | states with an open term | without |")
+    print("|---|---|---|")
+    for o in OFFICES:
+        have = [c for c in un if any(e == end for _, e in terms.get((c, o), []))]
+        print("| %s | %d | %d |" % (o, len(have), len(un) - len(have)))
+
+
+if __name__ == "__main__":
+    main()
