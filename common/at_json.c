@@ -1166,6 +1166,19 @@ static void jw_location(jw_t *w, const Attache__V1__Location *l)
     JW_LIT(w, "}");
 }
 
+static void jw_change(jw_t *w, const Attache__V1__StatusChange *c)
+{
+    JW_LIT(w, "{\"treaty\":");
+    jw_str(w, c->treaty);
+    JW_LIT(w, ",\"from\":");
+    jw_str(w, at_json_treaty_state_name(c->from));
+    JW_LIT(w, ",\"to\":");
+    jw_str(w, at_json_treaty_state_name(c->to));
+    JW_LIT(w, ",\"date\":");
+    jw_str(w, c->date);
+    JW_LIT(w, "}");
+}
+
 static void jw_alert(jw_t *w, const Attache__V1__Alert *a)
 {
     JW_LIT(w, "{\"rule\":");
@@ -1178,6 +1191,10 @@ static void jw_alert(jw_t *w, const Attache__V1__Alert *a)
     jw_str(w, at_json_severity_name(a->severity));
     JW_LIT(w, ",\"message\":");
     jw_str(w, a->message);
+    if (a->n_changes) {
+        JW_LIT(w, ",\"changes\":");
+        JW_ARRAY(w, a->changes, a->n_changes, jw_change);
+    }
     JW_LIT(w, "}");
 }
 
@@ -1551,9 +1568,22 @@ int at_json_event_validate(const Attache__V1__Event *ev, char *err, size_t errle
         if (check_str(P("rule"), a->rule, AT_JSON_MAX_ID, err, errlen) ||
             check_str(P("actor"), a->actor, AT_JSON_MAX_ID, err, errlen) ||
             check_str(P("country"), a->country, AT_JSON_MAX_ID, err, errlen) ||
-            check_str(P("message"), a->message, AT_JSON_MAX_STRING, err, errlen))
+            check_str(P("message"), a->message, AT_JSON_MAX_STRING, err, errlen) ||
+            check_list(P("changes"), a->n_changes, a->changes, err, errlen))
             return -1;
 #undef P
+        for (size_t k = 0; k < a->n_changes; k++) {
+            const Attache__V1__StatusChange *c = a->changes[k];
+            if (!c) {
+                at_err_set_ascii(err, errlen, "alerts[%zu].changes[%zu] is missing", i, k);
+                return -1;
+            }
+#define P(name) (snprintf(path, sizeof path, "alerts[%zu].changes[%zu].%s", i, k, name), path)
+            if (check_str(P("treaty"), c->treaty, AT_JSON_MAX_ID, err, errlen) ||
+                check_date(P("date"), c->date, err, errlen))
+                return -1;
+#undef P
+        }
     }
     return 0;
 }

@@ -290,13 +290,37 @@ static int describe(char **msg, size_t *len, const char *treaty_name, const char
     return 0;
 }
 
+/* Append one transition to the alert's structured list (Alert.changes). */
+static int add_change(Attache__V1__Alert *al, const char *treaty_id,
+                      const at_treaty_transition_t *t)
+{
+    Attache__V1__StatusChange **arr = realloc(al->changes, (al->n_changes + 1) * sizeof *arr);
+    if (!arr)
+        return -1;
+    al->changes = arr;
+    Attache__V1__StatusChange *c = malloc(sizeof *c);
+    if (!c)
+        return -1;
+    attache__v1__status_change__init(c);
+    al->changes[al->n_changes++] = c;
+    c->from = t->from;
+    c->to = t->to;
+    char d[16];
+    return at_pbstr_set(&c->treaty, treaty_id) ||
+           at_pbstr_set(&c->date, at_day_format(t->day, d, sizeof d));
+}
+
 /* One alert per country, listing each treaty transition in the window:
- * sinks key alerts by (event, rule, actor, country). */
+ * sinks key alerts by (event, rule, actor, country). The message says it
+ * in words; Alert.changes carries the same transitions for programs. */
 static int country_changes(const at_alerts_config_t *cfg, const at_alerts_data_t *data,
                            Attache__V1__Event *ev, size_t country, at_day_t day)
 {
     char *msg = NULL;
     size_t len = 0;
+    /* The alert is made once the first transition is known to count. */
+    Attache__V1__Alert *al = NULL;
+    const at_country_t *c = at_gazetteer_country(data->gaz, country);
     for (size_t tr = 0; tr < at_treaty_count(data->treaty); tr++) {
         at_treaty_transition_t ts[AT_TREATY_MAX_TRANSITIONS];
         size_t n = at_treaty_transitions(data->treaty, tr, country, ts);
@@ -309,8 +333,13 @@ static int country_changes(const at_alerts_config_t *cfg, const at_alerts_data_t
                 continue;
             if (after && !scheduled(data->treaty, tr, country, day, &ts[k], first_after))
                 continue;
+            if (!al && !(al = push(ev, "status_change", NULL, c->code, cfg->status_change))) {
+                free(msg);
+                return -1;
+            }
             if (describe(&msg, &len, at_treaty_name(data->treaty, tr),
-                         at_treaty_id(data->treaty, tr), &ts[k], day) != 0) {
+                         at_treaty_id(data->treaty, tr), &ts[k], day) != 0 ||
+                add_change(al, at_treaty_id(data->treaty, tr), &ts[k]) != 0) {
                 free(msg);
                 return -1;
             }
@@ -318,9 +347,7 @@ static int country_changes(const at_alerts_config_t *cfg, const at_alerts_data_t
     }
     if (!msg)
         return 0;
-    const at_country_t *c = at_gazetteer_country(data->gaz, country);
-    Attache__V1__Alert *al = push(ev, "status_change", NULL, c->code, cfg->status_change);
-    int rc = al ? set_fmt(&al->message, "%s: %s", c->name, msg) : -1;
+    int rc = set_fmt(&al->message, "%s: %s", c->name, msg);
     free(msg);
     return rc;
 }

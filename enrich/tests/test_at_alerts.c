@@ -200,7 +200,15 @@ static void test_hungary_notification(void **state)
     assert_non_null(strstr(m, "Hungary: "));
     assert_non_null(strstr(m, "changed from party to party_withdrawal_pending on 2025-06-02, 8 "
                               "days before the item's day"));
-    assert_string_equal(find(ev, "status_change", "HUN")->country, "HUN");
+    const Attache__V1__Alert *al = find(ev, "status_change", "HUN");
+    assert_string_equal(al->country, "HUN");
+    /* The same change, structured (Alert.changes). */
+    assert_int_equal(al->n_changes, 1);
+    assert_string_equal(al->changes[0]->treaty, "rome_statute");
+    assert_int_equal(al->changes[0]->from, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_int_equal(al->changes[0]->to,
+                     ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING);
+    assert_string_equal(al->changes[0]->date, "2025-06-02");
     at_enrich_event_free(&ev);
     /* Before the notification, the data knows it but the item's day did
      * not: nothing was scheduled, so nothing is said (no hindsight). */
