@@ -227,6 +227,31 @@ static const role_case_t role_cases[] = {
     {"Q318508", "2024-10-01", ""},
     /* A warrant does not make an office: Gaddafi has no role in the table. */
     {"Q19878", "2011-06-27", ""},
+    /* Rows added in round 4, on their edge days. Yoon Suk Yeol: removed
+     * by the Constitutional Court on 2025-04-04. */
+    {"Q16090635", "2022-05-09", ""},
+    {"Q16090635", "2022-05-10", "head_of_state:KOR:President of South Korea"},
+    {"Q16090635", "2025-04-03", "head_of_state:KOR:President of South Korea"},
+    {"Q16090635", "2025-04-04", ""},
+    /* Hu Jintao, President from 2003-03-15 to 2013-03-14. */
+    {"Q15029", "2003-03-14", ""},
+    {"Q15029", "2003-03-15", "head_of_state:CHN:President of the People's Republic of China"},
+    {"Q15029", "2013-03-13", "head_of_state:CHN:President of the People's Republic of China"},
+    {"Q15029", "2013-03-14", ""},
+    /* Hungary 2026: Orbán's last day 2026-05-08, Magyar from 2026-05-09. */
+    {"Q57641", "2026-05-08", "head_of_government:HUN:Prime Minister of Hungary"},
+    {"Q57641", "2026-05-09", ""},
+    {"Q124488292", "2026-05-08", ""},
+    {"Q124488292", "2026-05-09", "head_of_government:HUN:Prime Minister of Hungary"},
+    {"Q124488292", AS_OF, "head_of_government:HUN:Prime Minister of Hungary"},
+    /* Mubarak resigned on 2011-02-11. */
+    {"Q34105", "2011-02-10", "head_of_state:EGY:President of Egypt"},
+    {"Q34105", "2011-02-11", ""},
+    /* Tillerson: Secretary of State 2017-02-01 to 2018-03-31. */
+    {"Q331401", "2017-01-31", ""},
+    {"Q331401", "2017-02-01", "foreign_minister:USA:United States Secretary of State"},
+    {"Q331401", "2018-03-31", "foreign_minister:USA:United States Secretary of State"},
+    {"Q331401", "2018-04-01", ""},
 };
 
 static void test_role_edges(void **state)
@@ -289,6 +314,18 @@ static const warrant_case_t warrant_cases[] = {
     {"Q19878", "2011-06-27", "2011-11-21", "outstanding"},
     {"Q19878", "2011-06-27", "2011-11-22", "terminated"},
     {"Q19878", "2011-06-27", AS_OF, "terminated"},
+    /* Laurent Gbagbo: issued 2011-11-23, in the Court's custody 2011-11-29. */
+    {"Q179242", "2011-11-23", "2011-11-22", NULL},
+    {"Q179242", "2011-11-23", "2011-11-23", "outstanding"},
+    {"Q179242", "2011-11-23", "2011-11-28", "outstanding"},
+    {"Q179242", "2011-11-23", "2011-11-29", "executed"},
+    /* Bemba: the warrant of 2008-05-23 was replaced (withdrawn) by the one
+     * of 2008-06-10, executed on 2008-07-03. */
+    {"Q379148", "2008-05-23", "2008-06-09", "outstanding"},
+    {"Q379148", "2008-05-23", "2008-06-10", "withdrawn"},
+    {"Q379148", "2008-06-10", "2008-06-10", "outstanding"},
+    {"Q379148", "2008-06-10", "2008-07-02", "outstanding"},
+    {"Q379148", "2008-06-10", "2008-07-03", "executed"},
 };
 
 static void test_warrants(void **state)
