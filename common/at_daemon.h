@@ -1,6 +1,8 @@
 /*
  * at_daemon: what every attache daemon's main() shares.
  *
+ *  - main()'s frame: at_daemon_start (including the whole
+ *    --check-config), then at_daemon_fail or at_daemon_exit;
  *  - command line: -c/--config FILE, -s/--set KEY=VALUE, per-daemon
  *    shortcut flags (e.g. --input PATH for ingest.input), --check-config,
  *    --help, --help-config, --version;
@@ -17,7 +19,8 @@
  *    and every readiness condition the daemon set holds).
  *
  * The daemon loops (in each daemon's library) call at_daemon_tick() at
- * least every few hundred milliseconds.
+ * least every few hundred milliseconds, and at_daemon_drained() to know
+ * when a stopping daemon's input has gone quiet.
  */
 #ifndef AT_DAEMON_H
 #define AT_DAEMON_H
@@ -149,6 +152,25 @@ int at_daemon_init(at_daemon_t *self, const at_daemon_spec_t *spec, int argc, ch
  * (the process exit code). */
 int at_daemon_check_done(at_daemon_t *self, int ok, const char *err);
 
+/* A daemon's own --check-config validation of what only it knows
+ * (endpoints, output specs, data): 0, or -1 with the reason in err. */
+typedef int(at_daemon_check_fn)(const at_config_t *cfg, char *err, size_t errlen);
+
+/* The start of every daemon's main(): at_daemon_init, and under
+ * --check-config the whole check (check, then at_daemon_check_done).
+ * Returns 0 to go on and build the daemon; 1 when main should return
+ * *exit_code at once. */
+int at_daemon_start(at_daemon_t *self, const at_daemon_spec_t *spec, at_daemon_check_fn *check,
+                    int argc, char **argv, int *exit_code);
+
+/* The end of main() when the daemon could not be built: logs err, finishes
+ * self and returns 1, the exit code. */
+int at_daemon_fail(at_daemon_t *self, const char *err);
+
+/* The end of main() after the daemon ran: terminates the ZeroMQ context,
+ * finishes self and returns code, the exit code. */
+int at_daemon_exit(at_daemon_t *self, int code);
+
 /* Build a fresh config from the file and flags (used on SIGHUP). Caller
  * owns the result. NULL with "file:line: reason" in err on any error. */
 at_config_t *at_daemon_load_config(const at_daemon_t *self, char *err, size_t errlen);
@@ -204,6 +226,16 @@ void at_daemon_set_probe(at_daemon_t *self, at_daemon_probe_fn *fn, void *arg);
 
 /* The port /metrics is served on, or 0 when metrics.listen is empty. */
 int at_daemon_metrics_port(const at_daemon_t *self);
+
+/* Set readiness condition name from whether tx has a peer connected
+ * ("no peer connected to <endpoint>" when not). */
+void at_daemon_set_peer_condition(at_daemon_t *self, const char *name, at_transport_t *tx);
+
+/* Whether a stopping daemon has drained its input: a stop was requested
+ * and nothing has arrived for daemon.drain_idle_ms. Call after each receive
+ * that got nothing; *idle_since is when that began (start it at 0, and
+ * set it back to 0 on every message received). */
+bool at_daemon_drained(const at_daemon_t *self, uint64_t *idle_since);
 
 /* Tell systemd (and `attache run`) the daemon is ready. */
 void at_daemon_ready(at_daemon_t *self, const char *status);

@@ -116,10 +116,7 @@ static void probe(void *arg)
     at_ingest_t *self = arg;
     if (!self->out)
         return;
-    int peers = at_transport_peers(self->out);
-    char why[600];
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->out));
-    at_daemon_set_condition(self->d, "output", peers != 0, why);
+    at_daemon_set_peer_condition(self->d, "output", self->out);
 }
 
 static void export_metrics(at_ingest_t *self)

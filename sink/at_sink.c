@@ -352,9 +352,8 @@ static void probe(void *arg)
     at_sink_t *self = arg;
     if (!self->in)
         return;
+    at_daemon_set_peer_condition(self->d, "input", self->in);
     char why[600];
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->in));
-    at_daemon_set_condition(self->d, "input", at_transport_peers(self->in) != 0, why);
     const char *failing = NULL;
     for (size_t o = 0; o < self->nouts && !failing; o++)
         if (at_sinkq_failing(self->outs[o].q))
@@ -643,14 +642,8 @@ int at_sink_run(at_sink_t *self)
                 break;
             }
             release_acks(self);
-            if (at_daemon_stop_flag) {
-                uint64_t now = at_now_ms();
-                if (!idle_since)
-                    idle_since = now;
-                if (now - idle_since >=
-                    (uint64_t)at_config_int(self->d->cfg, "daemon.drain_idle_ms"))
-                    break;
-            }
+            if (at_daemon_drained(self->d, &idle_since))
+                break;
         }
         refresh_counters(self);
         at_daemon_tick(self->d);

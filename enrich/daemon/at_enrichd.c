@@ -81,11 +81,8 @@ static void probe(void *arg)
     at_enrichd_t *self = arg;
     if (!self->in || !self->out)
         return;
-    char why[600];
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->in));
-    at_daemon_set_condition(self->d, "input", at_transport_peers(self->in) != 0, why);
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->out));
-    at_daemon_set_condition(self->d, "output", at_transport_peers(self->out) != 0, why);
+    at_daemon_set_peer_condition(self->d, "input", self->in);
+    at_daemon_set_peer_condition(self->d, "output", self->out);
 }
 
 static void export_metrics(at_enrichd_t *self)
@@ -375,15 +372,9 @@ int at_enrichd_run(at_enrichd_t *self)
                              zmq_strerror(errno));
                 break;
             }
-            if (at_daemon_stop_flag) {
-                /* Draining: what upstream already sent is ours to pass on. */
-                uint64_t now = at_now_ms();
-                if (!idle_since)
-                    idle_since = now;
-                if (now - idle_since >=
-                    (uint64_t)at_config_int(self->d->cfg, "daemon.drain_idle_ms"))
-                    break;
-            }
+            /* Draining: what upstream already sent is ours to pass on. */
+            if (at_daemon_drained(self->d, &idle_since))
+                break;
         }
         at_daemon_tick(self->d);
     }
