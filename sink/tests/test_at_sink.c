@@ -60,8 +60,7 @@ static void test_drain_write_publish(void **state)
     char *argv[] = {
         "attache-sink", "-s", s1, "-s", s2, "-s", s3, "-s", "daemon.drain_idle_ms=300", NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 9, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     at_sink_t *sink = at_sink_new(&d, err, sizeof err);
     assert_non_null(sink);
 
@@ -126,8 +125,7 @@ static void test_bad_output(void **state)
     char err[512];
     char *argv[] = {"attache-sink", "-s", "sink.output=/nonexistent/dir/out.jsonl", NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 3, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     assert_null(at_sink_new(&d, err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/dir/out.jsonl"));
     at_daemon_fini(&d);
@@ -167,8 +165,7 @@ static void test_ack_after_durable(void **state)
                     "daemon.drain_idle_ms=300",
                     NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 11, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     at_sink_t *sink = at_sink_new(&d, err, sizeof err);
     assert_non_null(sink);
     assert_int_equal(at_sink_outputs(sink), 3);

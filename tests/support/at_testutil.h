@@ -23,6 +23,17 @@ static inline uint64_t at_test_counter(const at_daemon_t *d, const char *name)
     return 0;
 }
 
+/* Configure d from argv (ending with NULL) as the daemon's main() would;
+ * fails the test when the command line or the config is refused. */
+static inline void at_test_daemon_init(at_daemon_t *d, const at_daemon_spec_t *spec, char **argv)
+{
+    int argc = 0, code;
+    while (argv[argc])
+        argc++;
+    if (at_daemon_init(d, spec, argc, argv, &code) != 0)
+        fail_msg("%s: command line or config refused (exit code %d)", argv[0], code);
+}
+
 /* Remove a test's temporary directory. Deliberately no
  * at_transport_shutdown(): after a failed assertion a socket may still be
  * open, and zmq_ctx_term would then wait forever. */
