@@ -108,17 +108,9 @@ static void test_errors(void **state)
     at_daemon_fini(&d);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_file_to_socket),
                                        cmocka_unit_test(test_errors)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }

@@ -210,18 +210,10 @@ static void test_ack_after_durable(void **state)
     at_daemon_fini(&d);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_drain_write_publish),
                                        cmocka_unit_test(test_bad_output),
                                        cmocka_unit_test(test_ack_after_durable)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }

@@ -115,16 +115,8 @@ static void test_items_to_events_and_reload(void **state)
     at_daemon_fini(&d);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_items_to_events_and_reload)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }
