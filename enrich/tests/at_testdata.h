@@ -199,6 +199,17 @@ static inline int td_err_is(const char *err, const char *dir, const char *file, 
     return 1;
 }
 
+/* The countries of the real tables; fails the test when they do not load.
+ * Caller owns the result and must destroy it. */
+static inline at_gazetteer_t *td_real_gazetteer(void)
+{
+    char err[1024];
+    at_gazetteer_t *g = at_gazetteer_new(td_data_dir(), err, sizeof err);
+    if (!g)
+        fail_msg("loading %s: %s", td_data_dir(), err);
+    return g;
+}
+
 /* cmocka setup: the engine on the real tables in *state. */
 static inline int td_setup_enrich(void **state)
 {

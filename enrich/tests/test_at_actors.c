@@ -24,9 +24,7 @@ static int setup_real(void **state)
 {
     char err[1024];
     real_t *r = calloc(1, sizeof *r);
-    r->gaz = at_gazetteer_new(td_data_dir(), err, sizeof err);
-    if (!r->gaz)
-        fail_msg("%s", err);
+    r->gaz = td_real_gazetteer();
     r->act = at_actors_new(td_data_dir(), r->gaz, td_day(AS_OF), err, sizeof err);
     if (!r->act)
         fail_msg("%s", err);

@@ -13,15 +13,6 @@
 #include "at_gazetteer.h"
 #include "at_testdata.h"
 
-static at_gazetteer_t *load_real(void)
-{
-    char err[1024];
-    at_gazetteer_t *g = at_gazetteer_new(td_data_dir(), err, sizeof err);
-    if (!g)
-        fail_msg("loading %s: %s", td_data_dir(), err);
-    return g;
-}
-
 static const char *code_of(const at_gazetteer_t *g, size_t country)
 {
     return at_gazetteer_country(g, country)->code;
@@ -30,7 +21,7 @@ static const char *code_of(const at_gazetteer_t *g, size_t country)
 static void test_real_data(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     assert_true(at_gazetteer_country_count(g) >= 30);
     assert_true(at_gazetteer_alias_count(g) >= 100);
     size_t i;
@@ -125,7 +116,7 @@ static void expect_codes(const at_gazetteer_t *g, const at_match_t *m, const cha
 static void test_matching_real_spellings(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     at_match_t *m = at_match_new();
     assert_int_equal(at_gazetteer_add_patterns(g, m, 0), 0);
     uint32_t dup[2];
@@ -201,7 +192,7 @@ static void expect_dateline(const at_gazetteer_t *g, const char *body, const cha
 static void test_datelines(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     expect_dateline(g, "ASTANA, July 3 (Reuters) - Russian President", "KAZ", "Astana");
     expect_dateline(g, "ULAANBAATAR \xE2\x80\x94 Putin arrived", "MNG", "Ulaanbaatar");
     expect_dateline(g, "ULAANBAATAR\xE2\x80\x94Putin arrived", "MNG", "Ulaanbaatar");
@@ -537,7 +528,7 @@ static void test_shared_spelling_errors(void **state)
 static void test_real_shared_spellings(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     int london_gbr = 0, london_can = 0, georgia = 0;
     for (size_t k = 0; k < at_gazetteer_alias_count(g); k++) {
         const at_alias_t *a = at_gazetteer_alias(g, k);

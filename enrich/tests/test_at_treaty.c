@@ -25,9 +25,7 @@ static int setup_real(void **state)
 {
     char err[1024];
     real_t *r = calloc(1, sizeof *r);
-    r->gaz = at_gazetteer_new(td_data_dir(), err, sizeof err);
-    if (!r->gaz)
-        fail_msg("%s", err);
+    r->gaz = td_real_gazetteer();
     r->tr = at_treaty_new(td_data_dir(), r->gaz, err, sizeof err);
     if (!r->tr)
         fail_msg("%s", err);
