@@ -22,28 +22,17 @@
 #include "at_testutil.h"
 #include "at_sink.h"
 #include "at_transport.h"
+#include "sink_test_events.h"
 
 static const at_daemon_spec_t spec = {"attache-sink", "test", at_sink_config, at_sink_flags};
 
 static char dir[] = "/tmp/at_sink_test.XXXXXX";
 
-/* A minimal valid event, packed. Caller frees. */
+/* A minimal valid event (no countries, actors or alerts), packed. Caller
+ * frees. */
 static uint8_t *pack_event(const char *id, size_t *len)
 {
-    Attache__V1__NewsItem item = ATTACHE__V1__NEWS_ITEM__INIT;
-    item.id = (char *)id;
-    item.url = "https://example.org/x";
-    item.title = "A title";
-    item.published = 1719999600;
-    Attache__V1__Event ev = ATTACHE__V1__EVENT__INIT;
-    ev.id = (char *)id;
-    ev.item = &item;
-    ev.reference_date = "2024-07-03";
-    ev.data_version = "test";
-    *len = attache__v1__event__get_packed_size(&ev);
-    uint8_t *buf = malloc(*len);
-    attache__v1__event__pack(&ev, buf);
-    return buf;
+    return test_event_pack(id, NULL, NULL, NULL, ATTACHE__V1__SEVERITY__SEVERITY_UNSPECIFIED, len);
 }
 
 static void test_drain_write_publish(void **state)
