@@ -8,7 +8,13 @@
 
 #include "at_err.h"
 
-int at_sqlite_open(const char *path, int flags, int busy_ms, sqlite3 **db_p, const char **what)
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+int at_sqlite_open(const char *path, int flags, int busy_ms, int cache_kib, sqlite3 **db_p,
+                   const char **what)
 {
     *what = "cannot open";
     if (sqlite3_open_v2(path, db_p, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
@@ -24,7 +30,12 @@ int at_sqlite_open(const char *path, int flags, int busy_ms, sqlite3 **db_p, con
      * unreachable path shows up ("file is not a database"). */
     int64_t app;
     *what = "cannot read";
-    return at_sqlite_query_int(db, "PRAGMA application_id", &app);
+    if (at_sqlite_query_int(db, "PRAGMA application_id", &app) != 0)
+        return -1;
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", cache_kib);
+    exec(db, pragma); /* a hint: a failure only costs speed */
+    return 0;
 }
 
 int at_sqlite_query_int(sqlite3 *db, const char *sql, int64_t *out)
@@ -39,9 +50,13 @@ int at_sqlite_query_int(sqlite3 *db, const char *sql, int64_t *out)
     return rc;
 }
 
-static int exec(sqlite3 *db, const char *sql)
+int at_sqlite_prepare_all(sqlite3 *db, const char *const *sql, size_t n, sqlite3_stmt **st)
 {
-    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+    for (size_t i = 0; i < n; i++)
+        if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st[i], NULL) !=
+            SQLITE_OK)
+            return -1;
+    return 0;
 }
 
 int at_sqlite_ensure_schema(sqlite3 *db, const at_sqlite_schema_t *schema, const char *path,

@@ -18,16 +18,24 @@
 
 /* Open path with flags (as sqlite3_open_v2; SQLITE_OPEN_NOMUTEX is added,
  * since every attache handle belongs to one thread) into *db_p: extended
- * result codes, a busy timeout of busy_ms, no schema-defined functions
- * running with our privileges (trusted_schema off), defensive mode on; then
- * reads the header, where a file that is not a database shows up.
- * 0, or -1 with *what "cannot open" or "cannot read". *db_p may be set
- * even on error: the caller closes it with sqlite3_close_v2. */
-int at_sqlite_open(const char *path, int flags, int busy_ms, sqlite3 **db_p, const char **what);
+ * result codes, a busy timeout of busy_ms, a page cache of up to cache_kib
+ * KiB, no schema-defined functions running with our privileges
+ * (trusted_schema off), defensive mode on; then reads the header, where a
+ * file that is not a database shows up. 0, or -1 with *what "cannot open"
+ * or "cannot read". *db_p may be set even on error: the caller closes it
+ * with sqlite3_close_v2. */
+int at_sqlite_open(const char *path, int flags, int busy_ms, int cache_kib, sqlite3 **db_p,
+                   const char **what);
 
 /* The integer result of a one-row query (PRAGMAs, counts) into *out.
  * 0, or -1 with SQLite's reason left on the handle. */
 int at_sqlite_query_int(sqlite3 *db, const char *sql, int64_t *out);
+
+/* Prepare the n statements sql[] once for the handle's lifetime
+ * (SQLITE_PREPARE_PERSISTENT) into st[]. 0, or -1 when one does not fit the
+ * schema, SQLite's reason on the handle; the caller finalizes st[] either
+ * way. */
+int at_sqlite_prepare_all(sqlite3 *db, const char *const *sql, size_t n, sqlite3_stmt **st);
 
 /* A file's schema. */
 typedef struct {

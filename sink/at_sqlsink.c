@@ -229,7 +229,7 @@ at_sqlsink_t *at_sqlsink_open(const char *path, char *err, size_t errlen)
     }
     const char *what;
     if (at_sqlite_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, AT_SQLSINK_BUSY_TIMEOUT_MS,
-                       &self->db, &what) != 0) {
+                       CACHE_KIB, &self->db, &what) != 0) {
         db_fail(self, what, err, errlen);
         goto fail;
     }
@@ -248,9 +248,6 @@ at_sqlsink_t *at_sqlsink_open(const char *path, char *err, size_t errlen)
         db_fail(self, "cannot set WAL mode", err, errlen);
         goto fail;
     }
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", CACHE_KIB);
-    exec(self, pragma); /* a hint: a failure only costs speed */
     /* On failure at_sqlsink_close rolls back what this began. */
     if (at_sqlite_ensure_schema(self->db, &schema, path, false, &what, self->errbuf,
                                 sizeof self->errbuf) != 0) {
@@ -260,12 +257,9 @@ at_sqlsink_t *at_sqlsink_open(const char *path, char *err, size_t errlen)
             at_err_set(err, errlen, "%s", self->errbuf);
         goto fail;
     }
-    for (int i = 0; i < ST__N; i++) {
-        if (sqlite3_prepare_v3(self->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->st[i],
-                               NULL) != SQLITE_OK) {
-            db_fail(self, "unexpected schema", err, errlen);
-            goto fail;
-        }
+    if (at_sqlite_prepare_all(self->db, stmt_sql, ST__N, self->st) != 0) {
+        db_fail(self, "unexpected schema", err, errlen);
+        goto fail;
     }
     self->errbuf[0] = '\0';
     return self;

@@ -1,6 +1,7 @@
 /*
  * Tests for at_sqlite: a hardened open (a file that is not a database is
- * caught at the header), one-row integer queries, and the schema check:
+ * caught at the header), one-row integer queries, statements prepared
+ * against the schema, and the schema check:
  * created once and then left alone, a foreign or newer file refused and
  * untouched, a read-only handle on an empty file refused, and a failing
  * migration reported with SQLite's reason still on the handle.
@@ -39,7 +40,7 @@ static sqlite3 *must_open(const char *path, int flags)
 {
     sqlite3 *db = NULL;
     const char *what = NULL;
-    if (at_sqlite_open(path, flags, 1000, &db, &what) != 0)
+    if (at_sqlite_open(path, flags, 1000, 2048, &db, &what) != 0)
         fail_msg("%s: %s: %s", path, what, db ? sqlite3_errmsg(db) : "no handle");
     return db;
 }
@@ -63,6 +64,16 @@ static void test_create_then_keep(void **state)
     assert_int_equal(q(db, "PRAGMA user_version"), 2);
     assert_int_equal(q(db, "PRAGMA application_id"), 0x41745473);
     assert_int_equal(q(db, "SELECT count(*) FROM sqlite_master"), 2);
+    assert_int_equal(q(db, "PRAGMA cache_size"), -2048);
+    static const char *const sql[] = {"SELECT x FROM a", "SELECT y FROM b", "SELECT z FROM c"};
+    sqlite3_stmt *st[3] = {NULL, NULL, NULL};
+    assert_int_equal(at_sqlite_prepare_all(db, sql, 2, st), 0);
+    for (int i = 0; i < 2; i++)
+        sqlite3_finalize(st[i]);
+    assert_int_equal(at_sqlite_prepare_all(db, sql, 3, st), -1); /* no table c */
+    assert_non_null(strstr(sqlite3_errmsg(db), "no such table: c"));
+    for (int i = 0; i < 3; i++)
+        sqlite3_finalize(st[i]);
     int64_t v;
     assert_int_equal(at_sqlite_query_int(db, "SELECT nothing FROM nowhere", &v), -1);
     sqlite3_close_v2(db);
@@ -122,13 +133,13 @@ static void test_bad_files(void **state)
     fclose(f);
     sqlite3 *db = NULL;
     const char *what = NULL;
-    assert_int_equal(at_sqlite_open(p, SQLITE_OPEN_READWRITE, 1000, &db, &what), -1);
+    assert_int_equal(at_sqlite_open(p, SQLITE_OPEN_READWRITE, 1000, 2048, &db, &what), -1);
     assert_string_equal(what, "cannot read");
     assert_non_null(strstr(sqlite3_errmsg(db), "not a database"));
     sqlite3_close_v2(db);
     db = NULL;
     assert_int_equal(
-        at_sqlite_open(path_of("missing/x.db"), SQLITE_OPEN_READWRITE, 1000, &db, &what), -1);
+        at_sqlite_open(path_of("missing/x.db"), SQLITE_OPEN_READWRITE, 1000, 2048, &db, &what), -1);
     assert_string_equal(what, "cannot open");
     sqlite3_close_v2(db);
 

@@ -221,7 +221,7 @@ static at_seen_t *open_store(const char *path, bool readonly, char *err, size_t 
     self->readonly = readonly;
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     const char *what;
-    if (at_sqlite_open(path, flags, AT_SEEN_BUSY_TIMEOUT_MS, &self->db, &what) != 0) {
+    if (at_sqlite_open(path, flags, AT_SEEN_BUSY_TIMEOUT_MS, CACHE_KIB, &self->db, &what) != 0) {
         db_fail(self, what, err, errlen);
         goto fail;
     }
@@ -233,21 +233,15 @@ static at_seen_t *open_store(const char *path, bool readonly, char *err, size_t 
             goto fail;
         }
     }
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", CACHE_KIB);
-    exec(self, pragma); /* a hint: a failure only costs speed */
     /* On failure closing the handle rolls back what this began. */
     if (at_sqlite_ensure_schema(self->db, &schema, path, readonly, &what, err, errlen) != 0) {
         if (what)
             db_fail(self, what, err, errlen);
         goto fail;
     }
-    for (int i = 0; i < ST__N; i++) {
-        if (sqlite3_prepare_v3(self->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->st[i],
-                               NULL) != SQLITE_OK) {
-            db_fail(self, "unexpected schema", err, errlen);
-            goto fail;
-        }
+    if (at_sqlite_prepare_all(self->db, stmt_sql, ST__N, self->st) != 0) {
+        db_fail(self, "unexpected schema", err, errlen);
+        goto fail;
     }
     return self;
 fail:
