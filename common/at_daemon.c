@@ -339,6 +339,19 @@ int at_daemon_export_items(at_daemon_t *self, at_items_kind_t kind, const char *
     return at_daemon_export_counter(self, src, names[kind], helps[kind], reason ? labels : NULL);
 }
 
+int at_daemon_export_rejected(at_daemon_t *self, const char *const *reasons,
+                              const uint64_t *rejected_by, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (at_daemon_export_items(self, AT_ITEMS_REJECTED, reasons[i], &rejected_by[i]) < 0)
+            rc = -1;
+    return rc;
+}
+
+const char *const at_msg_reject_names[AT_REJECT_COUNT] = {"bad_frame", "oversize", "bad_protobuf",
+                                                          "invalid_message"};
+
 void at_daemon_set_condition(at_daemon_t *self, const char *name, bool ok, const char *detail)
 {
     struct at_daemon_obs *o = self->obs;

@@ -209,6 +209,12 @@ typedef enum {
 int at_daemon_export_items(at_daemon_t *self, at_items_kind_t kind, const char *reason,
                            const uint64_t *src);
 
+/* at_daemon_export_items of AT_ITEMS_REJECTED for each of the n reasons:
+ * rejected_by[i] counts the inputs rejected for reasons[i]. 0, or -1 when
+ * one could not be exported. */
+int at_daemon_export_rejected(at_daemon_t *self, const char *const *reasons,
+                              const uint64_t *rejected_by, size_t n);
+
 /* Mirror any counter *src into the counter series name{labels} (see
  * at_metrics_counter for labels). 0 or -1. */
 int at_daemon_export_counter(at_daemon_t *self, const uint64_t *src, const char *name,
@@ -262,6 +268,19 @@ void at_daemon_reject(at_daemon_t *self, at_deadletter_t *dl, const char *reason
 #define AT_MSG_OK       0
 #define AT_MSG_BAD      1 /* wrong frames or wrong type */
 #define AT_MSG_OVERSIZE 2 /* larger than the config key max_key allows */
+
+/* Why a daemon whose input is attache protobuf messages (enrich, sink)
+ * rejects one: index into at_msg_reject_names, the reason labels of
+ * attache_items_rejected_total. */
+typedef enum {
+    AT_REJECT_BAD_FRAME,    /* AT_MSG_BAD */
+    AT_REJECT_OVERSIZE,     /* AT_MSG_OVERSIZE */
+    AT_REJECT_BAD_PROTOBUF, /* the payload does not decode */
+    AT_REJECT_INVALID,      /* it decodes but breaks the message contract */
+    AT_REJECT_COUNT
+} at_msg_reject_t;
+
+extern const char *const at_msg_reject_names[AT_REJECT_COUNT];
 
 /* Check a received message before decoding it: the [type, payload] frame
  * shape, the expected type, and the size limit in config key max_key.

@@ -124,8 +124,7 @@ static void export_metrics(at_ingest_t *self)
     at_daemon_t *d = self->d;
     at_daemon_export_items(d, AT_ITEMS_RECEIVED, NULL, &self->received);
     at_daemon_export_items(d, AT_ITEMS_EMITTED, NULL, &self->counters[C_SENT].value);
-    for (int r = 0; r < R_COUNT; r++)
-        at_daemon_export_items(d, AT_ITEMS_REJECTED, reason_names[r], &self->rejected_by[r]);
+    at_daemon_export_rejected(d, reason_names, self->rejected_by, R_COUNT);
     at_daemon_export_items(d, AT_ITEMS_DROPPED, "duplicate", &self->counters[C_DUPLICATE].value);
     at_daemon_export_items(d, AT_ITEMS_DROPPED, "lost", &self->counters[C_LOST].value);
     at_daemon_set_probe(d, probe, self);
