@@ -339,6 +339,19 @@ int at_daemon_export_items(at_daemon_t *self, at_items_kind_t kind, const char *
     return at_daemon_export_counter(self, src, names[kind], helps[kind], reason ? labels : NULL);
 }
 
+int at_daemon_export_rejected(at_daemon_t *self, const char *const *reasons,
+                              const uint64_t *rejected_by, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (at_daemon_export_items(self, AT_ITEMS_REJECTED, reasons[i], &rejected_by[i]) < 0)
+            rc = -1;
+    return rc;
+}
+
+const char *const at_msg_reject_names[AT_REJECT_COUNT] = {"bad_frame", "oversize", "bad_protobuf",
+                                                          "invalid_message"};
+
 void at_daemon_set_condition(at_daemon_t *self, const char *name, bool ok, const char *detail)
 {
     struct at_daemon_obs *o = self->obs;
@@ -357,6 +370,23 @@ void at_daemon_set_condition(at_daemon_t *self, const char *name, bool ok, const
         snprintf(o->cond[i].detail, sizeof o->cond[i].detail, "%s", detail ? detail : "not ok");
     }
     pthread_mutex_unlock(&o->lock);
+}
+
+void at_daemon_set_peer_condition(at_daemon_t *self, const char *name, at_transport_t *tx)
+{
+    char why[600];
+    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(tx));
+    at_daemon_set_condition(self, name, at_transport_peers(tx) != 0, why);
+}
+
+bool at_daemon_drained(const at_daemon_t *self, uint64_t *idle_since)
+{
+    if (!at_daemon_stop_flag)
+        return false;
+    uint64_t now = at_now_ms();
+    if (!*idle_since)
+        *idle_since = now;
+    return now - *idle_since >= (uint64_t)at_config_int(self->cfg, "daemon.drain_idle_ms");
 }
 
 void at_daemon_set_probe(at_daemon_t *self, at_daemon_probe_fn *fn, void *arg)
@@ -528,6 +558,33 @@ int at_daemon_check_done(at_daemon_t *self, int ok, const char *err)
     at_config_print(self->cfg, stdout);
     fprintf(stderr, "%s: configuration OK\n", self->spec->name);
     return 0;
+}
+
+int at_daemon_start(at_daemon_t *self, const at_daemon_spec_t *spec, at_daemon_check_fn *check,
+                    int argc, char **argv, int *exit_code)
+{
+    if (at_daemon_init(self, spec, argc, argv, exit_code))
+        return 1;
+    if (!self->check_config)
+        return 0;
+    char err[1024] = "";
+    *exit_code = at_daemon_check_done(self, check(self->cfg, err, sizeof err) == 0, err);
+    at_daemon_fini(self);
+    return 1;
+}
+
+int at_daemon_fail(at_daemon_t *self, const char *err)
+{
+    at_log_error("%s", err);
+    at_daemon_fini(self);
+    return 1;
+}
+
+int at_daemon_exit(at_daemon_t *self, int code)
+{
+    at_transport_shutdown();
+    at_daemon_fini(self);
+    return code;
 }
 
 int at_daemon_reload(at_daemon_t *self, at_config_t **old_p)

@@ -1,6 +1,8 @@
 /*
  * at_daemon: what every attache daemon's main() shares.
  *
+ *  - main()'s frame: at_daemon_start (including the whole
+ *    --check-config), then at_daemon_fail or at_daemon_exit;
  *  - command line: -c/--config FILE, -s/--set KEY=VALUE, per-daemon
  *    shortcut flags (e.g. --input PATH for ingest.input), --check-config,
  *    --help, --help-config, --version;
@@ -17,7 +19,8 @@
  *    and every readiness condition the daemon set holds).
  *
  * The daemon loops (in each daemon's library) call at_daemon_tick() at
- * least every few hundred milliseconds.
+ * least every few hundred milliseconds, and at_daemon_drained() to know
+ * when a stopping daemon's input has gone quiet.
  */
 #ifndef AT_DAEMON_H
 #define AT_DAEMON_H
@@ -149,6 +152,25 @@ int at_daemon_init(at_daemon_t *self, const at_daemon_spec_t *spec, int argc, ch
  * (the process exit code). */
 int at_daemon_check_done(at_daemon_t *self, int ok, const char *err);
 
+/* A daemon's own --check-config validation of what only it knows
+ * (endpoints, output specs, data): 0, or -1 with the reason in err. */
+typedef int(at_daemon_check_fn)(const at_config_t *cfg, char *err, size_t errlen);
+
+/* The start of every daemon's main(): at_daemon_init, and under
+ * --check-config the whole check (check, then at_daemon_check_done).
+ * Returns 0 to go on and build the daemon; 1 when main should return
+ * *exit_code at once. */
+int at_daemon_start(at_daemon_t *self, const at_daemon_spec_t *spec, at_daemon_check_fn *check,
+                    int argc, char **argv, int *exit_code);
+
+/* The end of main() when the daemon could not be built: logs err, finishes
+ * self and returns 1, the exit code. */
+int at_daemon_fail(at_daemon_t *self, const char *err);
+
+/* The end of main() after the daemon ran: terminates the ZeroMQ context,
+ * finishes self and returns code, the exit code. */
+int at_daemon_exit(at_daemon_t *self, int code);
+
 /* Build a fresh config from the file and flags (used on SIGHUP). Caller
  * owns the result. NULL with "file:line: reason" in err on any error. */
 at_config_t *at_daemon_load_config(const at_daemon_t *self, char *err, size_t errlen);
@@ -187,6 +209,12 @@ typedef enum {
 int at_daemon_export_items(at_daemon_t *self, at_items_kind_t kind, const char *reason,
                            const uint64_t *src);
 
+/* at_daemon_export_items of AT_ITEMS_REJECTED for each of the n reasons:
+ * rejected_by[i] counts the inputs rejected for reasons[i]. 0, or -1 when
+ * one could not be exported. */
+int at_daemon_export_rejected(at_daemon_t *self, const char *const *reasons,
+                              const uint64_t *rejected_by, size_t n);
+
 /* Mirror any counter *src into the counter series name{labels} (see
  * at_metrics_counter for labels). 0 or -1. */
 int at_daemon_export_counter(at_daemon_t *self, const uint64_t *src, const char *name,
@@ -204,6 +232,16 @@ void at_daemon_set_probe(at_daemon_t *self, at_daemon_probe_fn *fn, void *arg);
 
 /* The port /metrics is served on, or 0 when metrics.listen is empty. */
 int at_daemon_metrics_port(const at_daemon_t *self);
+
+/* Set readiness condition name from whether tx has a peer connected
+ * ("no peer connected to <endpoint>" when not). */
+void at_daemon_set_peer_condition(at_daemon_t *self, const char *name, at_transport_t *tx);
+
+/* Whether a stopping daemon has drained its input: a stop was requested
+ * and nothing has arrived for daemon.drain_idle_ms. Call after each receive
+ * that got nothing; *idle_since is when that began (start it at 0, and
+ * set it back to 0 on every message received). */
+bool at_daemon_drained(const at_daemon_t *self, uint64_t *idle_since);
 
 /* Tell systemd (and `attache run`) the daemon is ready. */
 void at_daemon_ready(at_daemon_t *self, const char *status);
@@ -230,6 +268,19 @@ void at_daemon_reject(at_daemon_t *self, at_deadletter_t *dl, const char *reason
 #define AT_MSG_OK       0
 #define AT_MSG_BAD      1 /* wrong frames or wrong type */
 #define AT_MSG_OVERSIZE 2 /* larger than the config key max_key allows */
+
+/* Why a daemon whose input is attache protobuf messages (enrich, sink)
+ * rejects one: index into at_msg_reject_names, the reason labels of
+ * attache_items_rejected_total. */
+typedef enum {
+    AT_REJECT_BAD_FRAME,    /* AT_MSG_BAD */
+    AT_REJECT_OVERSIZE,     /* AT_MSG_OVERSIZE */
+    AT_REJECT_BAD_PROTOBUF, /* the payload does not decode */
+    AT_REJECT_INVALID,      /* it decodes but breaks the message contract */
+    AT_REJECT_COUNT
+} at_msg_reject_t;
+
+extern const char *const at_msg_reject_names[AT_REJECT_COUNT];
 
 /* Check a received message before decoding it: the [type, payload] frame
  * shape, the expected type, and the size limit in config key max_key.

@@ -116,10 +116,7 @@ static void probe(void *arg)
     at_ingest_t *self = arg;
     if (!self->out)
         return;
-    int peers = at_transport_peers(self->out);
-    char why[600];
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->out));
-    at_daemon_set_condition(self->d, "output", peers != 0, why);
+    at_daemon_set_peer_condition(self->d, "output", self->out);
 }
 
 static void export_metrics(at_ingest_t *self)
@@ -127,8 +124,7 @@ static void export_metrics(at_ingest_t *self)
     at_daemon_t *d = self->d;
     at_daemon_export_items(d, AT_ITEMS_RECEIVED, NULL, &self->received);
     at_daemon_export_items(d, AT_ITEMS_EMITTED, NULL, &self->counters[C_SENT].value);
-    for (int r = 0; r < R_COUNT; r++)
-        at_daemon_export_items(d, AT_ITEMS_REJECTED, reason_names[r], &self->rejected_by[r]);
+    at_daemon_export_rejected(d, reason_names, self->rejected_by, R_COUNT);
     at_daemon_export_items(d, AT_ITEMS_DROPPED, "duplicate", &self->counters[C_DUPLICATE].value);
     at_daemon_export_items(d, AT_ITEMS_DROPPED, "lost", &self->counters[C_LOST].value);
     at_daemon_set_probe(d, probe, self);

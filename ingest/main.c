@@ -6,8 +6,6 @@
 
 #include "at_daemon.h"
 #include "at_ingest.h"
-#include "at_log.h"
-#include "at_transport.h"
 
 static const at_daemon_spec_t spec = {
     "attache-ingest",
@@ -20,23 +18,13 @@ int main(int argc, char **argv)
 {
     at_daemon_t d;
     int code;
-    if (at_daemon_init(&d, &spec, argc, argv, &code))
+    if (at_daemon_start(&d, &spec, at_ingest_check, argc, argv, &code))
         return code;
     char err[1024] = "";
-    if (d.check_config) {
-        code = at_daemon_check_done(&d, at_ingest_check(d.cfg, err, sizeof err) == 0, err);
-        at_daemon_fini(&d);
-        return code;
-    }
     at_ingest_t *ing = at_ingest_new(&d, err, sizeof err);
-    if (!ing) {
-        at_log_error("%s", err);
-        at_daemon_fini(&d);
-        return 1;
-    }
+    if (!ing)
+        return at_daemon_fail(&d, err);
     code = at_ingest_run(ing);
     at_ingest_destroy(&ing);
-    at_transport_shutdown();
-    at_daemon_fini(&d);
-    return code;
+    return at_daemon_exit(&d, code);
 }

@@ -69,11 +69,6 @@ enum { O_QUEUED, O_WRITTEN, O_FAILED, O_DROPPED, O_DL, O_LOST, O_DEPTH, O_LAG, O
 static const char *const out_names[O_PER] = {"queued",        "written", "failed", "dropped",
                                              "dead_lettered", "lost",    "depth",  "lag_ms"};
 
-/* Why input was rejected (attache_items_rejected_total{reason}). */
-enum { R_BAD_FRAME, R_OVERSIZE, R_BAD_PROTOBUF, R_INVALID, R_COUNT };
-static const char *const reason_names[R_COUNT] = {"bad_frame", "oversize", "bad_protobuf",
-                                                  "invalid_message"};
-
 /* Buckets of attache_event_latency_seconds (ingest to durable write). */
 static const double latency_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                         0.25,   0.5,   1,      2.5,   5,    10,    30,   60};
@@ -102,7 +97,7 @@ struct at_sink {
     /* /metrics books: received = handed + rejected + lost_here, where
      * handed = decoded, valid and given to the outputs' filters. */
     uint64_t handed;
-    uint64_t rejected_by[R_COUNT];
+    uint64_t rejected_by[AT_REJECT_COUNT];
 };
 
 /* ---- specs from the config ---- */
@@ -352,9 +347,8 @@ static void probe(void *arg)
     at_sink_t *self = arg;
     if (!self->in)
         return;
+    at_daemon_set_peer_condition(self->d, "input", self->in);
     char why[600];
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->in));
-    at_daemon_set_condition(self->d, "input", at_transport_peers(self->in) != 0, why);
     const char *failing = NULL;
     for (size_t o = 0; o < self->nouts && !failing; o++)
         if (at_sinkq_failing(self->outs[o].q))
@@ -368,8 +362,7 @@ static void export_metrics(at_sink_t *self)
     at_daemon_t *d = self->d;
     at_daemon_export_items(d, AT_ITEMS_RECEIVED, NULL, &self->counters[C_RECEIVED].value);
     at_daemon_export_items(d, AT_ITEMS_EMITTED, NULL, &self->handed);
-    for (int r = 0; r < R_COUNT; r++)
-        at_daemon_export_items(d, AT_ITEMS_REJECTED, reason_names[r], &self->rejected_by[r]);
+    at_daemon_export_rejected(d, at_msg_reject_names, self->rejected_by, AT_REJECT_COUNT);
     at_daemon_export_items(d, AT_ITEMS_DROPPED, "lost", &self->lost_here);
     for (size_t o = 0; o < self->nouts; o++) {
         out_t *out = &self->outs[o];
@@ -511,7 +504,7 @@ void at_sink_destroy(at_sink_t **self_p)
 
 /* A rejected message is acknowledged in input order like any other (by
  * track() in the loop), so it cannot wedge its partition on Kafka. */
-static void reject(at_sink_t *self, int why, const char *reason, const at_msg_t *msg)
+static void reject(at_sink_t *self, at_msg_reject_t why, const char *reason, const at_msg_t *msg)
 {
     self->counters[C_REJECTED].value++;
     self->rejected_by[why]++;
@@ -564,19 +557,20 @@ static void handle(at_sink_t *self, at_msg_t *msg)
     if (chk != AT_MSG_OK) {
         if (chk == AT_MSG_OVERSIZE)
             self->counters[C_OVERSIZE].value++;
-        reject(self, chk == AT_MSG_OVERSIZE ? R_OVERSIZE : R_BAD_FRAME, why, msg);
+        reject(self, chk == AT_MSG_OVERSIZE ? AT_REJECT_OVERSIZE : AT_REJECT_BAD_FRAME, why, msg);
         return;
     }
     Attache__V1__Event *ev = attache__v1__event__unpack(NULL, msg->len, msg->data);
     if (!ev) {
-        reject(self, R_BAD_PROTOBUF, "payload is not a valid attache.v1.Event protobuf", msg);
+        reject(self, AT_REJECT_BAD_PROTOBUF, "payload is not a valid attache.v1.Event protobuf",
+               msg);
         return;
     }
     char err[256];
     if (at_json_event_validate(ev, err, sizeof err) < 0) {
         snprintf(why, sizeof why, "invalid Event: %s", err);
         protobuf_c_message_free_unpacked(&ev->base, NULL);
-        reject(self, R_INVALID, why, msg);
+        reject(self, AT_REJECT_INVALID, why, msg);
         return;
     }
     char *line = at_json_event_dump(ev);
@@ -643,14 +637,8 @@ int at_sink_run(at_sink_t *self)
                 break;
             }
             release_acks(self);
-            if (at_daemon_stop_flag) {
-                uint64_t now = at_now_ms();
-                if (!idle_since)
-                    idle_since = now;
-                if (now - idle_since >=
-                    (uint64_t)at_config_int(self->d->cfg, "daemon.drain_idle_ms"))
-                    break;
-            }
+            if (at_daemon_drained(self->d, &idle_since))
+                break;
         }
         refresh_counters(self);
         at_daemon_tick(self->d);

@@ -53,6 +53,7 @@
 
 #include "at_err.h"
 #include "at_json.h"
+#include "at_sqlite.h"
 
 /* Page cache per handle, in KiB. A ceiling, not an allocation. */
 #define CACHE_KIB 8192
@@ -114,6 +115,9 @@ static const char *const migrations[AT_SQLSINK_SCHEMA] = {
     "CREATE INDEX alerts_actor ON alerts(actor);"
     "CREATE INDEX alerts_country ON alerts(country);",
 };
+
+static const at_sqlite_schema_t schema = {AT_SQLSINK_APP_ID, AT_SQLSINK_SCHEMA, migrations,
+                                          "event"};
 
 enum {
     ST_EVENT_NEW,
@@ -182,20 +186,6 @@ static int exec(at_sqlsink_t *self, const char *sql)
     return sqlite3_exec(self->db, sql, NULL, NULL, NULL);
 }
 
-/* The integer result of a one-row query (PRAGMAs, counts) into *out. */
-static int query_int(at_sqlsink_t *self, const char *sql, long long *out)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(self->db, sql, -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(s, 0);
-        rc = 0;
-    }
-    sqlite3_finalize(s);
-    return rc;
-}
-
 static const char *nz(const char *s)
 {
     return s ? s : "";
@@ -225,64 +215,6 @@ static int step_done(sqlite3_stmt *s)
 
 /* --- open / schema ------------------------------------------------------- */
 
-/* Bring the schema to AT_SQLSINK_SCHEMA, refusing foreign or newer files,
- * in one write transaction so two processes creating it at once do not
- * both run the migrations. */
-static int ensure_schema(at_sqlsink_t *self, char *err, size_t errlen)
-{
-    long long app = 0, ver = 0, tables = 0;
-    if (query_int(self, "PRAGMA application_id", &app) ||
-        query_int(self, "PRAGMA user_version", &ver)) {
-        db_fail(self, "cannot read the database header", err, errlen);
-        return -1;
-    }
-    if (ver == AT_SQLSINK_SCHEMA && app == AT_SQLSINK_APP_ID)
-        return 0; /* the common case needs no write lock */
-    if (exec(self, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        db_fail(self, "cannot lock the database", err, errlen);
-        return -1;
-    }
-    /* Read again under the lock: another process may have just done it. */
-    if (query_int(self, "PRAGMA application_id", &app) ||
-        query_int(self, "PRAGMA user_version", &ver) ||
-        query_int(self, "SELECT count(*) FROM sqlite_master", &tables)) {
-        db_fail(self, "cannot read the schema", err, errlen);
-        goto fail;
-    }
-    if ((app != AT_SQLSINK_APP_ID && (app != 0 || tables > 0)) || ver < 0) {
-        snprintf(self->errbuf, sizeof self->errbuf,
-                 "%s: not an attache event database (application_id %#llx, %lld tables); "
-                 "refusing to modify it",
-                 self->path, (unsigned long long)app, tables);
-        at_err_set(err, errlen, "%s", self->errbuf);
-        goto fail;
-    }
-    if (ver > AT_SQLSINK_SCHEMA) {
-        snprintf(self->errbuf, sizeof self->errbuf,
-                 "%s: written by a newer attache (schema %lld, this build knows %d)", self->path,
-                 ver, AT_SQLSINK_SCHEMA);
-        at_err_set(err, errlen, "%s", self->errbuf);
-        goto fail;
-    }
-    for (long long v = ver; v < AT_SQLSINK_SCHEMA; v++) {
-        if (exec(self, migrations[v]) != SQLITE_OK) {
-            db_fail(self, "cannot create the schema", err, errlen);
-            goto fail;
-        }
-    }
-    char sql[96];
-    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
-             AT_SQLSINK_APP_ID, AT_SQLSINK_SCHEMA);
-    if (exec(self, sql) != SQLITE_OK || exec(self, "COMMIT") != SQLITE_OK) {
-        db_fail(self, "cannot write the schema", err, errlen);
-        goto fail;
-    }
-    return 0;
-fail:
-    exec(self, "ROLLBACK");
-    return -1;
-}
-
 at_sqlsink_t *at_sqlsink_open(const char *path, char *err, size_t errlen)
 {
     if (!path || !path[0]) {
@@ -295,25 +227,10 @@ at_sqlsink_t *at_sqlsink_open(const char *path, char *err, size_t errlen)
         free(self);
         return NULL;
     }
-    /* NOMUTEX: a handle belongs to one thread (documented). */
-    if (sqlite3_open_v2(path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        db_fail(self, "cannot open", err, errlen);
-        goto fail;
-    }
-    sqlite3_extended_result_codes(self->db, 1);
-    sqlite3_busy_timeout(self->db, AT_SQLSINK_BUSY_TIMEOUT_MS);
-    /* Hardening against a tampered file: no schema-defined functions run
-     * with our privileges, no writes that can corrupt it. */
-    sqlite3_db_config(self->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
-    sqlite3_db_config(self->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-
-    /* The first read of the header is where a non-SQLite file or an
-     * unreachable path shows up. */
-    long long app;
-    if (query_int(self, "PRAGMA application_id", &app) != 0) {
-        db_fail(self, "cannot read", err, errlen);
+    const char *what;
+    if (at_sqlite_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, AT_SQLSINK_BUSY_TIMEOUT_MS,
+                       CACHE_KIB, &self->db, &what) != 0) {
+        db_fail(self, what, err, errlen);
         goto fail;
     }
     /* journal_mode answers with the mode in force: anything but "wal"
@@ -331,17 +248,18 @@ at_sqlsink_t *at_sqlsink_open(const char *path, char *err, size_t errlen)
         db_fail(self, "cannot set WAL mode", err, errlen);
         goto fail;
     }
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", CACHE_KIB);
-    exec(self, pragma); /* a hint: a failure only costs speed */
-    if (ensure_schema(self, err, errlen) != 0)
+    /* On failure at_sqlsink_close rolls back what this began. */
+    if (at_sqlite_ensure_schema(self->db, &schema, path, false, &what, self->errbuf,
+                                sizeof self->errbuf) != 0) {
+        if (what)
+            db_fail(self, what, err, errlen);
+        else
+            at_err_set(err, errlen, "%s", self->errbuf);
         goto fail;
-    for (int i = 0; i < ST__N; i++) {
-        if (sqlite3_prepare_v3(self->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->st[i],
-                               NULL) != SQLITE_OK) {
-            db_fail(self, "unexpected schema", err, errlen);
-            goto fail;
-        }
+    }
+    if (at_sqlite_prepare_all(self->db, stmt_sql, ST__N, self->st) != 0) {
+        db_fail(self, "unexpected schema", err, errlen);
+        goto fail;
     }
     self->errbuf[0] = '\0';
     return self;

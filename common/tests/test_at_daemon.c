@@ -1,7 +1,8 @@
 /*
  * Tests for at_daemon: command-line parsing into config overrides, usage
- * errors, --check-config, counters formatting, reject rate limiting, and
- * the reload path (a bad file keeps the running config).
+ * errors, --check-config (also through at_daemon_start), the drain test,
+ * counters formatting, reject rate limiting, and the reload path (a bad
+ * file keeps the running config).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -80,6 +81,68 @@ static void test_check_config(void **state)
     assert_true(d.check_config);
     assert_int_equal(at_daemon_check_done(&d, 0, "bad endpoint"), 1);
     assert_int_equal(at_daemon_check_done(&d, 1, ""), 0);
+    at_daemon_fini(&d);
+}
+
+static int check_ok(const at_config_t *cfg, char *err, size_t errlen)
+{
+    (void)cfg;
+    (void)err;
+    (void)errlen;
+    return 0;
+}
+
+static int check_bad(const at_config_t *cfg, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "bad input %s", at_config_str(cfg, "x.input"));
+    return -1;
+}
+
+/* at_daemon_start does the whole --check-config itself, and otherwise
+ * hands main a daemon to build. */
+static void test_start(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    int code = -1;
+    const char *check[] = {"t", "--check-config", NULL};
+    assert_int_equal(at_daemon_start(&d, &spec, check_ok, 2, (char **)check, &code), 1);
+    assert_int_equal(code, 0);
+    assert_null(d.cfg);
+    assert_int_equal(at_daemon_start(&d, &spec, check_bad, 2, (char **)check, &code), 1);
+    assert_int_equal(code, 1);
+    const char *bogus[] = {"t", "--bogus", NULL};
+    assert_int_equal(at_daemon_start(&d, &spec, check_ok, 2, (char **)bogus, &code), 1);
+    assert_int_equal(code, 2);
+    const char *run[] = {"t", NULL};
+    assert_int_equal(at_daemon_start(&d, &spec, check_bad, 1, (char **)run, &code), 0);
+    assert_non_null(d.cfg);
+    assert_int_equal(at_daemon_fail(&d, "cannot build"), 1);
+    assert_null(d.cfg);
+    assert_int_equal(at_daemon_start(&d, &spec, check_bad, 1, (char **)run, &code), 0);
+    assert_int_equal(at_daemon_exit(&d, 3), 3);
+    assert_null(d.cfg);
+}
+
+/* Drained only once stopping and idle for daemon.drain_idle_ms. */
+static void test_drained(void **state)
+{
+    (void)state;
+    at_daemon_t d;
+    int code;
+    const char *argv[] = {"t", "-s", "daemon.drain_idle_ms=50", NULL};
+    assert_int_equal(init(&d, 3, argv, &code), 0);
+    uint64_t idle_since = 0;
+    assert_false(at_daemon_drained(&d, &idle_since));
+    assert_int_equal(idle_since, 0);
+    at_daemon_stop_flag = 1;
+    assert_false(at_daemon_drained(&d, &idle_since));
+    assert_true(idle_since > 0);
+    usleep(60 * 1000);
+    assert_true(at_daemon_drained(&d, &idle_since));
+    idle_since = 0; /* a message arrived */
+    assert_false(at_daemon_drained(&d, &idle_since));
+    at_daemon_stop_flag = 0;
     at_daemon_fini(&d);
 }
 
@@ -267,10 +330,16 @@ static void test_metrics_and_health(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_flags_become_sets), cmocka_unit_test(test_usage_errors),
-        cmocka_unit_test(test_check_config),      cmocka_unit_test(test_reload_keeps_old_on_error),
-        cmocka_unit_test(test_counters),          cmocka_unit_test(test_reject_rate_limit),
-        cmocka_unit_test(test_check_msg),         cmocka_unit_test(test_metrics_and_health),
+        cmocka_unit_test(test_flags_become_sets),
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_check_config),
+        cmocka_unit_test(test_reload_keeps_old_on_error),
+        cmocka_unit_test(test_counters),
+        cmocka_unit_test(test_reject_rate_limit),
+        cmocka_unit_test(test_check_msg),
+        cmocka_unit_test(test_metrics_and_health),
+        cmocka_unit_test(test_start),
+        cmocka_unit_test(test_drained),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

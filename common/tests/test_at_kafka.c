@@ -21,44 +21,29 @@
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "at_config.h"
 #include "at_daemon.h"
 #include "at_kafka.h"
+#include "at_testkafka.h"
 #include "at_transport.h"
 
 #define N       20
 #define SKIPPED 5 /* the message never acknowledged */
 
-static rd_kafka_t *g_rk;
-static rd_kafka_mock_cluster_t *g_mc;
-static char g_boot[512];
+static at_test_kafka_t g_kafka;
 
 static int setup(void **state)
 {
     (void)state;
-    char why[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "0", why, sizeof why);
-    g_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-    if (!g_rk)
-        return -1;
-    g_mc = rd_kafka_mock_cluster_new(g_rk, 1);
-    if (!g_mc)
-        return -1;
-    rd_kafka_mock_topic_create(g_mc, "t.in", 1, 1);
-    rd_kafka_mock_topic_create(g_mc, "t.out", 1, 1);
-    snprintf(g_boot, sizeof g_boot, "%s", rd_kafka_mock_cluster_bootstraps(g_mc));
-    return 0;
+    static const char *const topics[] = {"t.in", "t.out", NULL};
+    return at_test_kafka_start(&g_kafka, topics);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    rd_kafka_mock_cluster_destroy(g_mc);
-    rd_kafka_destroy(g_rk);
-    return 0;
+    return at_test_kafka_stop(&g_kafka);
 }
 
 static at_config_t *fast_group(void)
@@ -93,7 +78,7 @@ static void test_produce_consume_ack(void **state)
     at_config_t *cfg = fast_group();
 
     /* Produce N records to t.in. */
-    snprintf(uri, sizeof uri, "kafka://%s/t.in", g_boot);
+    snprintf(uri, sizeof uri, "kafka://%s/t.in", g_kafka.boot);
     at_transport_t *out = at_transport_new_cfg(uri, AT_TX_PUSH, cfg, err, sizeof err);
     assert_non_null(out);
     for (int i = 0; i < N; i++) {
@@ -110,10 +95,10 @@ static void test_produce_consume_ack(void **state)
 
     /* Consume them; forward each to t.out with the delivery report
      * acknowledging the input, except SKIPPED, and in reverse order. */
-    snprintf(uri, sizeof uri, "kafka://%s/t.in?group=g1", g_boot);
+    snprintf(uri, sizeof uri, "kafka://%s/t.in?group=g1", g_kafka.boot);
     at_transport_t *in = at_transport_new_cfg(uri, AT_TX_PULL, cfg, err, sizeof err);
     assert_non_null(in);
-    snprintf(uri, sizeof uri, "kafka://%s/t.out", g_boot);
+    snprintf(uri, sizeof uri, "kafka://%s/t.out", g_kafka.boot);
     at_transport_t *fwd = at_transport_new_cfg(uri, AT_TX_PUSH, cfg, err, sizeof err);
     assert_non_null(fwd);
     at_ack_t acks[N];
@@ -153,7 +138,7 @@ static void test_produce_consume_ack(void **state)
 
     /* The next member starts at SKIPPED: nothing past it was committed,
      * nothing before it is delivered again. */
-    snprintf(uri, sizeof uri, "kafka://%s/t.in?group=g1", g_boot);
+    snprintf(uri, sizeof uri, "kafka://%s/t.in?group=g1", g_kafka.boot);
     in = at_transport_new_cfg(uri, AT_TX_PULL, cfg, err, sizeof err);
     assert_non_null(in);
     at_msg_t m;
@@ -177,7 +162,7 @@ static void test_config_errors(void **state)
     at_config_destroy(&cfg);
 
     char uri[700];
-    snprintf(uri, sizeof uri, "kafka://%s/t.in", g_boot);
+    snprintf(uri, sizeof uri, "kafka://%s/t.in", g_kafka.boot);
     assert_null(at_transport_new(uri, AT_TX_PUB, err, sizeof err));
     assert_non_null(strstr(err, "push or pull"));
 }

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "at_testutil.h"
 #include "at_transport.h"
 
 static char dir[] = "/tmp/at_tx_test.XXXXXX";
@@ -230,20 +231,8 @@ static void test_peers(void **state)
     at_transport_close(&pub, 0);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    /* After a failed assertion a socket may still be open and
-     * zmq_ctx_term would wait forever; only terminate when all passed. */
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_push_pull),
         cmocka_unit_test(test_bad_frames),
@@ -253,5 +242,5 @@ int main(void)
         cmocka_unit_test(test_tcp_ephemeral),
         cmocka_unit_test(test_peers),
     };
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }

@@ -57,11 +57,6 @@ enum {
     C_COUNT
 };
 
-/* Why a message was rejected: the reason label of attache_items_rejected_total. */
-enum { R_BAD_FRAME, R_OVERSIZE, R_BAD_PROTOBUF, R_INVALID, R_COUNT };
-static const char *const reason_names[R_COUNT] = {"bad_frame", "oversize", "bad_protobuf",
-                                                  "invalid_message"};
-
 struct at_enrichd {
     at_daemon_t *d;
     at_enrich_t *engine;      /* used by the main thread only */
@@ -72,7 +67,7 @@ struct at_enrichd {
     uint8_t *buf;
     size_t bufcap;
     at_counter_t counters[C_COUNT + 1];
-    uint64_t rejected_by[R_COUNT]; /* received = sent + rejected + lost */
+    uint64_t rejected_by[AT_REJECT_COUNT]; /* received = sent + rejected + lost */
 };
 
 /* /readyz: ready while ingest is connected upstream and the sink downstream. */
@@ -81,11 +76,8 @@ static void probe(void *arg)
     at_enrichd_t *self = arg;
     if (!self->in || !self->out)
         return;
-    char why[600];
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->in));
-    at_daemon_set_condition(self->d, "input", at_transport_peers(self->in) != 0, why);
-    snprintf(why, sizeof why, "no peer connected to %s", at_transport_endpoint(self->out));
-    at_daemon_set_condition(self->d, "output", at_transport_peers(self->out) != 0, why);
+    at_daemon_set_peer_condition(self->d, "input", self->in);
+    at_daemon_set_peer_condition(self->d, "output", self->out);
 }
 
 static void export_metrics(at_enrichd_t *self)
@@ -93,8 +85,7 @@ static void export_metrics(at_enrichd_t *self)
     at_daemon_t *d = self->d;
     at_daemon_export_items(d, AT_ITEMS_RECEIVED, NULL, &self->counters[C_RECEIVED].value);
     at_daemon_export_items(d, AT_ITEMS_EMITTED, NULL, &self->counters[C_SENT].value);
-    for (int r = 0; r < R_COUNT; r++)
-        at_daemon_export_items(d, AT_ITEMS_REJECTED, reason_names[r], &self->rejected_by[r]);
+    at_daemon_export_rejected(d, at_msg_reject_names, self->rejected_by, AT_REJECT_COUNT);
     at_daemon_export_items(d, AT_ITEMS_DROPPED, "lost", &self->counters[C_LOST].value);
     at_daemon_set_probe(d, probe, self);
 }
@@ -212,7 +203,7 @@ void at_enrichd_destroy(at_enrichd_t **self_p)
 
 /* A rejected message is done with: acknowledge it so that it cannot wedge
  * its partition (Kafka) and the next one flows. */
-static void reject(at_enrichd_t *self, int why, const char *reason, at_msg_t *msg)
+static void reject(at_enrichd_t *self, at_msg_reject_t why, const char *reason, at_msg_t *msg)
 {
     self->counters[C_REJECTED].value++;
     self->rejected_by[why]++;
@@ -229,19 +220,20 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
     if (chk != AT_MSG_OK) {
         if (chk == AT_MSG_OVERSIZE)
             self->counters[C_OVERSIZE].value++;
-        reject(self, chk == AT_MSG_OVERSIZE ? R_OVERSIZE : R_BAD_FRAME, why, msg);
+        reject(self, chk == AT_MSG_OVERSIZE ? AT_REJECT_OVERSIZE : AT_REJECT_BAD_FRAME, why, msg);
         return;
     }
     Attache__V1__NewsItem *item = attache__v1__news_item__unpack(NULL, msg->len, msg->data);
     if (!item) {
-        reject(self, R_BAD_PROTOBUF, "payload is not a valid attache.v1.NewsItem protobuf", msg);
+        reject(self, AT_REJECT_BAD_PROTOBUF, "payload is not a valid attache.v1.NewsItem protobuf",
+               msg);
         return;
     }
     char err[256];
     if (at_json_item_validate(item, err, sizeof err) < 0) {
         snprintf(why, sizeof why, "invalid NewsItem: %s", err);
         at_json_item_free(&item);
-        reject(self, R_INVALID, why, msg);
+        reject(self, AT_REJECT_INVALID, why, msg);
         return;
     }
     Attache__V1__Event *ev = at_enrich_item(self->engine, &item, (int64_t)time(NULL));
@@ -273,7 +265,7 @@ static void handle(at_enrichd_t *self, at_msg_t *msg)
         self->counters[C_OVERSIZE].value++;
         snprintf(why, sizeof why, "event of %zu bytes is over the output's message size limit",
                  len);
-        reject(self, R_OVERSIZE, why, msg);
+        reject(self, AT_REJECT_OVERSIZE, why, msg);
     } else {
         self->counters[C_LOST].value++;
     }
@@ -375,15 +367,9 @@ int at_enrichd_run(at_enrichd_t *self)
                              zmq_strerror(errno));
                 break;
             }
-            if (at_daemon_stop_flag) {
-                /* Draining: what upstream already sent is ours to pass on. */
-                uint64_t now = at_now_ms();
-                if (!idle_since)
-                    idle_since = now;
-                if (now - idle_since >=
-                    (uint64_t)at_config_int(self->d->cfg, "daemon.drain_idle_ms"))
-                    break;
-            }
+            /* Draining: what upstream already sent is ours to pass on. */
+            if (at_daemon_drained(self->d, &idle_since))
+                break;
         }
         at_daemon_tick(self->d);
     }

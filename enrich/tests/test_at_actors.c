@@ -17,14 +17,6 @@ typedef struct {
     at_actors_t *act;
 } real_t;
 
-static at_day_t D(const char *s)
-{
-    at_day_t d;
-    if (at_day_parse(s, &d) != 0)
-        fail_msg("bad test date %s", s);
-    return d;
-}
-
 /* The data set's "as of" day, as data/VERSION says. */
 #define AS_OF "2026-11-28"
 
@@ -32,10 +24,8 @@ static int setup_real(void **state)
 {
     char err[1024];
     real_t *r = calloc(1, sizeof *r);
-    r->gaz = at_gazetteer_new(td_data_dir(), err, sizeof err);
-    if (!r->gaz)
-        fail_msg("%s", err);
-    r->act = at_actors_new(td_data_dir(), r->gaz, D(AS_OF), err, sizeof err);
+    r->gaz = td_real_gazetteer();
+    r->act = at_actors_new(td_data_dir(), r->gaz, td_day(AS_OF), err, sizeof err);
     if (!r->act)
         fail_msg("%s", err);
     *state = r;
@@ -70,7 +60,7 @@ static const char *held(const real_t *r, const char *qid, const char *day)
     buf[0] = '\0';
     for (size_t i = 0; i < a->nroles; i++) {
         const at_role_t *ro = &a->roles[i];
-        if (!at_role_held(ro, D(day)))
+        if (!at_role_held(ro, td_day(day)))
             continue;
         if (buf[0])
             strcat(buf, "|");
@@ -336,12 +326,12 @@ static void test_warrants(void **state)
         const at_actor_t *a = actor(r, c->qid);
         const at_warrant_t *w = NULL;
         for (size_t k = 0; k < a->nwarrants && !w; k++)
-            if (a->warrants[k].issued == D(c->issued))
+            if (a->warrants[k].issued == td_day(c->issued))
                 w = &a->warrants[k];
         if (!w)
             fail_msg("%s has no warrant issued %s", c->qid, c->issued);
         assert_string_equal(w->court, "ICC");
-        const char *got = at_warrant_status(w, D(c->day));
+        const char *got = at_warrant_status(w, td_day(c->day));
         if (c->expect == NULL ? got != NULL : (got == NULL || strcmp(got, c->expect) != 0))
             fail_msg("%s warrant of %s on %s: got %s, expected %s", c->qid, c->issued, c->day,
                      got ? got : "(none)", c->expect ? c->expect : "(none)");
@@ -353,11 +343,11 @@ static void test_warrants(void **state)
     /* A warrant executed on its issue day is never outstanding. */
     at_warrant_t same = {.court = "ICC",
                          .reference = "X",
-                         .issued = D("2020-01-01"),
+                         .issued = td_day("2020-01-01"),
                          .status = "executed",
-                         .status_date = D("2020-01-01")};
-    assert_null(at_warrant_status(&same, D("2019-12-31")));
-    assert_string_equal(at_warrant_status(&same, D("2020-01-01")), "executed");
+                         .status_date = td_day("2020-01-01")};
+    assert_null(at_warrant_status(&same, td_day("2019-12-31")));
+    assert_string_equal(at_warrant_status(&same, td_day("2020-01-01")), "executed");
 }
 
 static void test_patterns(void **state)
@@ -390,99 +380,55 @@ static void test_patterns(void **state)
 
 /* --- broken copies -------------------------------------------------------- */
 
-typedef struct {
-    char *dir;
-    at_gazetteer_t *gaz;
-    char err[2048];
-} fixture_t;
+static int load_actors(td_fixture_t *f)
+{
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    int rc = a ? 0 : -1;
+    at_actors_destroy(&a);
+    return rc;
+}
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = td_mkdtemp();
-    assert_non_null(f->dir);
-    assert_int_equal(td_copy_data(f->dir), 0);
-    f->gaz = at_gazetteer_new(f->dir, f->err, sizeof f->err);
-    assert_non_null(f->gaz);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    at_gazetteer_destroy(&f->gaz);
-    td_rmdir(&f->dir);
-    free(f);
-    return 0;
-}
-
-static int line_of(const char *dir, const char *file, const char *text)
-{
-    char *s = td_read(dir, file);
-    assert_non_null(s);
-    char *p = strstr(s, text);
-    if (!p)
-        fail_msg("%s not in %s", text, file);
-    int line = 1;
-    for (char *q = s; q < p; q++)
-        line += *q == '\n';
-    free(s);
-    return line;
-}
-
-/* Load the broken copy; the error must be exactly "<dir>/<file>:<line>: <reason>". */
-static void expect_exact(fixture_t *f, const char *file, int line, const char *reason)
-{
-    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
-    if (a) {
-        at_actors_destroy(&a);
-        fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
-    }
-    char want[4096];
-    snprintf(want, sizeof want, "%s/%s:%d: %s", f->dir, file, line, reason);
-    if (strcmp(f->err, want) != 0)
-        fail_msg("error\n  \"%s\"\nexpected\n  \"%s\"", f->err, want);
+    return td_setup_copy(state, load_actors);
 }
 
 /* Replace `from` by `to` in file, expect exactly `reason` on the line where
  * `from` was, and restore the file. reason may contain one %d, replaced by
  * the line number of `other` (for errors that point at a second row). */
-static void breaks2(fixture_t *f, const char *file, const char *from, const char *to,
+static void breaks2(td_fixture_t *f, const char *file, const char *from, const char *to,
                     const char *other, const char *reason)
 {
-    int line = line_of(f->dir, file, from);
+    int line = td_line_of(f->dir, file, from);
     char msg[1024];
     if (other)
-        snprintf(msg, sizeof msg, reason, line_of(f->dir, file, other));
+        snprintf(msg, sizeof msg, reason, td_line_of(f->dir, file, other));
     else
         snprintf(msg, sizeof msg, "%s", reason);
     assert_int_equal(td_edit(f->dir, file, from, to), 0);
-    expect_exact(f, file, line, msg);
+    td_expect_exact(f, file, line, msg);
     assert_int_equal(td_edit(f->dir, file, to, from), 0);
 }
 
-static void breaks(fixture_t *f, const char *file, const char *from, const char *to,
+static void breaks(td_fixture_t *f, const char *file, const char *from, const char *to,
                    const char *reason)
 {
     breaks2(f, file, from, to, NULL, reason);
 }
 
 /* Apply an edit that must load (a documented way out), then undo it. */
-static void loads(fixture_t *f, const char *file, const char *from, const char *to)
+static void loads(td_fixture_t *f, const char *file, const char *from, const char *to)
 {
     assert_int_equal(td_edit(f->dir, file, from, to), 0);
-    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
-    if (!a)
+    if (f->load(f) != 0)
         fail_msg("expected %s to load after the edit: %s", file, f->err);
-    at_actors_destroy(&a);
     assert_int_equal(td_edit(f->dir, file, to, from), 0);
 }
 
 static void test_real_copy_loads(void **state)
 {
-    fixture_t *f = *state;
-    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
+    td_fixture_t *f = *state;
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
     assert_non_null(a);
     at_actors_destroy(&a);
     /* Without an "as of" day, nothing is compared with it. */
@@ -496,7 +442,7 @@ static void test_real_copy_loads(void **state)
 /* One broken table per kind of error in actors.tsv. */
 static void test_bad_actors(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Putin\tVladimir Putin\tRUS",
            "id 'Putin' is not a Wikidata QID (Q123)");
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Q07747\tVladimir Putin\tRUS",
@@ -516,7 +462,7 @@ static void test_bad_actors(void **state)
 /* ... in actor_aliases.tsv. */
 static void test_bad_aliases(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tsurname", "Q1\tPutin\tsurname",
            "unknown actor 'Q1' (not in actors.tsv)");
     breaks(f, "actor_aliases.tsv", "Q7747\tPutin\tsurname", "Q7747\tPutin\tnickname",
@@ -543,7 +489,7 @@ static void test_bad_aliases(void **state)
 
 static void test_bad_roles(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* Dates. */
     breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "2021-01-20\t2021-01-20",
            "end must be after start (intervals are [start, end))");
@@ -582,12 +528,13 @@ static void test_bad_roles(void **state)
         0);
     {
         char msg[512];
-        snprintf(msg, sizeof msg,
-                 "head_of_state of USA [2021-01-20, 2025-01-20) overlaps Q22686's open term from "
-                 "line %d: a finished term needs its end date (or mark one holder acting/shared)",
-                 line_of(f->dir, "roles.tsv",
-                         "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20"));
-        expect_exact(f, "roles.tsv", line_of(f->dir, "roles.tsv", BIDEN), msg);
+        snprintf(
+            msg, sizeof msg,
+            "head_of_state of USA [2021-01-20, 2025-01-20) overlaps Q22686's open term from "
+            "line %d: a finished term needs its end date (or mark one holder acting/shared)",
+            td_line_of(f->dir, "roles.tsv",
+                       "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20"));
+        td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", BIDEN), msg);
     }
     assert_int_equal(
         td_edit(f->dir, "roles.tsv",
@@ -630,7 +577,7 @@ static void test_bad_roles(void **state)
 
 static void test_bad_warrants(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     breaks(f, "warrants.tsv", PUTIN_W, "Q7747\tICC\tICC-01/22\t2023-03-17\tarrested\t\t",
            "column 'status': 'arrested' is not one of: outstanding, executed, withdrawn, "
            "terminated");
@@ -668,7 +615,7 @@ static void test_bad_warrants(void **state)
         char dup[1024];
         snprintf(dup, sizeof dup, "%.*s", (int)(eol - row + 1), row);
         free(s);
-        int first = line_of(f->dir, "warrants.tsv", PUTIN_W);
+        int first = td_line_of(f->dir, "warrants.tsv", PUTIN_W);
         assert_int_equal(td_append(f->dir, "warrants.tsv", dup), 0);
         s = td_read(f->dir, "warrants.tsv");
         int last = 0;
@@ -677,24 +624,24 @@ static void test_bad_warrants(void **state)
         free(s);
         char msg[128];
         snprintf(msg, sizeof msg, "duplicate of the warrant on line %d", first);
-        expect_exact(f, "warrants.tsv", last, msg);
+        td_expect_exact(f, "warrants.tsv", last, msg);
     }
 }
 
 /* A warrant that ended loads and reports its end status from that day. */
 static void test_ended_warrant_loads(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     assert_int_equal(td_edit(f->dir, "warrants.tsv", PUTIN_W,
                              "Q7747\tICC\tICC-01/22\t2023-03-17\twithdrawn\t2024-01-01\t"),
                      0);
-    at_actors_t *a = at_actors_new(f->dir, f->gaz, D(AS_OF), f->err, sizeof f->err);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
     assert_non_null(a);
     size_t i;
     assert_int_equal(at_actors_find(a, "Q7747", &i), 0);
     const at_warrant_t *w = &at_actors_get(a, i)->warrants[0];
-    assert_string_equal(at_warrant_status(w, D("2023-12-31")), "outstanding");
-    assert_string_equal(at_warrant_status(w, D("2024-01-01")), "withdrawn");
+    assert_string_equal(at_warrant_status(w, td_day("2023-12-31")), "outstanding");
+    assert_string_equal(at_warrant_status(w, td_day("2024-01-01")), "withdrawn");
     at_actors_destroy(&a);
 }
 
@@ -706,12 +653,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_warrants, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_one_holder_at_a_time, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_patterns, setup_real, teardown_real),
-        cmocka_unit_test_setup_teardown(test_real_copy_loads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_actors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_aliases, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_roles, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_warrants, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ended_warrant_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_real_copy_loads, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_bad_actors, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_bad_aliases, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_bad_roles, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_bad_warrants, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_ended_warrant_loads, setup, td_teardown_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,31 +20,6 @@
 #include "at_testdata.h"
 #include "at_time.h"
 
-static int setup(void **state)
-{
-    char err[1024];
-    at_enrich_t *e = at_enrich_new(td_data_dir(), err, sizeof err);
-    if (!e)
-        fail_msg("%s", err);
-    *state = e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    at_enrich_t *e = *state;
-    at_enrich_destroy(&e);
-    return 0;
-}
-
-static at_day_t D(const char *s)
-{
-    at_day_t d;
-    if (at_day_parse(s, &d) != 0)
-        fail_msg("bad test date %s", s);
-    return d;
-}
-
 /* An event for an item published at noon UTC on day (YYYY-MM-DD). */
 static Attache__V1__Event *enrich_on(const at_enrich_t *e, const char *title, const char *body,
                                      const char *day)
@@ -57,7 +32,7 @@ static Attache__V1__Event *enrich_on(const at_enrich_t *e, const char *title, co
     it->title = strdup(title);
     if (body && *body)
         it->body = strdup(body);
-    it->published = (int64_t)D(day) * 86400 + 12 * 3600;
+    it->published = (int64_t)td_day(day) * 86400 + 12 * 3600;
     Attache__V1__Event *ev = at_enrich_item(e, &it, 1700000000);
     assert_non_null(ev);
     assert_string_equal(ev->reference_date, day);
@@ -104,12 +79,12 @@ static const char *change(const at_enrich_t *e, const char *title, const char *d
 static void test_window_edges(void **state)
 {
     (void)state;
-    at_day_t d = D("2025-01-01");
+    at_day_t d = td_day("2025-01-01");
     assert_true(at_alerts_in_window(d, d, 30));
-    assert_true(at_alerts_in_window(d, D("2024-12-02"), 30));  /* 30 days before it */
-    assert_false(at_alerts_in_window(d, D("2024-12-01"), 30)); /* 31 */
-    assert_true(at_alerts_in_window(d, D("2025-01-31"), 30));  /* 30 days after it */
-    assert_false(at_alerts_in_window(d, D("2025-02-01"), 30)); /* 31 */
+    assert_true(at_alerts_in_window(d, td_day("2024-12-02"), 30));  /* 30 days before it */
+    assert_false(at_alerts_in_window(d, td_day("2024-12-01"), 30)); /* 31 */
+    assert_true(at_alerts_in_window(d, td_day("2025-01-31"), 30));  /* 30 days after it */
+    assert_false(at_alerts_in_window(d, td_day("2025-02-01"), 30)); /* 31 */
     assert_true(at_alerts_in_window(d, d, 0));
     assert_false(at_alerts_in_window(d, d + 1, 0));
     assert_false(at_alerts_in_window(AT_DAY_NONE, d, 30));
@@ -437,15 +412,21 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_edges),
-        cmocka_unit_test_setup_teardown(test_ukraine_party_from_2025, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_philippines_withdrawn, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hungary_notification, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_malaysia_withdrawn_accession_not_foreseen, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_located_country_counts, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_quiet_country_no_alert, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_model_case_defaults, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rules_configured, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ukraine_party_from_2025, td_setup_enrich,
+                                        td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_philippines_withdrawn, td_setup_enrich,
+                                        td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_hungary_notification, td_setup_enrich,
+                                        td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_malaysia_withdrawn_accession_not_foreseen,
+                                        td_setup_enrich, td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_located_country_counts, td_setup_enrich,
+                                        td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_quiet_country_no_alert, td_setup_enrich,
+                                        td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_model_case_defaults, td_setup_enrich,
+                                        td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_rules_configured, td_setup_enrich, td_teardown_enrich),
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_bad_values_name_the_key),
         cmocka_unit_test(test_apply_bad_arguments),

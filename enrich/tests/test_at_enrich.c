@@ -15,24 +15,6 @@
 #include "at_testdata.h"
 #include "at_time.h"
 
-static int setup(void **state)
-{
-    char err[1024];
-    at_enrich_t *e = at_enrich_new(td_data_dir(), err, sizeof err);
-    if (!e)
-        fail_msg("%s", err);
-    *state = e;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    at_enrich_t *e = *state;
-    at_enrich_destroy(&e);
-    assert_null(e);
-    return 0;
-}
-
 /* Unix time of y-m-d h:m:s UTC. */
 static int64_t T(int y, unsigned m, unsigned d, int hh, int mm, int ss)
 {
@@ -825,54 +807,34 @@ static void test_api_edges(void **state)
 
 /* --- load failures --------------------------------------------------------- */
 
-typedef struct {
-    char *dir;
-    char err[2048];
-} fixture_t;
+static int load_enrich(td_fixture_t *f)
+{
+    at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
+    int rc = e ? 0 : -1;
+    at_enrich_destroy(&e);
+    return rc;
+}
 
 static int setup_copy(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = td_mkdtemp();
-    assert_non_null(f->dir);
-    assert_int_equal(td_copy_data(f->dir), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown_copy(void **state)
-{
-    fixture_t *f = *state;
-    td_rmdir(&f->dir);
-    free(f);
-    return 0;
-}
-
-static void expect_fail(fixture_t *f, const char *file, int line, const char *reason)
-{
-    at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
-    if (e) {
-        at_enrich_destroy(&e);
-        fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
-    }
-    assert_true(td_err_is(f->err, f->dir, file, line, reason));
+    return td_setup_copy(state, load_enrich);
 }
 
 static void test_version_file(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
     assert_non_null(e);
     at_enrich_destroy(&e);
 
     assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-28"), 0);
-    expect_fail(f, "VERSION", 1, "ending in a newline");
+    td_expect_fail(f, "VERSION", 1, "ending in a newline");
     assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-31\n"), 0);
-    expect_fail(f, "VERSION", 1, "'2026-11-31' is not a valid");
+    td_expect_fail(f, "VERSION", 1, "'2026-11-31' is not a valid");
     assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-28\nmore\n"), 0);
-    expect_fail(f, "VERSION", 1, "expected one line");
+    td_expect_fail(f, "VERSION", 1, "expected one line");
     assert_int_equal(td_write(f->dir, "VERSION", "2026-11-2\0\n", 11), 0);
-    expect_fail(f, "VERSION", 1, "expected one line");
+    td_expect_fail(f, "VERSION", 1, "expected one line");
     assert_int_equal(td_write_str(f->dir, "VERSION", "2026-11-28\r\n"), 0);
     e = at_enrich_new(f->dir, f->err, sizeof f->err);
     assert_non_null(e);
@@ -880,7 +842,7 @@ static void test_version_file(void **state)
     char path[1200];
     snprintf(path, sizeof path, "%s/VERSION", f->dir);
     unlink(path);
-    expect_fail(f, "VERSION", 0, "cannot open");
+    td_expect_fail(f, "VERSION", 0, "cannot open");
 }
 
 static void test_missing_dir(void **state)
@@ -895,7 +857,7 @@ static void test_missing_dir(void **state)
 
 static void test_spelling_collision(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* An actor spelled like a country alias: one spelling, two meanings. */
     assert_int_equal(td_append(f->dir, "actor_aliases.tsv",
                                "Q7747\tRussia\tfull\texact\t\thttps://example.org\t2026-11-28\n"),
@@ -905,13 +867,14 @@ static void test_spelling_collision(void **state)
     for (char *p = s; *p; p++)
         line += *p == '\n';
     free(s);
-    expect_fail(f, "actor_aliases.tsv", line, "alias 'Russia' (or its ALL-CAPS form) is the same");
+    td_expect_fail(f, "actor_aliases.tsv", line,
+                   "alias 'Russia' (or its ALL-CAPS form) is the same");
     assert_non_null(strstr(f->err, "aliases.tsv:"));
 }
 
 static void test_caps_collision(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* "Usa" with caps would also match "USA", which is already a spelling
      * (the gazetteer finds it before the matcher would). */
     assert_int_equal(
@@ -925,7 +888,7 @@ static void test_caps_collision(void **state)
 
 static void test_no_rome_statute(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* Rename the treaty everywhere: the data is consistent, but the alert
      * rule has nothing to work with. */
     char *s = td_read(f->dir, "participation.tsv");
@@ -934,12 +897,12 @@ static void test_no_rome_statute(void **state)
     assert_int_equal(td_write_str(f->dir, "participation.tsv", s), 0);
     free(s);
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "rome_statute\t", "rome_statut2\t"), 0);
-    expect_fail(f, "treaties.tsv", 0, "no 'rome_statute' row");
+    td_expect_fail(f, "treaties.tsv", 0, "no 'rome_statute' row");
 }
 
 static void test_bad_file_fails_whole_load(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* One bad byte in the last-loaded table still fails everything. */
     assert_int_equal(td_edit(f->dir, "warrants.tsv", "ICC-01/18", "ICC-01/18\xC0"), 0);
     char *s = td_read(f->dir, "warrants.tsv");
@@ -947,7 +910,7 @@ static void test_bad_file_fails_whole_load(void **state)
     for (char *p = s; p < strstr(s, "ICC-01/18"); p++)
         line += *p == '\n';
     free(s);
-    expect_fail(f, "warrants.tsv", line, "invalid UTF-8");
+    td_expect_fail(f, "warrants.tsv", line, "invalid UTF-8");
 }
 
 /* A partial list: a state without a row has an unknown status, which is
@@ -956,7 +919,7 @@ static void test_bad_file_fails_whole_load(void **state)
  * drops Niger's row. */
 static void test_unknown_status_is_not_called_non_party(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     assert_int_equal(
         td_edit(f->dir, "treaties.tsv", "\tyears_after:1\tyes\t", "\tyears_after:1\tno\t"), 0);
     assert_int_equal(
@@ -1042,15 +1005,16 @@ int main(void)
     };
     const struct CMUnitTest load_tests[] = {
         cmocka_unit_test(test_missing_dir),
-        cmocka_unit_test_setup_teardown(test_version_file, setup_copy, teardown_copy),
-        cmocka_unit_test_setup_teardown(test_spelling_collision, setup_copy, teardown_copy),
-        cmocka_unit_test_setup_teardown(test_caps_collision, setup_copy, teardown_copy),
-        cmocka_unit_test_setup_teardown(test_no_rome_statute, setup_copy, teardown_copy),
+        cmocka_unit_test_setup_teardown(test_version_file, setup_copy, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_spelling_collision, setup_copy, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_caps_collision, setup_copy, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_no_rome_statute, setup_copy, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_unknown_status_is_not_called_non_party, setup_copy,
-                                        teardown_copy),
-        cmocka_unit_test_setup_teardown(test_bad_file_fails_whole_load, setup_copy, teardown_copy),
+                                        td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_bad_file_fails_whole_load, setup_copy,
+                                        td_teardown_copy),
     };
-    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests(tests, td_setup_enrich, td_teardown_enrich);
     failed += cmocka_run_group_tests(load_tests, NULL, NULL);
     return failed;
 }

@@ -13,15 +13,6 @@
 #include "at_gazetteer.h"
 #include "at_testdata.h"
 
-static at_gazetteer_t *load_real(void)
-{
-    char err[1024];
-    at_gazetteer_t *g = at_gazetteer_new(td_data_dir(), err, sizeof err);
-    if (!g)
-        fail_msg("loading %s: %s", td_data_dir(), err);
-    return g;
-}
-
 static const char *code_of(const at_gazetteer_t *g, size_t country)
 {
     return at_gazetteer_country(g, country)->code;
@@ -30,7 +21,7 @@ static const char *code_of(const at_gazetteer_t *g, size_t country)
 static void test_real_data(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     assert_true(at_gazetteer_country_count(g) >= 30);
     assert_true(at_gazetteer_alias_count(g) >= 100);
     size_t i;
@@ -125,7 +116,7 @@ static void expect_codes(const at_gazetteer_t *g, const at_match_t *m, const cha
 static void test_matching_real_spellings(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     at_match_t *m = at_match_new();
     assert_int_equal(at_gazetteer_add_patterns(g, m, 0), 0);
     uint32_t dup[2];
@@ -201,7 +192,7 @@ static void expect_dateline(const at_gazetteer_t *g, const char *body, const cha
 static void test_datelines(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     expect_dateline(g, "ASTANA, July 3 (Reuters) - Russian President", "KAZ", "Astana");
     expect_dateline(g, "ULAANBAATAR \xE2\x80\x94 Putin arrived", "MNG", "Ulaanbaatar");
     expect_dateline(g, "ULAANBAATAR\xE2\x80\x94Putin arrived", "MNG", "Ulaanbaatar");
@@ -252,56 +243,22 @@ static void test_datelines(void **state)
 
 /* --- broken tables ------------------------------------------------------- */
 
-typedef struct {
-    char *dir;
-    char err[2048];
-} fixture_t;
+static int load_gazetteer(td_fixture_t *f)
+{
+    at_gazetteer_t *g = at_gazetteer_new(f->dir, f->err, sizeof f->err);
+    int rc = g ? 0 : -1;
+    at_gazetteer_destroy(&g);
+    return rc;
+}
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = td_mkdtemp();
-    assert_non_null(f->dir);
-    assert_int_equal(td_copy_data(f->dir), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    td_rmdir(&f->dir);
-    free(f);
-    return 0;
-}
-
-/* Line number of the first line of dir/file containing `text`. */
-static int line_of(const char *dir, const char *file, const char *text)
-{
-    char *s = td_read(dir, file);
-    assert_non_null(s);
-    char *p = strstr(s, text);
-    assert_non_null(p);
-    int line = 1;
-    for (char *q = s; q < p; q++)
-        line += *q == '\n';
-    free(s);
-    return line;
-}
-
-static void expect_fail(fixture_t *f, const char *file, int line, const char *reason)
-{
-    at_gazetteer_t *g = at_gazetteer_new(f->dir, f->err, sizeof f->err);
-    if (g) {
-        at_gazetteer_destroy(&g);
-        fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
-    }
-    assert_true(td_err_is(f->err, f->dir, file, line, reason));
+    return td_setup_copy(state, load_gazetteer);
 }
 
 static void test_copy_loads(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     at_gazetteer_t *g = at_gazetteer_new(f->dir, f->err, sizeof f->err);
     assert_non_null(g);
     at_gazetteer_destroy(&g);
@@ -309,63 +266,63 @@ static void test_copy_loads(void **state)
 
 static void test_bad_countries(void **state)
 {
-    fixture_t *f = *state;
-    int line = line_of(f->dir, "countries.tsv", "KAZ\tKZ");
+    td_fixture_t *f = *state;
+    int line = td_line_of(f->dir, "countries.tsv", "KAZ\tKZ");
     assert_int_equal(td_edit(f->dir, "countries.tsv", "KAZ\tKZ", "KAZ\tKZX"), 0);
-    expect_fail(f, "countries.tsv", line, "alpha2 'KZX'");
+    td_expect_fail(f, "countries.tsv", line, "alpha2 'KZX'");
 
     assert_int_equal(td_edit(f->dir, "countries.tsv", "KAZ\tKZX", "Kaz\tKZ"), 0);
-    expect_fail(f, "countries.tsv", line, "code 'Kaz'");
+    td_expect_fail(f, "countries.tsv", line, "code 'Kaz'");
 
     assert_int_equal(td_edit(f->dir, "countries.tsv", "Kaz\tKZ", "MNG\tKZ"), 0);
     /* Reported where the second MNG appears (the file is sorted by code). */
-    expect_fail(f, "countries.tsv", line_of(f->dir, "countries.tsv", "MNG\tMN\t"),
-                "duplicate country code MNG");
+    td_expect_fail(f, "countries.tsv", td_line_of(f->dir, "countries.tsv", "MNG\tMN\t"),
+                   "duplicate country code MNG");
 
     assert_int_equal(td_edit(f->dir, "countries.tsv", "MNG\tKZ\t398", "KAZ\tKZ\t39"), 0);
-    expect_fail(f, "countries.tsv", line, "numeric '39' is not an ISO 3166-1 numeric code");
+    td_expect_fail(f, "countries.tsv", line, "numeric '39' is not an ISO 3166-1 numeric code");
 
     assert_int_equal(td_edit(f->dir, "countries.tsv", "KAZ\tKZ\t39\tKazakhstan\tyes",
                              "KAZ\tKZ\t398\tKazakhstan\tmember"),
                      0);
-    expect_fail(f, "countries.tsv", line, "un_member");
+    td_expect_fail(f, "countries.tsv", line, "un_member");
 }
 
 static void test_alias_unknown_country(void **state)
 {
-    fixture_t *f = *state;
-    int line = line_of(f->dir, "aliases.tsv", "KAZ\tKazakh\t");
+    td_fixture_t *f = *state;
+    int line = td_line_of(f->dir, "aliases.tsv", "KAZ\tKazakh\t");
     assert_int_equal(td_edit(f->dir, "aliases.tsv", "KAZ\tKazakh\t", "KAX\tKazakh\t"), 0);
-    expect_fail(f, "aliases.tsv", line, "unknown country code 'KAX'");
+    td_expect_fail(f, "aliases.tsv", line, "unknown country code 'KAX'");
 }
 
 static void test_alias_bad_fields(void **state)
 {
-    fixture_t *f = *state;
-    int line = line_of(f->dir, "aliases.tsv", "\tKazakh\t");
+    td_fixture_t *f = *state;
+    int line = td_line_of(f->dir, "aliases.tsv", "\tKazakh\t");
     assert_int_equal(td_edit(f->dir, "aliases.tsv", "\tKazakh\tdemonym", "\tKazakh\tcapital"), 0);
-    expect_fail(f, "aliases.tsv", line, "'capital' is not one of: name, demonym, abbreviation");
+    td_expect_fail(f, "aliases.tsv", line, "'capital' is not one of: name, demonym, abbreviation");
     assert_int_equal(
         td_edit(f->dir, "aliases.tsv", "\tKazakh\tcapital\tcaps", "\tKazakh\tdemonym\tupper"), 0);
-    expect_fail(f, "aliases.tsv", line, "'upper' is not one of: exact, caps");
+    td_expect_fail(f, "aliases.tsv", line, "'upper' is not one of: exact, caps");
     assert_int_equal(
         td_edit(f->dir, "aliases.tsv", "\tKazakh\tdemonym\tupper", "\tKazakh,\tdemonym\tcaps"), 0);
-    expect_fail(f, "aliases.tsv", line, "does not end with a letter");
+    td_expect_fail(f, "aliases.tsv", line, "does not end with a letter");
     assert_int_equal(td_edit(f->dir, "aliases.tsv", "\tKazakh,\t", "\tQazaq\xC3\xA9\t"), 0);
-    expect_fail(f, "aliases.tsv", line, "case 'caps' needs an ASCII spelling");
+    td_expect_fail(f, "aliases.tsv", line, "case 'caps' needs an ASCII spelling");
     assert_int_equal(td_edit(f->dir, "aliases.tsv", "\tQazaq\xC3\xA9\t", "\tKazakh\t"), 0);
     assert_int_equal(td_edit(f->dir, "aliases.tsv",
                              "\tKazakh\tdemonym\tcaps\t\t\t\t\thttps://en.wikipedia.org/wiki/"
                              "List_of_adjectival_and_demonymic_forms_for_countries_and_nations\t",
                              "\tKazakh\tdemonym\tcaps\t\t\t\t\t\t"),
                      0);
-    expect_fail(f, "aliases.tsv", line, "column 'source' must not be empty");
+    td_expect_fail(f, "aliases.tsv", line, "column 'source' must not be empty");
 }
 
 static void test_alias_bad_date(void **state)
 {
-    fixture_t *f = *state;
-    int line = line_of(f->dir, "aliases.tsv", "\tKazakhstani\t");
+    td_fixture_t *f = *state;
+    int line = td_line_of(f->dir, "aliases.tsv", "\tKazakhstani\t");
     char *s = td_read(f->dir, "aliases.tsv");
     char *row = strstr(s, "\tKazakhstani\t");
     char *nl = strchr(row, '\n');
@@ -373,50 +330,36 @@ static void test_alias_bad_date(void **state)
     memcpy(nl - 10, "2026-13-01", 10);
     assert_int_equal(td_write_str(f->dir, "aliases.tsv", s), 0);
     free(s);
-    expect_fail(f, "aliases.tsv", line, "column 'checked_on': '2026-13-01'");
+    td_expect_fail(f, "aliases.tsv", line, "column 'checked_on': '2026-13-01'");
 }
 
 static void test_places(void **state)
 {
-    fixture_t *f = *state;
-    int line = line_of(f->dir, "places.tsv", "\tNur-Sultan\t");
+    td_fixture_t *f = *state;
+    int line = td_line_of(f->dir, "places.tsv", "\tNur-Sultan\t");
     assert_int_equal(td_edit(f->dir, "places.tsv", "KAZ\tAstana\tNur-Sultan\tcapital",
                              "KAZ\tAstana\tNur-Sultan\tcity"),
                      0);
-    expect_fail(f, "places.tsv", line, "place 'Astana' has another kind");
+    td_expect_fail(f, "places.tsv", line, "place 'Astana' has another kind");
 
     assert_int_equal(td_edit(f->dir, "places.tsv", "KAZ\tAstana\tNur-Sultan\tcity",
                              "KAZ\tAstana\tNur-Sultan\tcapital\tcaps\tsomewhere"),
                      0);
     /* The replacement doubled the case/scope columns: now 14 columns. */
-    expect_fail(f, "places.tsv", line, "expected 12 columns, found 14");
+    td_expect_fail(f, "places.tsv", line, "expected 12 columns, found 14");
 
     assert_int_equal(td_edit(f->dir, "places.tsv", "\tcapital\tcaps\tsomewhere", "\tcapital"), 0);
     assert_int_equal(
         td_edit(f->dir, "places.tsv", "KAZ\tAstana\tNur-Sultan", "KAZ\tAstana City\tNur-Sultan"),
         0);
-    expect_fail(f, "places.tsv", line, "place 'Astana City' has no row whose alias is");
-}
-
-/* The whole error, exactly: "<dir>/<file>:<line>: <reason>". */
-static void expect_exact(fixture_t *f, const char *file, int line, const char *reason)
-{
-    at_gazetteer_t *g = at_gazetteer_new(f->dir, f->err, sizeof f->err);
-    if (g) {
-        at_gazetteer_destroy(&g);
-        fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
-    }
-    char want[2048];
-    snprintf(want, sizeof want, "%s/%s:%d: %s", f->dir, file, line, reason);
-    if (strcmp(f->err, want) != 0)
-        fail_msg("error \"%s\", want \"%s\"", f->err, want);
+    td_expect_fail(f, "places.tsv", line, "place 'Astana City' has no row whose alias is");
 }
 
 /* The Kazakh row of aliases.tsv with the given ambiguity columns. */
 #define KAZAKH_SRC                                                                                 \
     "https://en.wikipedia.org/wiki/List_of_adjectival_and_demonymic_forms_for_countries_and_"      \
     "nations\t2026-11-28\n"
-static void set_kazakh(fixture_t *f, const char *amb, const char *dis, const char *cues)
+static void set_kazakh(td_fixture_t *f, const char *amb, const char *dis, const char *cues)
 {
     char *s = td_read(f->dir, "aliases.tsv");
     assert_non_null(s);
@@ -437,8 +380,8 @@ static void set_kazakh(fixture_t *f, const char *amb, const char *dis, const cha
 /* One test per kind of error in the ambiguity columns, with its message. */
 static void test_marks_errors(void **state)
 {
-    fixture_t *f = *state;
-    int line = line_of(f->dir, "aliases.tsv", "KAZ\tKazakh\tdemonym");
+    td_fixture_t *f = *state;
+    int line = td_line_of(f->dir, "aliases.tsv", "KAZ\tKazakh\tdemonym");
     static const struct {
         const char *amb, *dis, *cues, *reason;
     } cases[] = {
@@ -477,7 +420,7 @@ static void test_marks_errors(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         set_kazakh(f, cases[i].amb, cases[i].dis, cases[i].cues);
-        expect_exact(f, "aliases.tsv", line, cases[i].reason);
+        td_expect_exact(f, "aliases.tsv", line, cases[i].reason);
     }
     /* And a row that gets everything right loads. */
     set_kazakh(f, "part_of_name;given_name", "longest_match;context",
@@ -491,9 +434,9 @@ static void test_marks_errors(void **state)
 /* One spelling on several rows: the errors, each with its message. */
 static void test_shared_spelling_errors(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     char want[2048];
-    int kazakh = line_of(f->dir, "aliases.tsv", "KAZ\tKazakh\tdemonym");
+    int kazakh = td_line_of(f->dir, "aliases.tsv", "KAZ\tKazakh\tdemonym");
     char *s = td_read(f->dir, "aliases.tsv");
     int last = 0;
     for (char *p = s; *p; p++)
@@ -508,13 +451,13 @@ static void test_shared_spelling_errors(void **state)
              "alias 'Kazakh' (or its ALL-CAPS form) is also at %s/aliases.tsv:%d; a spelling on "
              "several rows must be marked ambiguity 'other_place' on each",
              f->dir, kazakh);
-    expect_exact(f, "aliases.tsv", last + 1, want);
+    td_expect_exact(f, "aliases.tsv", last + 1, want);
 
     /* Marked on one row only: still an error. */
     assert_int_equal(td_edit(f->dir, "aliases.tsv", "MNG\tKazakh\tdemonym\tcaps\t\t\t\t",
                              "MNG\tKazakh\tdemonym\tcaps\tother_place\tcontext\tcontext:Mongol\t"),
                      0);
-    expect_exact(f, "aliases.tsv", last + 1, want);
+    td_expect_exact(f, "aliases.tsv", last + 1, want);
 
     /* Marked on both, but both rows mean the same country. */
     set_kazakh(f, "other_place", "context", "context:Astana");
@@ -522,7 +465,7 @@ static void test_shared_spelling_errors(void **state)
     snprintf(want, sizeof want,
              "alias 'Kazakh' (or its ALL-CAPS form) names the same country as %s/aliases.tsv:%d",
              f->dir, kazakh);
-    expect_exact(f, "aliases.tsv", last + 1, want);
+    td_expect_exact(f, "aliases.tsv", last + 1, want);
 
     /* Two countries, both marked: loads, and with no default neither
      * row is matched. */
@@ -563,7 +506,7 @@ static void test_shared_spelling_errors(void **state)
              "alias 'Kazakh' is marked 'default' here and at %s/aliases.tsv:%d; one row of a "
              "spelling at most is the default",
              f->dir, kazakh);
-    expect_exact(f, "aliases.tsv", last + 1, want);
+    td_expect_exact(f, "aliases.tsv", last + 1, want);
 
     /* A default on a spelling no other row has. */
     assert_int_equal(td_edit(f->dir, "aliases.tsv",
@@ -576,8 +519,8 @@ static void test_shared_spelling_errors(void **state)
     at_gazetteer_destroy(&g);
     assert_int_equal(td_edit(f->dir, "aliases.tsv", "MNG\tKazakh\tdemonym", "MNG\tKazak\tdemonym"),
                      0);
-    expect_exact(f, "aliases.tsv", kazakh,
-                 "alias 'Kazakh' is marked 'default', but no other row has its spelling");
+    td_expect_exact(f, "aliases.tsv", kazakh,
+                    "alias 'Kazakh' is marked 'default', but no other row has its spelling");
 }
 
 /* The real data's shared spellings: who is the default, who is shadowed,
@@ -585,7 +528,7 @@ static void test_shared_spelling_errors(void **state)
 static void test_real_shared_spellings(void **state)
 {
     (void)state;
-    at_gazetteer_t *g = load_real();
+    at_gazetteer_t *g = td_real_gazetteer();
     int london_gbr = 0, london_can = 0, georgia = 0;
     for (size_t k = 0; k < at_gazetteer_alias_count(g); k++) {
         const at_alias_t *a = at_gazetteer_alias(g, k);
@@ -616,11 +559,11 @@ static void test_real_shared_spellings(void **state)
 
 static void test_missing_and_truncated_files(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     char path[1200];
     snprintf(path, sizeof path, "%s/places.tsv", f->dir);
     unlink(path);
-    expect_fail(f, "places.tsv", 0, "cannot open");
+    td_expect_fail(f, "places.tsv", 0, "cannot open");
 
     /* Cut aliases.tsv in the middle of a row. */
     char *s = td_read(td_data_dir(), "aliases.tsv");
@@ -637,11 +580,11 @@ static void test_missing_and_truncated_files(void **state)
 
 static void test_empty_countries(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     assert_int_equal(td_write_str(f->dir, "countries.tsv",
                                   "code\talpha2\tnumeric\tname\tun_member\tsource\tchecked_on\n"),
                      0);
-    expect_fail(f, "countries.tsv", 1, "no countries");
+    td_expect_fail(f, "countries.tsv", 1, "no countries");
 }
 
 int main(void)
@@ -650,17 +593,17 @@ int main(void)
         cmocka_unit_test(test_real_data),
         cmocka_unit_test(test_matching_real_spellings),
         cmocka_unit_test(test_datelines),
-        cmocka_unit_test_setup_teardown(test_copy_loads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_countries, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alias_unknown_country, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alias_bad_fields, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_alias_bad_date, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_places, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_marks_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shared_spelling_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_loads, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_bad_countries, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_alias_unknown_country, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_alias_bad_fields, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_alias_bad_date, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_places, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_marks_errors, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_shared_spelling_errors, setup, td_teardown_copy),
         cmocka_unit_test(test_real_shared_spellings),
-        cmocka_unit_test_setup_teardown(test_missing_and_truncated_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_countries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_and_truncated_files, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_empty_countries, setup, td_teardown_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,9 +25,7 @@ static int setup_real(void **state)
 {
     char err[1024];
     real_t *r = calloc(1, sizeof *r);
-    r->gaz = at_gazetteer_new(td_data_dir(), err, sizeof err);
-    if (!r->gaz)
-        fail_msg("%s", err);
+    r->gaz = td_real_gazetteer();
     r->tr = at_treaty_new(td_data_dir(), r->gaz, err, sizeof err);
     if (!r->tr)
         fail_msg("%s", err);
@@ -47,12 +45,15 @@ static int teardown_real(void **state)
     return 0;
 }
 
+/* This file's short names for td_day and td_line_of (at_testdata.h). */
 static at_day_t D(const char *s)
 {
-    at_day_t d;
-    if (at_day_parse(s, &d) != 0)
-        fail_msg("bad test date %s", s);
-    return d;
+    return td_day(s);
+}
+
+static int line_of(const char *dir, const char *file, const char *text)
+{
+    return td_line_of(dir, file, text);
 }
 
 static at_treaty_status_t status_in(const real_t *r, size_t treaty, const char *code,
@@ -424,70 +425,32 @@ static void test_fields_only_up_to_the_day(void **state)
 
 /* --- loader checks on broken copies --------------------------------------- */
 
-typedef struct {
-    char *dir;
-    at_gazetteer_t *gaz;
-    char err[2048];
-} fixture_t;
+static int load_treaty(td_fixture_t *f)
+{
+    at_treaty_t *t = at_treaty_new(f->dir, f->gaz, f->err, sizeof f->err);
+    int rc = t ? 0 : -1;
+    at_treaty_destroy(&t);
+    return rc;
+}
 
 static int setup(void **state)
 {
-    fixture_t *f = calloc(1, sizeof *f);
-    f->dir = td_mkdtemp();
-    assert_non_null(f->dir);
-    assert_int_equal(td_copy_data(f->dir), 0);
-    f->gaz = at_gazetteer_new(f->dir, f->err, sizeof f->err);
-    assert_non_null(f->gaz);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture_t *f = *state;
-    at_gazetteer_destroy(&f->gaz);
-    td_rmdir(&f->dir);
-    free(f);
-    return 0;
-}
-
-static int line_of(const char *dir, const char *file, const char *text)
-{
-    char *s = td_read(dir, file);
-    assert_non_null(s);
-    char *p = strstr(s, text);
-    if (!p)
-        fail_msg("%s not in %s", text, file);
-    int line = 1;
-    for (char *q = s; q < p; q++)
-        line += *q == '\n';
-    free(s);
-    return line;
-}
-
-static void expect_fail(fixture_t *f, const char *file, int line, const char *reason)
-{
-    at_treaty_t *t = at_treaty_new(f->dir, f->gaz, f->err, sizeof f->err);
-    if (t) {
-        at_treaty_destroy(&t);
-        fail_msg("load succeeded, expected %s:%d: %s", file, line, reason);
-    }
-    assert_true(td_err_is(f->err, f->dir, file, line, reason));
+    return td_setup_copy(state, load_treaty);
 }
 
 /* Replace a row fragment in participation.tsv and expect the error on
  * that row. */
-static void break_row(fixture_t *f, const char *from, const char *to, const char *reason)
+static void break_row(td_fixture_t *f, const char *from, const char *to, const char *reason)
 {
     int line = line_of(f->dir, "participation.tsv", from);
     assert_int_equal(td_edit(f->dir, "participation.tsv", from, to), 0);
-    expect_fail(f, "participation.tsv", line, reason);
+    td_expect_fail(f, "participation.tsv", line, reason);
     assert_int_equal(td_edit(f->dir, "participation.tsv", to, from), 0);
 }
 
 static void test_copy_loads(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     at_treaty_t *t = at_treaty_new(f->dir, f->gaz, f->err, sizeof f->err);
     assert_non_null(t);
     at_treaty_destroy(&t);
@@ -497,7 +460,7 @@ static void test_copy_loads(void **state)
 
 static void test_art126_check(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* Gambia deposited 2002-06-28, after the 60th instrument: the 60th day
      * after is 2002-08-27, so entry into force is 2002-09-01. */
     break_row(f, "GMB\t1998-12-04\tratification\t2002-06-28\t2002-09-01",
@@ -524,7 +487,7 @@ static void test_art126_check(void **state)
 
 static void test_art127_check(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     break_row(f, "2016-10-27\t2017-10-27", "2016-10-27\t2017-10-28",
               "withdrawal_effective 2017-10-28 disagrees with the treaty's withdrawal rule: "
               "expected 2017-10-27");
@@ -552,7 +515,7 @@ static void test_art127_check(void **state)
 
 static void test_references(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     break_row(f, "rome_statute\tKAZ", "rome_statute\tKZX", "unknown country code 'KZX'");
     break_row(f, "rome_statute\tKAZ", "rome_statut\tKAZ", "unknown treaty 'rome_statut'");
     break_row(f, "art12_3:2014-04-17;art12_3:2015-09-08", "art12(3):2014-04-17",
@@ -565,26 +528,26 @@ static void test_references(void **state)
     int line = line_of(f->dir, "participation.tsv", "rome_statute\tMNG");
     assert_int_equal(td_edit(f->dir, "participation.tsv", "rome_statute\tMNG", "rome_statute\tKAZ"),
                      0);
-    expect_fail(f, "participation.tsv", line, "duplicate row for KAZ");
+    td_expect_fail(f, "participation.tsv", line, "duplicate row for KAZ");
 }
 
 static void test_treaties_table(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     int line = line_of(f->dir, "treaties.tsv", "rome_statute\t");
     assert_int_equal(
         td_edit(f->dir, "treaties.tsv", "first_of_month_after_days:60", "days_after:60"), 0);
-    expect_fail(f, "treaties.tsv", line, "eif_rule 'days_after:60'");
+    td_expect_fail(f, "treaties.tsv", line, "eif_rule 'days_after:60'");
     assert_int_equal(
         td_edit(f->dir, "treaties.tsv", "days_after:60", "first_of_month_after_days:60"), 0);
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "years_after:1", "years_after:0"), 0);
-    expect_fail(f, "treaties.tsv", line, "withdrawal_rule 'years_after:0'");
+    td_expect_fail(f, "treaties.tsv", line, "withdrawal_rule 'years_after:0'");
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "years_after:0", "years_after:1"), 0);
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "\tyes\t", "\tmaybe\t"), 0);
-    expect_fail(f, "treaties.tsv", line, "'maybe' is not one of: no, yes");
+    td_expect_fail(f, "treaties.tsv", line, "'maybe' is not one of: no, yes");
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "\tmaybe\t", "\tyes\t"), 0);
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "rome_statute\t", "Rome Statute\t"), 0);
-    expect_fail(f, "treaties.tsv", line, "treaty id 'Rome Statute'");
+    td_expect_fail(f, "treaties.tsv", line, "treaty id 'Rome Statute'");
 }
 
 /* participation_complete: yes needs a row for every UN member and
@@ -592,7 +555,7 @@ static void test_treaties_table(void **state)
  * non-signatory. With "no", a state without a row is unknown. */
 static void test_complete_list(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     int line = line_of(f->dir, "treaties.tsv", "rome_statute\t");
     /* The shipped Rome Statute list is complete and loads. */
     at_treaty_t *t = at_treaty_new(f->dir, f->gaz, f->err, sizeof f->err);
@@ -614,9 +577,9 @@ static void test_complete_list(void **state)
      * countries.tsv order) without a row, reported on the treaty's line. */
     assert_int_equal(
         td_edit(f->dir, "participation.tsv", "\nrome_statute\tBFA\t", "\n#rome_statute\tBFA\t"), 0);
-    expect_fail(f, "treaties.tsv", line,
-                "rome_statute: participation_complete is yes, but participation.tsv has no row "
-                "for BFA (UN member state)");
+    td_expect_fail(f, "treaties.tsv", line,
+                   "rome_statute: participation_complete is yes, but participation.tsv has no row "
+                   "for BFA (UN member state)");
     /* Marked partial, the same tables load, and BFA's status is unknown:
      * never "non_signatory". */
     assert_int_equal(td_edit(f->dir, "treaties.tsv", "\tyes\t", "\tno\t"), 0);
@@ -635,7 +598,7 @@ static void test_complete_list(void **state)
 /* The NPT's rules: entry into force on deposit, three months' notice. */
 static void test_npt_rules(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* Accession after 1970-03-05: in force on the day of deposit. */
     break_row(f, "CHN\t\taccession\t1992-03-09\t1992-03-09",
               "CHN\t\taccession\t1992-03-09\t1992-04-01",
@@ -651,16 +614,17 @@ static void test_npt_rules(void **state)
                              "2003-01-10\t2003-04-10\t\t\t\tDPRK statement of 2003-01-10 "
                              "declared the withdrawal effective the next day\t"),
                      0);
-    expect_fail(f, "participation.tsv", line,
-                "exception 'DPRK statement of 2003-01-10 declared th': expected 'eif_rule: "
-                "REASON' or 'withdrawal_rule: REASON'");
+    td_expect_fail(f, "participation.tsv", line,
+                   "exception 'DPRK statement of 2003-01-10 declared th': expected 'eif_rule: "
+                   "REASON' or 'withdrawal_rule: REASON'");
     /* ... and one that the row needs: it agrees with the entry-into-force
      * rule. */
     assert_int_equal(
         td_edit(f->dir, "participation.tsv", "\tDPRK statement", "\teif_rule: DPRK statement"), 0);
-    expect_fail(f, "participation.tsv", line,
-                "exception for eif_rule, but in_force agrees with the rule (or no rule applies): "
-                "remove the exception");
+    td_expect_fail(
+        f, "participation.tsv", line,
+        "exception for eif_rule, but in_force agrees with the rule (or no rule applies): "
+        "remove the exception");
     assert_int_equal(td_edit(f->dir, "participation.tsv",
                              "\teif_rule: DPRK statement of 2003-01-10 declared the withdrawal "
                              "effective the next day\t",
@@ -684,7 +648,7 @@ static void test_npt_rules(void **state)
  * other than the bound must be empty. */
 static void test_in_force_by(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     const char *exact = "npt\tCHN\t\taccession\t1992-03-09\t1992-03-09\t\t\t\t\t";
     const char *bound = "npt\tCHN\t\taccession\t\t\t1992-12-31\t\t\t\t";
     int line = line_of(f->dir, "participation.tsv", exact);
@@ -755,7 +719,7 @@ static void test_in_force_by(void **state)
  * rejected where the row agrees with the rule anyway. */
 static void test_exceptions(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* The shipped table has no exception row: the DPRK's withdrawal
      * follows art. X(1). Its own account (effective the day after the
      * notice) breaks the rule ... */
@@ -763,9 +727,9 @@ static void test_exceptions(void **state)
     assert_int_equal(td_edit(f->dir, "participation.tsv", "2003-01-10\t2003-04-10\t\t\t\t\t",
                              "2003-01-10\t2003-01-11\t\t\t\t\t"),
                      0);
-    expect_fail(f, "participation.tsv", line,
-                "withdrawal_effective 2003-01-11 disagrees with the treaty's withdrawal rule: "
-                "expected 2003-04-10");
+    td_expect_fail(f, "participation.tsv", line,
+                   "withdrawal_effective 2003-01-11 disagrees with the treaty's withdrawal rule: "
+                   "expected 2003-04-10");
     /* ... and loads with a documented exception ... */
     assert_int_equal(td_edit(f->dir, "participation.tsv", "2003-01-10\t2003-01-11\t\t\t\t\t",
                              "2003-01-10\t2003-01-11\t\t\t\twithdrawal_rule: the DPRK's own "
@@ -779,9 +743,10 @@ static void test_exceptions(void **state)
     assert_int_equal(td_edit(f->dir, "participation.tsv", "2003-01-10\t2003-01-11\t",
                              "2003-01-10\t2003-04-10\t"),
                      0);
-    expect_fail(f, "participation.tsv", line,
-                "exception for withdrawal_rule, but withdrawal_effective agrees with the rule (or "
-                "no rule applies): remove the exception");
+    td_expect_fail(
+        f, "participation.tsv", line,
+        "exception for withdrawal_rule, but withdrawal_effective agrees with the rule (or "
+        "no rule applies): remove the exception");
     assert_int_equal(td_edit(f->dir, "participation.tsv",
                              "withdrawal_rule: the DPRK's own account of its notice\t", "\t"),
                      0);
@@ -825,7 +790,7 @@ static void test_exceptions(void **state)
  * notification; not before the treaty itself was in force. */
 static void test_succession(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     break_row(f, "MNE\t\tsuccession\t2006-10-23\t2006-06-03",
               "MNE\t\tsuccession\t2006-10-23\t2006-11-01",
               "a succession takes effect on or before its notification: in_force 2006-11-01 is "
@@ -846,7 +811,7 @@ static void collect(void *ctx, const char *problem)
  * rejected treaty's rows are skipped rather than reported one by one. */
 static void test_check_reports_every_problem(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     char buf[8192] = "";
     assert_int_equal(at_treaty_check(f->dir, f->gaz, collect, buf), 0);
     assert_string_equal(buf, "");
@@ -885,17 +850,17 @@ static void test_check_reports_every_problem(void **state)
 
 static void test_hostile_files(void **state)
 {
-    fixture_t *f = *state;
+    td_fixture_t *f = *state;
     /* Wrong header (e.g. a column renamed). */
     assert_int_equal(td_edit(f->dir, "participation.tsv", "\tsigned\t", "\tsignature\t"), 0);
-    expect_fail(f, "participation.tsv", line_of(f->dir, "participation.tsv", "treaty\tcode"),
-                "header column 3 must be 'signed'");
+    td_expect_fail(f, "participation.tsv", line_of(f->dir, "participation.tsv", "treaty\tcode"),
+                   "header column 3 must be 'signed'");
     assert_int_equal(td_edit(f->dir, "participation.tsv", "\tsignature\t", "\tsigned\t"), 0);
     /* Latin-1 bytes in a source. */
     int line = line_of(f->dir, "participation.tsv", "rome_statute\tKAZ");
     assert_int_equal(
         td_edit(f->dir, "participation.tsv", "rome_statute\tKAZ\t", "rome_statute\tKAZ\t\xE9"), 0);
-    expect_fail(f, "participation.tsv", line, "invalid UTF-8");
+    td_expect_fail(f, "participation.tsv", line, "invalid UTF-8");
 }
 
 /* at_treaty_transitions: every day the status changes, in order, with the
@@ -982,18 +947,18 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_is_not_non_signatory, setup_real,
                                         teardown_real),
         cmocka_unit_test_setup_teardown(test_fields_only_up_to_the_day, setup_real, teardown_real),
-        cmocka_unit_test_setup_teardown(test_copy_loads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_art126_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_art127_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_references, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_treaties_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_complete_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_npt_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_exceptions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_in_force_by, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_succession, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_check_reports_every_problem, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_hostile_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_loads, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_art126_check, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_art127_check, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_references, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_treaties_table, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_complete_list, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_npt_rules, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_exceptions, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_in_force_by, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_succession, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_check_reports_every_problem, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_hostile_files, setup, td_teardown_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

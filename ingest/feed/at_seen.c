@@ -10,7 +10,8 @@
  *     WAL without an fsync; a power cut may lose the last commits (which
  *     are then re-emitted: at-least-once), never corrupt the file.
  *   - The schema carries PRAGMA application_id (so a foreign SQLite file
- *     is refused instead of altered) and PRAGMA user_version (migrations).
+ *     is refused instead of altered) and PRAGMA user_version (migrations);
+ *     at_sqlite checks both, as for the SQLite sink.
  *   - ids and titles are WITHOUT ROWID tables keyed by what we look up, so
  *     a check is one B-tree probe; first_seen is indexed for pruning.
  *   - Check-and-add is INSERT OR IGNORE on the id, then on the title, with
@@ -37,6 +38,7 @@
 #include <string.h>
 
 #include "at_err.h"
+#include "at_sqlite.h"
 #include "at_time.h"
 
 /* "AtSn": written to the database header so `file` and we can tell an
@@ -88,6 +90,8 @@ static const char *const migrations[AT_SEEN_SCHEMA] = {
     "  bytes INTEGER NOT NULL DEFAULT 0"
     ");",
 };
+
+static const at_sqlite_schema_t schema = {AT_SEEN_APP_ID, AT_SEEN_SCHEMA, migrations, "state"};
 
 /* The cached statements, by purpose. */
 enum {
@@ -174,21 +178,6 @@ static int exec(at_seen_t *self, const char *sql)
     return sqlite3_exec(self->db, sql, NULL, NULL, NULL);
 }
 
-/* The integer result of a one-row query (PRAGMAs, counts) into *out.
- * 0, or -1 with SQLite's reason left in the handle. */
-static int query_int(at_seen_t *self, const char *sql, int64_t *out)
-{
-    sqlite3_stmt *s = NULL;
-    int rc = -1;
-    if (sqlite3_prepare_v2(self->db, sql, -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-        *out = sqlite3_column_int64(s, 0);
-        rc = 0;
-    }
-    sqlite3_finalize(s);
-    return rc;
-}
-
 static const char *str_or_empty(const char *s)
 {
     return s ? s : "";
@@ -217,68 +206,6 @@ static char *column_dup(sqlite3_stmt *s, int i, bool *oom)
 
 /* --- open / schema ------------------------------------------------------- */
 
-/* Bring the schema to AT_SEEN_SCHEMA, refusing foreign or newer files.
- * Runs in one write transaction so two processes opening a new file at
- * once do not both create it. */
-static int ensure_schema(at_seen_t *self, char *err, size_t errlen)
-{
-    int64_t app = 0, ver = 0, tables = 0;
-    if (query_int(self, "PRAGMA application_id", &app) ||
-        query_int(self, "PRAGMA user_version", &ver)) {
-        db_fail(self, "cannot read the database header", err, errlen);
-        return -1;
-    }
-    if (ver == AT_SEEN_SCHEMA && app == AT_SEEN_APP_ID)
-        return 0; /* the common case needs no write lock */
-    if (self->readonly) {
-        at_err_set(err, errlen, "%s: not an attache state database (or not initialized yet)",
-                   self->path);
-        return -1;
-    }
-    if (exec(self, "BEGIN IMMEDIATE") != SQLITE_OK) {
-        db_fail(self, "cannot lock the database", err, errlen);
-        return -1;
-    }
-    /* Read again under the lock: another process may have just done it. */
-    if (query_int(self, "PRAGMA application_id", &app) ||
-        query_int(self, "PRAGMA user_version", &ver) ||
-        query_int(self, "SELECT count(*) FROM sqlite_master", &tables)) {
-        db_fail(self, "cannot read the schema", err, errlen);
-        goto fail;
-    }
-    /* Both header fields are signed 32-bit: a negative version is as
-     * foreign as another application's id. */
-    if ((app != AT_SEEN_APP_ID && (app != 0 || tables > 0)) || ver < 0) {
-        at_err_set(err, errlen,
-                   "%s: not an attache state database (application_id %#llx, %lld tables); "
-                   "refusing to modify it",
-                   self->path, (unsigned long long)app, (long long)tables);
-        goto fail;
-    }
-    if (ver > AT_SEEN_SCHEMA) {
-        at_err_set(err, errlen, "%s: written by a newer attache (schema %lld, this build knows %d)",
-                   self->path, (long long)ver, AT_SEEN_SCHEMA);
-        goto fail;
-    }
-    for (int64_t v = ver; v < AT_SEEN_SCHEMA; v++) {
-        if (exec(self, migrations[v]) != SQLITE_OK) {
-            db_fail(self, "cannot create the schema", err, errlen);
-            goto fail;
-        }
-    }
-    char sql[96];
-    snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
-             AT_SEEN_APP_ID, AT_SEEN_SCHEMA);
-    if (exec(self, sql) != SQLITE_OK || exec(self, "COMMIT") != SQLITE_OK) {
-        db_fail(self, "cannot write the schema", err, errlen);
-        goto fail;
-    }
-    return 0;
-fail:
-    exec(self, "ROLLBACK");
-    return -1;
-}
-
 static at_seen_t *open_store(const char *path, bool readonly, char *err, size_t errlen)
 {
     if (!path || !path[0]) {
@@ -292,26 +219,10 @@ static at_seen_t *open_store(const char *path, bool readonly, char *err, size_t 
         return NULL;
     }
     self->readonly = readonly;
-    /* NOMUTEX: a handle belongs to one thread (documented), so SQLite's
-     * per-connection mutex would only cost time. */
-    int flags = SQLITE_OPEN_NOMUTEX |
-                (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
-    if (sqlite3_open_v2(path, &self->db, flags, NULL) != SQLITE_OK) {
-        db_fail(self, "cannot open", err, errlen);
-        goto fail;
-    }
-    sqlite3_extended_result_codes(self->db, 1);
-    sqlite3_busy_timeout(self->db, AT_SEEN_BUSY_TIMEOUT_MS);
-    /* Hardening against a tampered file: no schema-defined functions
-     * running with our privileges, no writes that can corrupt it. */
-    sqlite3_db_config(self->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
-    sqlite3_db_config(self->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-
-    /* The first read of the header is where a non-SQLite file shows up
-     * ("file is not a database"). */
-    int64_t app;
-    if (query_int(self, "PRAGMA application_id", &app) != 0) {
-        db_fail(self, "cannot read", err, errlen);
+    int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    const char *what;
+    if (at_sqlite_open(path, flags, AT_SEEN_BUSY_TIMEOUT_MS, CACHE_KIB, &self->db, &what) != 0) {
+        db_fail(self, what, err, errlen);
         goto fail;
     }
     if (!readonly) {
@@ -322,17 +233,15 @@ static at_seen_t *open_store(const char *path, bool readonly, char *err, size_t 
             goto fail;
         }
     }
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA cache_size = -%d", CACHE_KIB);
-    exec(self, pragma); /* a hint: a failure only costs speed */
-    if (ensure_schema(self, err, errlen) != 0)
+    /* On failure closing the handle rolls back what this began. */
+    if (at_sqlite_ensure_schema(self->db, &schema, path, readonly, &what, err, errlen) != 0) {
+        if (what)
+            db_fail(self, what, err, errlen);
         goto fail;
-    for (int i = 0; i < ST__N; i++) {
-        if (sqlite3_prepare_v3(self->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &self->st[i],
-                               NULL) != SQLITE_OK) {
-            db_fail(self, "unexpected schema", err, errlen);
-            goto fail;
-        }
+    }
+    if (at_sqlite_prepare_all(self->db, stmt_sql, ST__N, self->st) != 0) {
+        db_fail(self, "unexpected schema", err, errlen);
+        goto fail;
     }
     return self;
 fail:

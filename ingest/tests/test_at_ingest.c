@@ -51,8 +51,7 @@ static void test_file_to_socket(void **state)
     char *argv[] = {"attache-ingest",     "-s", s1, "-s", s2, "-s", s3, "-s",
                     "ingest.source=unit", NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 9, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     at_ingest_t *ing = at_ingest_new(&d, err, sizeof err);
     assert_non_null(ing);
     assert_int_equal(at_ingest_run(ing), 0);
@@ -97,30 +96,21 @@ static void test_errors(void **state)
     char err[512];
     char *argv[] = {"attache-ingest", "-s", "ingest.input=/nonexistent/in.jsonl", NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 3, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     assert_null(at_ingest_new(&d, err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/in.jsonl"));
     at_daemon_fini(&d);
 
     char *argv2[] = {"attache-ingest", "-s", "ingest.output=zmq+tcp://nowhere", NULL};
-    assert_int_equal(at_daemon_init(&d, &spec, 3, argv2, &code), 0);
+    at_test_daemon_init(&d, &spec, argv2);
     assert_int_equal(at_ingest_check(d.cfg, err, sizeof err), -1);
     assert_non_null(strstr(err, "zmq+tcp://host:port"));
     at_daemon_fini(&d);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_file_to_socket),
                                        cmocka_unit_test(test_errors)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }

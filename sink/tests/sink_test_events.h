@@ -1,6 +1,6 @@
 /*
  * sink_test_events.h: builds real attache.v1.Event messages for the
- * output tests in sink/tests (header-only; include after <cmocka.h>).
+ * tests in sink/tests (header-only; include after <cmocka.h>).
  */
 #ifndef SINK_TEST_EVENTS_H
 #define SINK_TEST_EVENTS_H

@@ -168,19 +168,11 @@ static void test_reopen(void **state)
     assert_int_equal(seen_moved[0], 1);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
     at_json_init();
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_rotate_by_size),
                                        cmocka_unit_test(test_rotate_by_time),
                                        cmocka_unit_test(test_reopen)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }

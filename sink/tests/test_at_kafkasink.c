@@ -18,7 +18,6 @@
 
 #include <cmocka.h>
 #include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 #include "at_config.h"
 #include "at_daemon.h"
@@ -26,38 +25,22 @@
 #include "at_sinkbe.h"
 #include "at_sinkq.h"
 #include "at_sinkspec.h"
+#include "at_testkafka.h"
 #include "sink_test_events.h"
 
-static rd_kafka_t *g_rk;
-static rd_kafka_mock_cluster_t *g_mc;
-static char g_boot[512];
+static at_test_kafka_t g_kafka;
 
 static int setup(void **state)
 {
     (void)state;
-    char why[256];
-    rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "log_level", "0", why, sizeof why);
-    g_rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof why);
-    if (!g_rk)
-        return -1;
-    g_mc = rd_kafka_mock_cluster_new(g_rk, 1);
-    if (!g_mc)
-        return -1;
-    rd_kafka_mock_topic_create(g_mc, "t.pb", 1, 1);
-    rd_kafka_mock_topic_create(g_mc, "t.json", 1, 1);
-    rd_kafka_mock_topic_create(g_mc, "t.props", 1, 1);
-    rd_kafka_mock_topic_create(g_mc, "t.fail", 1, 1);
-    snprintf(g_boot, sizeof g_boot, "%s", rd_kafka_mock_cluster_bootstraps(g_mc));
-    return 0;
+    static const char *const topics[] = {"t.pb", "t.json", "t.props", "t.fail", NULL};
+    return at_test_kafka_start(&g_kafka, topics);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    rd_kafka_mock_cluster_destroy(g_mc);
-    rd_kafka_destroy(g_rk);
-    return 0;
+    return at_test_kafka_stop(&g_kafka);
 }
 
 static void expect_error(const char *text, const char *needle)
@@ -124,7 +107,7 @@ static void read_topic(const char *topic, int n, char **keys, char **types, char
 {
     char why[256];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", g_boot, why, sizeof why);
+    rd_kafka_conf_set(conf, "bootstrap.servers", g_kafka.boot, why, sizeof why);
     rd_kafka_conf_set(conf, "group.id", "test-reader", why, sizeof why);
     rd_kafka_conf_set(conf, "log_level", "0", why, sizeof why);
     rd_kafka_t *c = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof why);
@@ -178,7 +161,7 @@ static void test_delivery(void **state)
 {
     (void)state;
     char text[700], err[1024];
-    snprintf(text, sizeof text, "[timeout_ms=300]kafka://%s/t.pb", g_boot);
+    snprintf(text, sizeof text, "[timeout_ms=300]kafka://%s/t.pb", g_kafka.boot);
     at_sinkspec_t *spec = at_sinkspec_parse("k", text, 1000, err, sizeof err);
     assert_non_null(spec);
     at_sinkq_t *q = at_sinkq_new(spec, err, sizeof err);
@@ -200,7 +183,7 @@ static void test_delivery(void **state)
     at_sinkq_stats_t st;
     at_sinkq_stats(q, &st);
     uint64_t failed0 = st.failed; /* a slow first connection may have cost one */
-    rd_kafka_mock_broker_set_down(g_mc, 1);
+    rd_kafka_mock_broker_set_down(g_kafka.mc, 1);
     for (int i = 3; i < 5; i++)
         assert_int_equal(at_sinkq_push(q, items[i], 1000), 0);
     for (int i = 0; i < 3000; i++) {
@@ -213,7 +196,7 @@ static void test_delivery(void **state)
     assert_int_equal(at_sinkq_durable(q), 3);
     assert_true(at_sinkq_failing(q));
     /* Back up: the held batch is delivered once, not once per attempt. */
-    rd_kafka_mock_broker_set_up(g_mc, 1);
+    rd_kafka_mock_broker_set_up(g_kafka.mc, 1);
     wait_durable(q, 5);
     assert_int_equal(at_sinkq_finish(q, at_now_ms() + 10000), 0);
     at_sinkq_stats(q, &st);
@@ -236,7 +219,7 @@ static void test_delivery(void **state)
     }
 
     /* format=json: the JSON line, typed application/json. */
-    snprintf(text, sizeof text, "[format=json]kafka://%s/t.json", g_boot);
+    snprintf(text, sizeof text, "[format=json]kafka://%s/t.json", g_kafka.boot);
     spec = at_sinkspec_parse("k", text, 1000, err, sizeof err);
     assert_non_null(spec);
     q = at_sinkq_new(spec, err, sizeof err);
@@ -268,7 +251,7 @@ static void test_properties(void **state)
     char text[700], err[1024];
     assert_int_equal(at_config_set(cfg, "kafka.message.max.bytes", "1000", "t", err, sizeof err),
                      0);
-    snprintf(text, sizeof text, "kafka://%s/t.props", g_boot);
+    snprintf(text, sizeof text, "kafka://%s/t.props", g_kafka.boot);
     at_sinkspec_t *spec = at_sinkspec_parse("k", text, 1000, err, sizeof err);
     assert_non_null(spec);
     spec->cfg = cfg;
@@ -314,13 +297,14 @@ static void test_failed_delivery(void **state)
 {
     (void)state;
     char text[700], err[1024];
-    snprintf(text, sizeof text, "kafka://%s/t.fail", g_boot);
+    snprintf(text, sizeof text, "kafka://%s/t.fail", g_kafka.boot);
     at_sinkspec_t *spec = at_sinkspec_parse("k", text, 1000, err, sizeof err);
     assert_non_null(spec);
     at_sinkq_t *q = at_sinkq_new(spec, err, sizeof err);
     assert_non_null(q);
     /* ApiKey 0 is Produce. */
-    rd_kafka_mock_push_request_errors(g_mc, 0, 1, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+    rd_kafka_mock_push_request_errors(g_kafka.mc, 0, 1,
+                                      RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
     at_sinkitem_t *a = test_item("fail-a", NULL, NULL, NULL, 0);
     at_sinkitem_t *b = test_item("fail-b", NULL, NULL, NULL, 0);
     assert_int_equal(at_sinkq_push(q, a, 1000), 0);

@@ -22,28 +22,17 @@
 #include "at_testutil.h"
 #include "at_sink.h"
 #include "at_transport.h"
+#include "sink_test_events.h"
 
 static const at_daemon_spec_t spec = {"attache-sink", "test", at_sink_config, at_sink_flags};
 
 static char dir[] = "/tmp/at_sink_test.XXXXXX";
 
-/* A minimal valid event, packed. Caller frees. */
+/* A minimal valid event (no countries, actors or alerts), packed. Caller
+ * frees. */
 static uint8_t *pack_event(const char *id, size_t *len)
 {
-    Attache__V1__NewsItem item = ATTACHE__V1__NEWS_ITEM__INIT;
-    item.id = (char *)id;
-    item.url = "https://example.org/x";
-    item.title = "A title";
-    item.published = 1719999600;
-    Attache__V1__Event ev = ATTACHE__V1__EVENT__INIT;
-    ev.id = (char *)id;
-    ev.item = &item;
-    ev.reference_date = "2024-07-03";
-    ev.data_version = "test";
-    *len = attache__v1__event__get_packed_size(&ev);
-    uint8_t *buf = malloc(*len);
-    attache__v1__event__pack(&ev, buf);
-    return buf;
+    return test_event_pack(id, NULL, NULL, NULL, ATTACHE__V1__SEVERITY__SEVERITY_UNSPECIFIED, len);
 }
 
 static void test_drain_write_publish(void **state)
@@ -60,8 +49,7 @@ static void test_drain_write_publish(void **state)
     char *argv[] = {
         "attache-sink", "-s", s1, "-s", s2, "-s", s3, "-s", "daemon.drain_idle_ms=300", NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 9, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     at_sink_t *sink = at_sink_new(&d, err, sizeof err);
     assert_non_null(sink);
 
@@ -126,8 +114,7 @@ static void test_bad_output(void **state)
     char err[512];
     char *argv[] = {"attache-sink", "-s", "sink.output=/nonexistent/dir/out.jsonl", NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 3, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     assert_null(at_sink_new(&d, err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/dir/out.jsonl"));
     at_daemon_fini(&d);
@@ -167,8 +154,7 @@ static void test_ack_after_durable(void **state)
                     "daemon.drain_idle_ms=300",
                     NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 11, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     at_sink_t *sink = at_sink_new(&d, err, sizeof err);
     assert_non_null(sink);
     assert_int_equal(at_sink_outputs(sink), 3);
@@ -213,18 +199,10 @@ static void test_ack_after_durable(void **state)
     at_daemon_fini(&d);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_drain_write_publish),
                                        cmocka_unit_test(test_bad_output),
                                        cmocka_unit_test(test_ack_after_durable)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }

@@ -191,19 +191,11 @@ static void test_full_tmpfs(void **state)
     assert_int_equal(umount(mnt), 0);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
     at_json_init();
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_durable_at_commit),
                                        cmocka_unit_test(test_failing_output),
                                        cmocka_unit_test(test_full_tmpfs)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }

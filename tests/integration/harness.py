@@ -209,3 +209,11 @@ def write_jsonl(path, items):
     with open(path, "w", encoding="utf-8") as f:
         for it in items:
             f.write(json.dumps(it, ensure_ascii=False) + "\n")
+
+
+def write_items(tmp, n, body_bytes=2000, prefix="it"):
+    """make_items(n, ...) written to tmp/items.jsonl; returns (items, path)."""
+    items = make_items(n, body_bytes=body_bytes, prefix=prefix)
+    path = os.path.join(tmp, "items.jsonl")
+    write_jsonl(path, items)
+    return items, path

@@ -12,6 +12,7 @@ ERR"), each command answered by one line. Events go to a SQLite sink, which
 writes one row per event id, so "each exactly once" is checked on the rows
 and replays show up as received > written-rows.
 """
+import contextlib
 import os
 import signal
 import sqlite3
@@ -177,6 +178,19 @@ class KafkaPipeline:
             print(d.logtext()[-4000:])
         print("---- kafka-mock")
         print(self.mock.logtext()[-2000:])
+
+
+@contextlib.contextmanager
+def running(p):
+    """Run a test's body with the KafkaPipeline p: on the way out every
+    process is killed, after the logs are dumped when the body failed."""
+    try:
+        yield p
+    except BaseException:
+        p.dump_logs()
+        raise
+    finally:
+        p.kill_all()
 
 
 def counters(d):

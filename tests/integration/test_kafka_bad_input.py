@@ -56,8 +56,7 @@ def main():
                    "enrich.dead_letter": os.path.join(tmp, "enrich-dl.jsonl")},
         "sink": {"sink.max_message_bytes": str(LIMIT),
                  "sink.dead_letter": os.path.join(tmp, "sink-dl.jsonl")}})
-    ok = False
-    try:
+    with k.running(p):
         nbad = bad_records(tmp, p.mock.bootstrap, k.ITEMS, "attache.v1.NewsItem")
         nbad_ev = bad_records(tmp, p.mock.bootstrap, k.EVENTS, "attache.v1.Event")
         items = h.make_items(GOOD, body_bytes=500, prefix="good")
@@ -89,13 +88,8 @@ def main():
         assert e2.stop() == 0 and s2.stop() == 0
         assert e2.final_counters()["received"] == 0, e2.logtext()
         assert s2.final_counters()["received"] == 0, s2.logtext()
-        ok = True
         print("ok: 4 bad records on each topic skipped, counted, dead-lettered and committed; "
               "%d good items flowed" % GOOD)
-    finally:
-        if not ok:
-            p.dump_logs()
-        p.kill_all()
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ once in the output, and every daemon exits 0 after a clean stop. The
 offsets each consumer committed cover everything it consumed: a second
 consumer in the same group starts at the end (nothing re-delivered).
 """
-import os
 import tempfile
 
 import harness as h
@@ -16,12 +15,9 @@ N = 20000
 
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-kafka-e2e.")
-    items = h.make_items(N, body_bytes=2000, prefix="k")
-    path = os.path.join(tmp, "items.jsonl")
-    h.write_jsonl(path, items)
+    items, path = h.write_items(tmp, N, body_bytes=2000, prefix="k")
     p = k.KafkaPipeline(tmp)
-    ok = False
-    try:
+    with k.running(p):
         p.start_sink()
         p.start_enrich()
         ing = p.start_ingest(path)
@@ -47,12 +43,7 @@ def main():
         assert all(c == 0 for c in codes.values()), codes
         assert e2.final_counters()["received"] == 0, e2.logtext()
         assert s2.final_counters()["received"] == 0, s2.logtext()
-        ok = True
         print("ok: %d items over Kafka, each exactly once; committed offsets cover them" % N)
-    finally:
-        if not ok:
-            p.dump_logs()
-        p.kill_all()
 
 
 if __name__ == "__main__":

@@ -21,13 +21,10 @@ N = 1000
 
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-kafka-ingest-crash.")
-    items = h.make_items(N, body_bytes=1000, prefix="ic")
-    path = os.path.join(tmp, "items.jsonl")
-    h.write_jsonl(path, items)
+    items, path = h.write_items(tmp, N, body_bytes=1000, prefix="ic")
     state = os.path.join(tmp, "ingest-state.db")
     p = k.KafkaPipeline(tmp, partitions=4)
-    ok = False
-    try:
+    with k.running(p):
         p.start_sink()
         p.start_enrich()
         h.wait_for(lambda: "assigned partitions" in p.enriches[0].logtext(), timeout=60)
@@ -50,12 +47,7 @@ def main():
         print("restarted ingest sent %d, skipped %d as already emitted" % (
             c2["sent"], c2["duplicate"]))
         assert c2["sent"] > 0 and c2["sent"] + c2["duplicate"] == N, c2
-        ok = True
         print("ok: kill -9 of ingest before its delivery reports lost nothing")
-    finally:
-        if not ok:
-            p.dump_logs()
-        p.kill_all()
 
 
 if __name__ == "__main__":

@@ -33,8 +33,7 @@ def protoc(mode, msg, data):
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-kafka-interop.")
     p = k.KafkaPipeline(tmp, partitions=4)
-    ok = False
-    try:
+    with k.running(p):
         boot = p.mock.bootstrap
         p.start_sink()
         p.start_enrich()
@@ -77,13 +76,8 @@ def main():
         assert "kcat-item-1" in p.ids()
         codes = p.stop()
         assert all(c == 0 for c in codes.values()), codes
-        ok = True
         print("ok: kcat reads keyed, typed events that protoc decodes; a kcat-produced "
               "NewsItem is enriched")
-    finally:
-        if not ok:
-            p.dump_logs()
-        p.kill_all()
 
 
 if __name__ == "__main__":

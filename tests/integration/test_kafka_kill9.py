@@ -25,12 +25,9 @@ def kill9(d):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-kafka-kill9.")
-    items = h.make_items(N, body_bytes=2000, prefix="k9")
-    path = os.path.join(tmp, "items.jsonl")
-    h.write_jsonl(path, items)
+    items, path = h.write_items(tmp, N, body_bytes=2000, prefix="k9")
     p = k.KafkaPipeline(tmp)
-    ok = False
-    try:
+    with k.running(p):
         # Everything is in attache.items before enrich starts, so enrich
         # is the bottleneck and "mid-stream" is well defined.
         ing = p.start_ingest(path)
@@ -69,12 +66,7 @@ def main():
         # The restarted sink started from the last committed offset, which
         # is at most what was durable when the first one died.
         assert s2["received"] >= N - at_sink_kill, s2
-        ok = True
         print("ok: kill -9 of enrich and of sink lost nothing; %d rows, each id once" % N)
-    finally:
-        if not ok:
-            p.dump_logs()
-        p.kill_all()
 
 
 if __name__ == "__main__":

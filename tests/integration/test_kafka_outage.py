@@ -12,7 +12,6 @@ its log is in memory, so killing it would not be an outage but data loss.
      few seconds.
   3. Every item arrives exactly once and every daemon exits 0.
 """
-import os
 import tempfile
 import time
 
@@ -24,12 +23,9 @@ N = 10000
 
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-kafka-outage.")
-    items = h.make_items(N, body_bytes=2000, prefix="out")
-    path = os.path.join(tmp, "items.jsonl")
-    h.write_jsonl(path, items)
+    items, path = h.write_items(tmp, N, body_bytes=2000, prefix="out")
     p = k.KafkaPipeline(tmp, extra={"ingest": {"kafka.queue.buffering.max.messages": "500"}})
-    ok = False
-    try:
+    with k.running(p):
         p.start_sink()
         p.start_enrich()
         h.wait_for(lambda: "assigned partitions" in p.enriches[0].logtext(), timeout=60)
@@ -55,13 +51,8 @@ def main():
         assert ci["sent"] == N and ci["lost"] == 0 and ci["kafka_delivered"] == N, ci
         assert ci["kafka_queue_full"] > 0, "ingest never saw backpressure: %s" % ci
         assert ci["kafka_delivery_failed"] == 0, ci
-        ok = True
         print("ok: two outages and injected errors, %d items each once; ingest blocked on a "
               "full queue %d times" % (N, ci["kafka_queue_full"]))
-    finally:
-        if not ok:
-            p.dump_logs()
-        p.kill_all()
 
 
 if __name__ == "__main__":

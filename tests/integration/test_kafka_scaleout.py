@@ -6,7 +6,6 @@ The second instance joins after the first was assigned every partition,
 so the group rebalances (the first commits on revoke and gives half of
 them up); then the items are produced.
 """
-import os
 import tempfile
 
 import harness as h
@@ -17,12 +16,9 @@ N = 10000
 
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-kafka-scale.")
-    items = h.make_items(N, body_bytes=2000, prefix="sc")
-    path = os.path.join(tmp, "items.jsonl")
-    h.write_jsonl(path, items)
+    items, path = h.write_items(tmp, N, body_bytes=2000, prefix="sc")
     p = k.KafkaPipeline(tmp)
-    ok = False
-    try:
+    with k.running(p):
         p.start_sink()
         e1 = p.start_enrich()
         assert h.wait_for(lambda: "assigned partitions" in e1.logtext(), timeout=90)
@@ -43,12 +39,7 @@ def main():
         assert c1["sent"] + c2["sent"] >= N
         assert "assigned partitions" in e2.logtext()
         assert c1["kafka_rebalances"] >= 2, c1  # assigned, revoked, assigned again
-        ok = True
         print("ok: two enrich instances shared the partitions; %d items each once" % N)
-    finally:
-        if not ok:
-            p.dump_logs()
-        p.kill_all()
 
 
 if __name__ == "__main__":

@@ -63,8 +63,7 @@ static void test_items_to_events_and_reload(void **state)
     char *argv[] = {"attache-enrich",           "-s", s1, "-s", s2, "-s", s3, "-s",
                     "daemon.drain_idle_ms=300", NULL};
     at_daemon_t d;
-    int code;
-    assert_int_equal(at_daemon_init(&d, &spec, 9, argv, &code), 0);
+    at_test_daemon_init(&d, &spec, argv);
     assert_int_equal(at_enrichd_check(d.cfg, err, sizeof err), 0);
     at_enrichd_t *e = at_enrichd_new(&d, err, sizeof err);
     assert_non_null(e);
@@ -116,16 +115,8 @@ static void test_items_to_events_and_reload(void **state)
     at_daemon_fini(&d);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    return at_test_rmdir(dir);
-}
-
 int main(void)
 {
-    if (!mkdtemp(dir))
-        return 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_items_to_events_and_reload)};
-    return cmocka_run_group_tests(tests, NULL, teardown);
+    return at_test_run_in_dir(tests, dir);
 }
