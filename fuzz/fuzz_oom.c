@@ -21,13 +21,13 @@
  *   - either fail cleanly (NULL / -1 with a reason where the API has one)
  *     or give exactly the reference result: a result built despite a lost
  *     allocation must not be silently incomplete.
- * Operation 6 loads the whole data set (about 13,700 allocations, a few
- * ms per load with the full tables), so it tests every (1 + byte 1)th
- * allocation from byte 2 on, and never more than OP6_MAX_LOADS of them per
- * pass: a sweep costs allocations x load time, which grows with the square
- * of the tables, so the stride widens as the data grows (with this
- * session's tables the seeds' strides 32 and 97 become 215), the
- * start byte shifts it, and mutations sample the rest.
+ * Operation 6 loads the whole data set (about 23,100 allocations with the
+ * round-4 tables), so it tests every (1 + byte 1)th allocation from byte 2
+ * on, within a fixed allocation budget per pass (OP6_ALLOC_BUDGET): a full
+ * sweep costs allocations x load time, which grows with the square of the
+ * tables, so the stride widens as the data grows (the seeds' strides 32
+ * and 97 become about 1,360 with these tables), the start byte shifts it,
+ * and mutations sample the rest.
  * After changing a loader, run the full sweep by hand, without the cap:
  * `printf '\x06\x00\x00' > f; ATTACHE_FUZZ_OOM_FULL=1 ATTACHE_DATA_DIR=data
  * replay_oom f`.
@@ -60,9 +60,15 @@
 
 #define NOW       1764288000LL
 #define MAX_FAILS 200000
-/* Operation 6: the most failing whole-data loads one input may cost per
- * pass (see above). */
-#define OP6_MAX_LOADS 64
+/* Operation 6: what the failing whole-data loads of one input may cost
+ * per pass, counted in allocations (loads x allocations per load). The
+ * number of failing loads is this budget divided by one load's
+ * allocations, and at least OP6_MIN_LOADS, so an input's cost stays about
+ * the same however large the tables grow (about 17 loads of the 23,100
+ * allocations of the round-4 tables; it was a fixed 64 loads, which timed
+ * out under ASan once the tables tripled). */
+#define OP6_ALLOC_BUDGET 400000L
+#define OP6_MIN_LOADS    8
 
 static at_enrich_t *engine;
 static at_fuzz_file_t *file;
@@ -353,11 +359,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     long start = 0, step = 1;
     if (op->run == op_enrich_new) {
         step = 1 + (in_size > 0 ? in_data[0] : 96);
-        /* At most OP6_MAX_LOADS failing loads per pass, however large the
-         * tables grow: the stride widens with the allocation count, so an
-         * input's cost stays linear in the data, not quadratic. */
-        if (!full_sweep && step < total / OP6_MAX_LOADS + 1)
-            step = total / OP6_MAX_LOADS + 1;
+        /* A fixed allocation budget per pass, however large the tables
+         * grow: the stride widens with the allocation count. */
+        long loads = OP6_ALLOC_BUDGET / (total > 0 ? total : 1);
+        if (loads < OP6_MIN_LOADS)
+            loads = OP6_MIN_LOADS;
+        if (!full_sweep && step < total / loads + 1)
+            step = total / loads + 1;
         start = in_size > 1 ? in_data[1] : 0;
     }
     long runs = 0;

@@ -1165,16 +1165,15 @@ static void test_event_validate(void **state)
 
     /* Two statuses for one treaty cannot be keyed by treaty id. */
     Attache__V1__CountryMention *kaz = ev->countries[1];
-    kaz->treaties = realloc(kaz->treaties, 2 * sizeof *kaz->treaties);
-    assert_non_null(kaz->treaties);
-    kaz->treaties[1] = malloc(sizeof *kaz->treaties[1]);
-    assert_non_null(kaz->treaties[1]);
-    attache__v1__treaty_status__init(kaz->treaties[1]);
-    kaz->treaties[1]->treaty = S("rome_statute");
-    kaz->n_treaties = 2;
+    assert_int_equal(kaz->n_treaties, 2); /* rome_statute, npt */
+    set(&kaz->treaties[1]->treaty, "rome_statute");
     expect_event_invalid(ev, "countries[1].treaties[1].treaty duplicates treaties[0]");
-    set(&kaz->treaties[1]->treaty, "other_treaty");
+    set(&kaz->treaties[1]->treaty, "npt");
     assert_int_equal(at_json_event_validate(ev, NULL, 0), 0);
+    /* A bound that is not a date. */
+    set(&kaz->treaties[1]->in_force_by, "1994-13-01");
+    expect_event_invalid(ev, "countries[1].treaties[1].in_force_by is not a YYYY-MM-DD date");
+    set(&kaz->treaties[1]->in_force_by, "1994-12-31");
     kaz->n_treaties = AT_JSON_MAX_TREATIES + 1;
     expect_event_invalid(ev, "countries[1].treaties has too many elements (65, limit 64)");
     kaz->n_treaties = 2;
