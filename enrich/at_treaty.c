@@ -855,28 +855,6 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
     out->state = s;
 }
 
-const char *at_treaty_state_name(Attache__V1__TreatyState state)
-{
-    switch (state) {
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY:
-        return "party";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING:
-        return "party_withdrawal_pending";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_CONSENTED_NOT_IN_FORCE:
-        return "consented_not_in_force";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATORY:
-        return "signatory";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATURE_WITHDRAWN:
-        return "signature_withdrawn";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN:
-        return "withdrawn";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY:
-        return "non_signatory";
-    default:
-        return "unspecified";
-    }
-}
-
 const char *at_treaty_name(const at_treaty_t *self, size_t treaty)
 {
     return self && treaty < self->ntreaties ? self->treaties[treaty].name : "";
