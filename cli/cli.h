@@ -1,7 +1,9 @@
 /*
- * cli.h: the subcommands of the `attache` CLI, one source file each.
+ * cli.h: the subcommands of the `attache` CLI, one source file each, and
+ * the helpers they share (main.c, cli_util.c).
  *
- * Each returns the process exit code. argv[0] is the subcommand name.
+ * Each subcommand returns the process exit code. argv[0] is the
+ * subcommand name.
  */
 #ifndef AT_CLI_H
 #define AT_CLI_H
