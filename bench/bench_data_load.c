@@ -11,20 +11,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "at_enrich.h"
-
-static double cpu_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {
@@ -46,9 +34,9 @@ int main(int argc, char **argv)
     char err[1024];
     size_t countries = 0, aliases = 0, actors = 0;
     for (int i = 0; i < loads; i++) {
-        double t0 = cpu_now();
+        double t0 = bench_thread_cpu_s();
         at_enrich_t *e = at_enrich_new(dir, err, sizeof err);
-        t[i] = cpu_now() - t0;
+        t[i] = bench_thread_cpu_s() - t0;
         if (!e) {
             fprintf(stderr, "%s\n", err);
             free(t);
@@ -59,7 +47,7 @@ int main(int argc, char **argv)
         actors = at_enrich_actor_count(e);
         at_enrich_destroy(&e);
     }
-    qsort(t, (size_t)loads, sizeof *t, cmp_double);
+    bench_sort(t, (size_t)loads);
     printf("%s: %zu countries, %zu country/place spellings, %zu actors\n", dir, countries, aliases,
            actors);
     printf("at_enrich_new CPU over %d loads: median %.2f ms, min %.2f ms, max %.2f ms\n", loads,

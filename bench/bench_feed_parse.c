@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "at_feed.h"
 
 #ifndef AT_BENCH_FEEDS_DIR
@@ -38,13 +39,6 @@ typedef struct {
 
 static doc_t *docs;
 static size_t ndocs, capdocs;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -66,12 +60,6 @@ static char *read_file(const char *path, size_t *len)
     }
     fclose(fp);
     return buf;
-}
-
-static int double_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -182,26 +170,26 @@ int main(int argc, char **argv)
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    double t0 = now_s();
+    double t0 = bench_wall_s();
     for (size_t r = 0; r < rounds; r++) {
-        double rs = now_s();
+        double rs = bench_wall_s();
         for (size_t i = 0; i < ndocs; i++) {
             at_feed_result_t res;
-            double a = now_s();
+            double a = bench_wall_s();
             if (at_feed_parse(docs[i].data, docs[i].len, NULL, NULL, 0, &res, NULL, 0) != 0) {
                 fprintf(stderr, "%s: parse failed on round %zu\n", docs[i].path, r);
                 return 1;
             }
-            docs[i].seconds += now_s() - a;
+            docs[i].seconds += bench_wall_s() - a;
             total_items += res.n_items;
             at_feed_result_clear(&res);
             total_bytes += docs[i].len;
         }
-        round_s[r] = now_s() - rs;
+        round_s[r] = bench_wall_s() - rs;
     }
-    double secs = now_s() - t0;
+    double secs = bench_wall_s() - t0;
     /* The median round, robust to a noisy neighbour on a shared machine. */
-    qsort(round_s, rounds, sizeof *round_s, double_cmp);
+    bench_sort(round_s, rounds);
     double median = round_s[rounds / 2], best = round_s[0];
     free(round_s);
 

@@ -30,28 +30,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "at_ac.h"
 #include "at_fold.h"
 #include "at_json.h"
-
-static double cpu_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* Growable byte buffer and offset list: patterns and folded texts. */
 typedef struct {
@@ -192,10 +174,10 @@ int main(int argc, char **argv)
         items++;
         const char *parts[2] = {it->title, it->body};
         for (int k = 0; k < 2; k++) {
-            double t0 = cpu_now();
+            double t0 = bench_thread_cpu_s();
             if (at_fold(&fold, parts[k], strlen(parts[k])) < 0)
                 die("out of memory");
-            fold_cpu += cpu_now() - t0;
+            fold_cpu += bench_thread_cpu_s() - t0;
             strs_add(&texts, fold.text, fold.len);
         }
         at_json_item_free(&it);
@@ -217,18 +199,18 @@ int main(int argc, char **argv)
 
     /* Baseline: memcpy of the folded corpus. */
     for (int r = 0; r < repeat; r++) {
-        double t0 = cpu_now();
+        double t0 = bench_thread_cpu_s();
         memcpy(copy, texts.bytes, texts.len);
         __asm__ volatile("" : : "r"(copy) : "memory");
-        t[r] = cpu_now() - t0;
+        t[r] = bench_thread_cpu_s() - t0;
     }
-    double memcpy_mbs = mb / median(t, repeat);
+    double memcpy_mbs = mb / bench_median(t, repeat);
 
     /* (a) at_ac. */
     at_ac_t *ac = NULL;
     for (int r = 0; r < repeat; r++) {
         at_ac_destroy(&ac);
-        double t0 = cpu_now();
+        double t0 = bench_thread_cpu_s();
         ac = at_ac_new();
         for (size_t i = 0; ac && i < pats.n; i++)
             if (at_ac_add(ac, pats.bytes + pats.off[i], pats.off[i + 1] - pats.off[i],
@@ -236,18 +218,18 @@ int main(int argc, char **argv)
                 die("at_ac_add");
         if (!ac || at_ac_compile(ac) < 0)
             die("at_ac_compile");
-        c[r] = cpu_now() - t0;
+        c[r] = bench_thread_cpu_s() - t0;
     }
-    double ac_compile = median(c, repeat);
+    double ac_compile = bench_median(c, repeat);
     tally_t ta = {0};
     for (int r = 0; r < repeat; r++) {
         ta = (tally_t){0};
-        double t0 = cpu_now();
+        double t0 = bench_thread_cpu_s();
         for (size_t i = 0; i < texts.n; i++)
             at_ac_scan(ac, texts.bytes + texts.off[i], texts.off[i + 1] - texts.off[i], on_ac, &ta);
-        t[r] = cpu_now() - t0;
+        t[r] = bench_thread_cpu_s() - t0;
     }
-    double ac_mbs = mb / median(t, repeat);
+    double ac_mbs = mb / bench_median(t, repeat);
 
     /* (b) vectorscan, literal API. */
     const char **exprs = malloc(pats.n * sizeof *exprs);
@@ -265,15 +247,15 @@ int main(int argc, char **argv)
     for (int r = 0; r < repeat; r++) {
         hs_free_database(db);
         db = NULL;
-        double t0 = cpu_now();
+        double t0 = bench_thread_cpu_s();
         if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)pats.n, HS_MODE_BLOCK, NULL,
                                  &db, &cerr) != HS_SUCCESS) {
             fprintf(stderr, "hs_compile_lit_multi: %s\n", cerr->message);
             return 1;
         }
-        c[r] = cpu_now() - t0;
+        c[r] = bench_thread_cpu_s() - t0;
     }
-    double hs_compile = median(c, repeat);
+    double hs_compile = bench_median(c, repeat);
     hs_scratch_t *scratch = NULL;
     if (hs_alloc_scratch(db, &scratch) != HS_SUCCESS)
         die("hs_alloc_scratch");
@@ -283,14 +265,14 @@ int main(int argc, char **argv)
     tally_t tb = {0};
     for (int r = 0; r < repeat; r++) {
         tb = (tally_t){0};
-        double t0 = cpu_now();
+        double t0 = bench_thread_cpu_s();
         for (size_t i = 0; i < texts.n; i++)
             if (hs_scan(db, texts.bytes + texts.off[i], (unsigned)(texts.off[i + 1] - texts.off[i]),
                         0, scratch, on_hs, &tb) != HS_SUCCESS)
                 die("hs_scan");
-        t[r] = cpu_now() - t0;
+        t[r] = bench_thread_cpu_s() - t0;
     }
-    double hs_mbs = mb / median(t, repeat);
+    double hs_mbs = mb / bench_median(t, repeat);
 
     /* (c) vectorscan, regex API: \b + escaped literal + \b, leftmost start. */
     char **rx = malloc(pats.n * sizeof *rx);
@@ -314,13 +296,13 @@ int main(int argc, char **argv)
     }
     hs_database_t *dbw = NULL;
     double *cw = malloc(sizeof *cw);
-    double t0 = cpu_now();
+    double t0 = bench_thread_cpu_s();
     if (hs_compile_multi((const char *const *)rx, flags, ids, (unsigned)pats.n, HS_MODE_BLOCK, NULL,
                          &dbw, &cerr) != HS_SUCCESS) {
         fprintf(stderr, "hs_compile_multi: %s\n", cerr->message);
         return 1;
     }
-    cw[0] = cpu_now() - t0;
+    cw[0] = bench_thread_cpu_s() - t0;
     hs_scratch_t *scratchw = NULL;
     if (hs_alloc_scratch(dbw, &scratchw) != HS_SUCCESS)
         die("hs_alloc_scratch");
@@ -330,15 +312,15 @@ int main(int argc, char **argv)
     tally_t tw = {0};
     for (int r = 0; r < repeat; r++) {
         tw = (tally_t){0};
-        double t1 = cpu_now();
+        double t1 = bench_thread_cpu_s();
         for (size_t i = 0; i < texts.n; i++)
             if (hs_scan(dbw, texts.bytes + texts.off[i],
                         (unsigned)(texts.off[i + 1] - texts.off[i]), 0, scratchw, on_hs,
                         &tw) != HS_SUCCESS)
                 die("hs_scan");
-        t[r] = cpu_now() - t1;
+        t[r] = bench_thread_cpu_s() - t1;
     }
-    double hsw_mbs = mb / median(t, repeat);
+    double hsw_mbs = mb / bench_median(t, repeat);
 
     printf("| matcher | compile ms | scan MB/s (CPU) | memory KB | occurrences | checksum |\n"
            "|---|---:|---:|---:|---:|---|\n");

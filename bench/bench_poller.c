@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "at_log.h"
 #include "at_poller.h"
 
@@ -43,21 +44,6 @@ static void on_response(void *arg, const at_feed_response_t *r)
         t->ok++;
         t->body_bytes += r->len;
     }
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
 }
 
 /* VmRSS or VmHWM of this process, in KiB. */
@@ -159,11 +145,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    double t0 = now_s(), c0 = cpu_s();
-    while (now_s() - t0 < seconds)
+    double t0 = bench_wall_s(), c0 = bench_process_cpu_s();
+    while (bench_wall_s() - t0 < seconds)
         if (at_poller_step(p, 100) < 0)
             break;
-    double wall = now_s() - t0, cpu = cpu_s() - c0;
+    double wall = bench_wall_s() - t0, cpu = bench_process_cpu_s() - c0;
     unsigned long polls = t.ok + t.not_modified + t.failed;
     at_poller_stats_t st;
     at_poller_stats(p, &st);

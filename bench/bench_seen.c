@@ -26,17 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "at_json.h"
 #include "at_seen.h"
 
 #define T0 1720000000LL
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void remove_store(const char *path)
 {
@@ -113,24 +107,24 @@ int main(int argc, char **argv)
         die("open", err);
 
     printf("at_seen check_and_add, %ld ids, %ld per transaction, store %s\n", n, batch, path);
-    double t = now_s();
+    double t = bench_wall_s();
     long fresh = run(s, 0, n, batch);
-    double dt = now_s() - t;
+    double dt = bench_wall_s() - t;
     if (fresh != n)
         die("insert", "not every id was new");
     printf("  new ids (id + title)      %10.0f ids/s  (%.2f s)\n", n / dt, dt);
 
-    t = now_s();
+    t = bench_wall_s();
     fresh = run(s, 0, n, batch);
-    dt = now_s() - t;
+    dt = bench_wall_s() - t;
     if (fresh != 0)
         die("recheck", "a known id came back as new");
     printf("  known ids (duplicates)    %10.0f ids/s  (%.2f s)\n", n / dt, dt);
 
     if (single > 0) {
-        t = now_s();
+        t = bench_wall_s();
         fresh = run(s, n, n + single, 0);
-        dt = now_s() - t;
+        dt = bench_wall_s() - t;
         if (fresh != single)
             die("single", "not every id was new");
         printf("  new ids, no batching      %10.0f ids/s  (%.2f s, %ld ids)\n", single / dt, dt,
@@ -145,9 +139,9 @@ int main(int argc, char **argv)
     printf("  store size                %10.1f MB (+ %.1f MB WAL), %.0f bytes per id\n", size / 1e6,
            wsize / 1e6, (double)size / (double)(n + single));
 
-    t = now_s();
+    t = bench_wall_s();
     long removed = at_seen_prune(s, T0 + (n + single) / 100 + 1);
-    dt = now_s() - t;
+    dt = bench_wall_s() - t;
     if (removed < 0)
         die("prune", at_seen_errmsg(s));
     printf("  prune                     %10.0f rows/s  (%.2f s, %ld rows)\n", removed / dt, dt,

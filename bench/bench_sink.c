@@ -30,6 +30,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "attache/v1/attache.pb-c.h"
 
 #include "at_json.h"
@@ -123,21 +124,6 @@ static void fx_make(fx_t *f, long i)
     f->ev.alerts = f->alp;
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
 static void report(const char *target, long n, double wall, double cpu)
 {
     printf("result target=%s events=%ld wall_s=%.3f cpu_s=%.3f events_per_s=%.0f "
@@ -170,7 +156,7 @@ static int run_sqlite(const char *path, long n, long batch, char **json)
         return 1;
     }
     fx_t f;
-    double w0 = wall_now(), c0 = cpu_now();
+    double w0 = bench_wall_s(), c0 = bench_process_cpu_s();
     for (long i = 0; i < n; i++) {
         if (i % batch == 0 && at_sqlsink_begin(s) != 0)
             goto fail;
@@ -182,7 +168,7 @@ static int run_sqlite(const char *path, long n, long batch, char **json)
         if ((i % batch == batch - 1 || i == n - 1) && at_sqlsink_commit(s) != 0)
             goto fail;
     }
-    report("sqlite", n, wall_now() - w0, cpu_now() - c0);
+    report("sqlite", n, bench_wall_s() - w0, bench_process_cpu_s() - c0);
     at_sqlsink_close(&s);
     return 0;
 fail:
@@ -200,7 +186,7 @@ static int run_postgres(const char *conninfo, long n, long batch, char **json)
         return 1;
     }
     fx_t f;
-    double w0 = wall_now(), c0 = cpu_now();
+    double w0 = bench_wall_s(), c0 = bench_process_cpu_s();
     for (long i = 0; i < n; i++) {
         if (i % batch == 0 && at_pgsink_begin(s) != 0)
             goto fail;
@@ -212,7 +198,7 @@ static int run_postgres(const char *conninfo, long n, long batch, char **json)
         if ((i % batch == batch - 1 || i == n - 1) && at_pgsink_commit(s) != 0)
             goto fail;
     }
-    report("postgres", n, wall_now() - w0, cpu_now() - c0);
+    report("postgres", n, bench_wall_s() - w0, bench_process_cpu_s() - c0);
     at_pgsink_close(&s);
     return 0;
 fail:

@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 
+#include "bench_clock.h"
 #include "at_dedup.h"
 #include "at_enrich.h"
 #include "at_json.h"
@@ -41,13 +42,6 @@ typedef struct {
     const char *name;
     double seconds;
 } stage_t;
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Read the file's lines into an array (newlines replaced by NUL). */
 static char **read_lines(const char *path, size_t limit, size_t *n_out)
@@ -148,11 +142,11 @@ int main(int argc, char **argv)
 
 #define STAGE(d, label, body)                                                                      \
     do {                                                                                           \
-        t = cpu_now();                                                                             \
+        t = bench_thread_cpu_s();                                                                  \
         for (size_t i = 0; i < n; i++) {                                                           \
             body;                                                                                  \
         }                                                                                          \
-        st[ns++] = (stage_t){d, label, cpu_now() - t};                                             \
+        st[ns++] = (stage_t){d, label, bench_thread_cpu_s() - t};                                  \
     } while (0)
 
     STAGE("ingest", "at_json_item_parse (jansson json_loadb + checks)", {
@@ -235,21 +229,21 @@ int main(int argc, char **argv)
 
     /* jansson alone on the same documents, to split the two JSON stages
      * into the library's share and attache's (checks, tree building). */
-    double ref_load = cpu_now();
+    double ref_load = bench_thread_cpu_s();
     for (size_t i = 0; i < n; i++) {
         json_error_t jerr;
         json_decref(json_loadb(lines[i], strlen(lines[i]), JSON_REJECT_DUPLICATES, &jerr));
     }
-    ref_load = cpu_now() - ref_load;
+    ref_load = bench_thread_cpu_s() - ref_load;
     json_t **trees = calloc(n, sizeof *trees);
     double ref_dump = 0;
     if (trees) {
         for (size_t i = 0; i < n; i++)
             trees[i] = json_loads(json[i], 0, NULL);
-        ref_dump = cpu_now();
+        ref_dump = bench_thread_cpu_s();
         for (size_t i = 0; i < n; i++)
             free(json_dumps(trees[i], JSON_COMPACT | JSON_PRESERVE_ORDER));
-        ref_dump = cpu_now() - ref_dump;
+        ref_dump = bench_thread_cpu_s() - ref_dump;
         for (size_t i = 0; i < n; i++)
             json_decref(trees[i]);
         free(trees);

@@ -45,6 +45,8 @@
 
 #include <zmq.h>
 
+#include "bench_clock.h"
+
 #define MAX_HOPS     8
 #define ENDPOINT_LEN 256
 
@@ -70,21 +72,6 @@ typedef struct {
     double cpu_s;
     char err[160];
 } result_t;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static void fail(result_t *r, const char *what)
 {
@@ -154,7 +141,7 @@ static void run_producer(const options_t *o, const char *downstream, result_t *r
         for (size_t i = 0; i < o->size; i++)
             payload[i] = (char)('a' + (i * 7) % 26);
         size_t tlen = strlen(o->type);
-        r->t_start = now_s();
+        r->t_start = bench_wall_s();
         for (long i = 0; i < o->count; i++) {
             /* Same calls as at_transport_send: two zmq_send, the second
              * copying the payload into a fresh message. */
@@ -169,7 +156,7 @@ static void run_producer(const options_t *o, const char *downstream, result_t *r
     if (s)
         zmq_close(s); /* linger -1: returns at once, ctx_term drains */
     zmq_ctx_term(ctx);
-    r->t_last = now_s();
+    r->t_last = bench_wall_s();
     free(payload);
 }
 
@@ -184,7 +171,7 @@ static void run_relay(const options_t *o, void *ctx, void *in, void *out, result
             break;
         }
         if (i == 0)
-            r->t_start = now_s();
+            r->t_start = bench_wall_s();
         /* zmq_msg_send hands the frame over and re-inits the msg. */
         if (zmq_msg_send(&parts[0], out, ZMQ_SNDMORE) < 0 || zmq_msg_send(&parts[1], out, 0) < 0) {
             fail(r, "relay send");
@@ -192,7 +179,7 @@ static void run_relay(const options_t *o, void *ctx, void *in, void *out, result
         }
         r->messages++;
     }
-    r->t_last = now_s();
+    r->t_last = bench_wall_s();
     zmq_msg_close(&parts[0]);
     zmq_msg_close(&parts[1]);
     zmq_close(out);
@@ -211,7 +198,7 @@ static void run_consumer(const options_t *o, void *ctx, void *in, result_t *r)
             break;
         }
         if (i == 0)
-            r->t_start = now_s();
+            r->t_start = bench_wall_s();
         if (zmq_msg_size(&parts[1]) != o->size) {
             r->ok = 0;
             snprintf(r->err, sizeof r->err, "payload of %zu bytes, expected %zu",
@@ -220,7 +207,7 @@ static void run_consumer(const options_t *o, void *ctx, void *in, result_t *r)
         }
         r->messages++;
     }
-    r->t_last = now_s();
+    r->t_last = bench_wall_s();
     zmq_msg_close(&parts[0]);
     zmq_msg_close(&parts[1]);
     zmq_close(in);
@@ -253,7 +240,7 @@ static pid_t spawn(int role, int index, const options_t *o, const char *downstre
         else if (in && role == ROLE_CONSUMER)
             run_consumer(o, ctx, in, &r);
     }
-    r.cpu_s = cpu_s();
+    r.cpu_s = bench_process_cpu_s();
     if (write(results, &r, sizeof r) != (ssize_t)sizeof r)
         _exit(2);
     _exit(r.ok ? 0 : 1);

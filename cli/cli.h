@@ -1,10 +1,14 @@
 /*
- * cli.h: the subcommands of the `attache` CLI, one source file each.
+ * cli.h: the subcommands of the `attache` CLI, one source file each, and
+ * the helpers they share (main.c, cli_util.c).
  *
- * Each returns the process exit code. argv[0] is the subcommand name.
+ * Each subcommand returns the process exit code. argv[0] is the
+ * subcommand name.
  */
 #ifndef AT_CLI_H
 #define AT_CLI_H
+
+#include <stdio.h>
 
 int cli_run(int argc, char **argv);
 int cli_enrich(int argc, char **argv);
@@ -24,5 +28,16 @@ const char *cli_data_dir(const char *explicit_dir);
 /* The directory holding this executable (for finding the daemons next to
  * it). Returns a static buffer; "" if unknown. */
 const char *cli_self_dir(void);
+
+/* Catch SIGINT and SIGTERM: from then on cli_stop_requested() returns 1
+ * once either has arrived (cli_util.c). The handler only sets a flag, and
+ * interrupts blocking calls (EINTR) instead of restarting them. */
+void cli_catch_stop_signals(void);
+int cli_stop_requested(void);
+
+/* The end of a subcommand's option switch: for opt 'h' (--help) print the
+ * usage on stdout and return 0, for anything else (an unknown or malformed
+ * option) print it on stderr and return 2: the exit code. */
+int cli_usage_exit(int opt, void (*usage)(FILE *out));
 
 #endif

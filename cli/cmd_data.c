@@ -197,14 +197,8 @@ int cli_data(int argc, char **argv)
     optind = 1;
     argc--;
     argv++;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return 0;
-        }
-        usage(stderr);
-        return 2;
-    }
+    if ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+        return cli_usage_exit(c, usage);
     if (argc - optind > 1) {
         usage(stderr);
         return 2;

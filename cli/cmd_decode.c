@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,14 +18,6 @@
 #include "cli.h"
 
 #define DECODE_MAX_BYTES (256u << 20)
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
 
 /* Decode one payload of the given kind to a JSON line on stdout. */
 static int print_message(int is_event, const void *data, size_t len)
@@ -110,11 +101,10 @@ static int decode_endpoint(const char *uri, const char *pattern, long count)
         fprintf(stderr, "attache decode: %s\n", err);
         return 1;
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    cli_catch_stop_signals();
     long seen = 0;
     int rc = 0;
-    while (!stop && (count <= 0 || seen < count)) {
+    while (!cli_stop_requested() && (count <= 0 || seen < count)) {
         at_msg_t msg;
         int r = at_transport_recv(t, &msg, 200);
         if (r == AT_TX_OK) {

@@ -35,16 +35,16 @@
 
 #include "cli.h"
 
-static volatile sig_atomic_t g_stop, g_down, g_up;
+static volatile sig_atomic_t g_down, g_up;
 
+/* SIGUSR1 / SIGUSR2: all brokers down / up (SIGTERM and SIGINT stop, see
+ * cli_catch_stop_signals). */
 static void on_signal(int sig)
 {
     if (sig == SIGUSR1)
         g_down = 1;
-    else if (sig == SIGUSR2)
-        g_up = 1;
     else
-        g_stop = 1;
+        g_up = 1;
 }
 
 /* Kafka protocol API keys by name (the ones worth failing in tests). */
@@ -193,12 +193,8 @@ int cli_kafka_mock(int argc, char **argv)
             if (ntopics < 64)
                 topics[ntopics++] = optarg;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        default: /* -h, or an unknown option */
+            return cli_usage_exit(c, usage);
         }
     }
     if (brokers < 1 || brokers > 16 || parts < 1 || parts > 1000) {
@@ -231,10 +227,9 @@ int cli_kafka_mock(int argc, char **argv)
             return 2;
         }
     }
+    cli_catch_stop_signals();
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -246,7 +241,7 @@ int cli_kafka_mock(int argc, char **argv)
     char line[4096];
     size_t have = 0;
     int stdin_open = 1;
-    while (!g_stop) {
+    while (!cli_stop_requested()) {
         if (g_down) {
             g_down = 0;
             rd_kafka_mock_broker_set_down(mc, -1);

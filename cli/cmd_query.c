@@ -490,12 +490,8 @@ int cli_query(int argc, char **argv)
             }
             break;
         }
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        default: /* -h, or an unknown option */
+            return cli_usage_exit(c, usage);
         }
     }
     if (optind >= argc) {

@@ -59,14 +59,6 @@ typedef struct {
     size_t rejected, duplicates_in, events, unexpected, duplicates_out;
 } books_t;
 
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -265,7 +257,7 @@ static int wait_ready(int nfd, child_t *c, int timeout_ms)
                     exit_code(c));
             return -1;
         }
-        if (interrupted)
+        if (cli_stop_requested())
             return -1;
     }
     fprintf(stderr, "attache run: %s not ready after %d ms\n", c->name, timeout_ms);
@@ -436,12 +428,8 @@ int cli_run(int argc, char **argv)
         case 'm':
             metrics = true;
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        default: /* -h, or an unknown option */
+            return cli_usage_exit(c, usage);
         }
     }
     if (noutputs == 0)
@@ -554,9 +542,7 @@ int cli_run(int argc, char **argv)
                          : "attache-ingest",
                 mport[i]);
     }
-    struct sigaction act = {.sa_handler = on_signal};
-    sigaction(SIGINT, &act, NULL);
-    sigaction(SIGTERM, &act, NULL);
+    cli_catch_stop_signals();
 
     const char *dir = cli_self_dir();
     char bin[3][4200], a[8][4200];
@@ -642,7 +628,7 @@ int cli_run(int argc, char **argv)
 
     /* Follow the output until every expected id is in, or it stalls. */
     time_t last_progress = time(NULL);
-    while (!interrupted) {
+    while (!cli_stop_requested()) {
         long got =
             sqlite_path ? pump_sqlite(sqlite_path, &books) : pump_output(reader, &books, echo);
         if (got > 0)

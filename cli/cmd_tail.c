@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +23,6 @@
 #include "at_endpoint.h"
 #include "at_json.h"
 #include "cli.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop = 1;
-}
 
 static void usage(FILE *out)
 {
@@ -80,12 +71,8 @@ int cli_tail(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
+        default: /* -h, or an unknown option */
+            return cli_usage_exit(c, usage);
         }
     }
     at_endpoint_t ep;
@@ -118,15 +105,13 @@ int cli_tail(int argc, char **argv)
         zmq_ctx_term(ctx);
         return 1;
     }
-    struct sigaction act = {.sa_handler = on_signal};
-    sigaction(SIGINT, &act, NULL);
-    sigaction(SIGTERM, &act, NULL);
+    cli_catch_stop_signals();
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     char last_id[512] = "";
     long printed = 0, bad = 0;
     int code = 0;
-    while (!stop && (count < 0 || printed < count)) {
+    while (!cli_stop_requested() && (count < 0 || printed < count)) {
         zmq_msg_t part[2];
         zmq_msg_init(&part[0]);
         zmq_msg_init(&part[1]);

@@ -99,9 +99,7 @@ static void trim_in_place(char *s)
     s[len - start] = '\0';
 }
 
-/* Replace a protobuf-c string field with `value`, freeing the old one
- * unless it is the shared empty default. */
-static void set_field(char **field, char *value)
+void at_json_set_field(char **field, char *value)
 {
     if (*field && *field != protobuf_c_empty_string)
         free(*field);
@@ -110,36 +108,49 @@ static void set_field(char **field, char *value)
 
 /* --- input: JSON -> NewsItem --------------------------------------------- */
 
+int at_json_get_string(json_t *obj, const char *key, const char *name, size_t max, const char **s,
+                       size_t *len, char *err, size_t errlen)
+{
+    json_t *v = json_object_get(obj, key);
+    *s = NULL;
+    *len = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_string(v)) {
+        at_err_set_ascii(err, errlen, "%s must be a string", name);
+        return -1;
+    }
+    const char *str = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (memchr(str, '\0', n)) {
+        at_err_set_ascii(err, errlen, "%s contains a NUL character", name);
+        return -1;
+    }
+    if (n > max) {
+        at_err_set_ascii(err, errlen, "%s too long (%zu bytes, limit %zu)", name, n, max);
+        return -1;
+    }
+    *s = str;
+    *len = n;
+    return 1;
+}
+
 /* Read an optional string member. Absent, null and "" leave the field at
  * its default. Returns 0, or -1 with err set. */
 static int take_string(json_t *obj, const char *key, size_t max, char **field, char *err,
                        size_t errlen)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v)) {
-        at_err_set_ascii(err, errlen, "%s must be a string", key);
-        return -1;
-    }
-    const char *s = json_string_value(v);
-    size_t len = json_string_length(v);
-    if (memchr(s, '\0', len)) {
-        at_err_set_ascii(err, errlen, "%s contains a NUL character", key);
-        return -1;
-    }
-    if (len > max) {
-        at_err_set_ascii(err, errlen, "%s too long (%zu bytes, limit %zu)", key, len, max);
-        return -1;
-    }
-    if (len == 0)
-        return 0;
+    const char *s;
+    size_t len;
+    int rc = at_json_get_string(obj, key, key, max, &s, &len, err, errlen);
+    if (rc <= 0 || len == 0)
+        return rc < 0 ? -1 : 0;
     char *d = dup_bytes(s, len);
     if (!d) {
         at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
-    set_field(field, d);
+    at_json_set_field(field, d);
     return 0;
 }
 
@@ -283,7 +294,7 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, int64_t now, char
             at_err_set_ascii(err, errlen, "out of memory");
             return -1;
         }
-        set_field(&item->id, d);
+        at_json_set_field(&item->id, d);
     }
     if (is_blank(item->title) && is_blank(item->body) && is_blank(item->summary)) {
         at_err_set_ascii(err, errlen, "missing title, body and summary");

@@ -8,11 +8,13 @@
  *
  * Output: an Attache__V1__Event rendered as one JSON object (one line).
  * Both directions go through jansson; the output never depends on the
- * process locale.
+ * process locale. The other readers of untrusted JSON (at_ninjs) share
+ * its member reader and field setter, so they apply the same rules.
  */
 #ifndef AT_JSON_H
 #define AT_JSON_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +62,19 @@ void at_json_init(void);
  * "invalid JSON at column 7: ...", "missing url and id". */
 Attache__V1__NewsItem *at_json_item_parse(const char *line, size_t len, int64_t now, char *err,
                                           size_t errlen);
+
+/* Member `key` of obj as a string, by the input rules of
+ * at_json_item_parse. Returns 1 with *s and *len set (the string lives as
+ * long as obj), 0 when absent or null, or -1 with err set when it is not a
+ * string, holds a NUL character or is longer than max bytes; the message
+ * names `name` (the key, or a path such as "renditions[0].href"). */
+int at_json_get_string(json_t *obj, const char *key, const char *name, size_t max, const char **s,
+                       size_t *len, char *err, size_t errlen);
+
+/* Set a protobuf-c string field of a message being built. Takes ownership
+ * of value (malloc'd); the old value is freed unless it is the shared
+ * default protobuf_c_empty_string. */
+void at_json_set_field(char **field, char *value);
 
 /* Free an item returned by at_json_item_parse or unpacked with
  * protobuf-c (both allocate with the default allocator). NULL-safe; nulls

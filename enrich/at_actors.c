@@ -83,39 +83,6 @@ static const char *const single_holder_roles[] = {"head_of_state", "head_of_gove
 
 static const char *const case_rules[] = {"exact", "caps"};
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
-/* Grow *arr (of *cap elements of size sz) so that index n fits. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-    if (n < *cap)
-        return 0;
-    size_t ncap = *cap ? *cap * 2 : 32;
-    void *p = realloc(*arr, ncap * sz);
-    if (!p)
-        return -1;
-    *arr = p;
-    *cap = ncap;
-    return 0;
-}
-
-static int is_identifier(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
-}
-
 static int is_qid(const char *s)
 {
     if (s[0] != 'Q' || s[1] < '1' || s[1] > '9')
@@ -203,7 +170,7 @@ static int load_actors(at_actors_t *self, const at_gazetteer_t *gaz, char *err, 
             rc = -1;
             break;
         }
-        if (grow((void **)&self->actors, &cap, self->nactors, sizeof *self->actors) != 0) {
+        if (at_tsv_grow((void **)&self->actors, &cap, self->nactors, sizeof *self->actors) != 0) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
@@ -260,7 +227,8 @@ static int load_aliases(at_actors_t *self, char *err, size_t errlen)
                              forms[form]);
             break;
         }
-        if (grow((void **)&self->aliases, &cap, self->naliases, sizeof *self->aliases) != 0) {
+        if (at_tsv_grow((void **)&self->aliases, &cap, self->naliases, sizeof *self->aliases) !=
+            0) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
@@ -359,7 +327,7 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
             break;
         }
         row.r.holder = (at_holder_t)holder;
-        if (!is_identifier(role)) {
+        if (!at_tsv_is_identifier(role)) {
             rc = at_tsv_fail(t, err, errlen, "role '%s' must be [a-z0-9_]+", role);
             break;
         }
@@ -380,7 +348,7 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
             rc = -1;
             break;
         }
-        if (grow((void **)&self->roles, &cap, self->nroles, sizeof *self->roles) != 0) {
+        if (at_tsv_grow((void **)&self->roles, &cap, self->nroles, sizeof *self->roles) != 0) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
@@ -448,7 +416,8 @@ static int load_warrants(at_actors_t *self, char *err, size_t errlen)
         }
         if (rc == -1)
             break;
-        if (grow((void **)&self->warrants, &cap, self->nwarrants, sizeof *self->warrants) != 0) {
+        if (at_tsv_grow((void **)&self->warrants, &cap, self->nwarrants, sizeof *self->warrants) !=
+            0) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
             break;
         }
@@ -533,7 +502,7 @@ at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, at_d
     static const char *const files[4] = {"actors.tsv", "actor_aliases.tsv", "roles.tsv",
                                          "warrants.tsv"};
     for (size_t i = 0; i < 4; i++) {
-        if (!(self->paths[i] = join(data_dir, files[i]))) {
+        if (!(self->paths[i] = at_tsv_join(data_dir, files[i]))) {
             snprintf(err, errlen, "%s: out of memory", data_dir);
             at_actors_destroy(&self);
             return NULL;

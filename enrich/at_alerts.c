@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_json.h"
 #include "at_pbstr.h"
 
 const at_cfg_def_t at_alerts_config_table[] = {
@@ -218,7 +219,7 @@ static int warrant_alert(const at_alerts_config_t *cfg, const at_alerts_data_t *
                        "%s, subject of an ICC arrest warrant issued %s (%s), %s %s, "
                        "which is not a party to the Rome Statute (status on %s: %s)",
                        a->name, issued, w->reference, where, c->name, dstr,
-                       at_treaty_state_name(st.state));
+                       at_json_treaty_state_name(st.state));
     }
 }
 
@@ -277,7 +278,7 @@ static int describe(char **msg, size_t *len, const char *treaty_name, const char
                  diff == 1 || diff == -1 ? "" : "s", diff < 0 ? "before" : "after");
     int n = snprintf(part, sizeof part, "%s%s (%s) status %s from %s to %s on %s, %s",
                      *len ? "; " : "", treaty_name, treaty_id, diff <= 0 ? "changed" : "changes",
-                     at_treaty_state_name(t->from), at_treaty_state_name(t->to), d, rel);
+                     at_json_treaty_state_name(t->from), at_json_treaty_state_name(t->to), d, rel);
     if (n < 0)
         return -1;
     size_t k = (size_t)n < sizeof part ? (size_t)n : sizeof part - 1;

@@ -30,6 +30,7 @@
 #include "at_pbstr.h"
 #include "at_time.h"
 #include "at_treaty.h"
+#include "at_tsv.h"
 #include "at_context.h"
 
 /* Bytes of title plus text that are scanned. Offsets in events are 32-bit,
@@ -49,20 +50,11 @@ struct at_enrich {
     at_alerts_config_t alerts; /* the alert rules' settings (at_alerts.h) */
 };
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* data/VERSION: one line holding the "as of" day of the whole data set. */
 int at_enrich_read_version(const char *dir, char version[11], at_day_t *day, char *err,
                            size_t errlen)
 {
-    char *path = join(dir, "VERSION");
+    char *path = at_tsv_join(dir, "VERSION");
     if (!path) {
         snprintf(err, errlen, "%s/VERSION:0: out of memory", dir);
         return -1;

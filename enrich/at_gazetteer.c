@@ -135,15 +135,6 @@ static int is_upper_code(const char *s, size_t n)
     return 1;
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* A copy of s[0..n) in the gazetteer's string chunks, or NULL when out of
  * memory. Lives until at_gazetteer_destroy. */
 static char *pool_dupn(at_gazetteer_t *self, const char *s, size_t n)
@@ -254,15 +245,10 @@ static int load_countries(at_gazetteer_t *self, char *err, size_t errlen)
             rc = at_tsv_fail(t, err, errlen, "duplicate country code %s / %s", code, a2);
             break;
         }
-        if (self->ncountries == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            at_country_t *nc = realloc(self->countries, ncap * sizeof *nc);
-            if (!nc) {
-                rc = at_tsv_fail(t, err, errlen, "out of memory");
-                break;
-            }
-            self->countries = nc;
-            cap = ncap;
+        if (at_tsv_grow((void **)&self->countries, &cap, self->ncountries,
+                        sizeof *self->countries) != 0) {
+            rc = at_tsv_fail(t, err, errlen, "out of memory");
+            break;
         }
         at_country_t *c = &self->countries[self->ncountries];
         memset(c, 0, sizeof *c);
@@ -466,14 +452,8 @@ static int check_marks(at_gazetteer_t *self, const at_tsv_t *t, size_t amb_col, 
 
 static at_alias_t *push_alias(at_gazetteer_t *self)
 {
-    if (self->naliases == self->cap) {
-        size_t ncap = self->cap ? self->cap * 2 : 128;
-        at_alias_t *na = realloc(self->aliases, ncap * sizeof *na);
-        if (!na)
-            return NULL;
-        self->aliases = na;
-        self->cap = ncap;
-    }
+    if (at_tsv_grow((void **)&self->aliases, &self->cap, self->naliases, sizeof *self->aliases))
+        return NULL;
     at_alias_t *a = &self->aliases[self->naliases++];
     memset(a, 0, sizeof *a);
     return a;
@@ -922,9 +902,9 @@ at_gazetteer_t *at_gazetteer_new(const char *data_dir, char *err, size_t errlen)
         snprintf(err, errlen, "%s: out of memory", data_dir);
         return NULL;
     }
-    self->paths[0] = join(data_dir, "countries.tsv");
-    self->paths[1] = join(data_dir, "aliases.tsv");
-    self->paths[2] = join(data_dir, "places.tsv");
+    self->paths[0] = at_tsv_join(data_dir, "countries.tsv");
+    self->paths[1] = at_tsv_join(data_dir, "aliases.tsv");
+    self->paths[2] = at_tsv_join(data_dir, "places.tsv");
     if (!self->paths[0] || !self->paths[1] || !self->paths[2]) {
         snprintf(err, errlen, "%s: out of memory", data_dir);
         at_gazetteer_destroy(&self);

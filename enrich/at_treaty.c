@@ -44,9 +44,9 @@ typedef struct {
 
 struct at_treaty {
     treaty_t *treaties;
-    size_t ntreaties;
+    size_t ntreaties, treaties_cap;
     row_t *rows;
-    size_t nrows;
+    size_t nrows, rows_cap;
     size_t ncountries;
     long *row_of; /* [treaty * ncountries + country] -> row index or -1 */
 };
@@ -109,15 +109,6 @@ static const char *const consent_types[] = {"ratification", "accession", "accept
                                             "succession"};
 static const char *const yes_no[] = {"no", "yes"};
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 void at_treaty_destroy(at_treaty_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -153,16 +144,6 @@ static int parse_rule(const char *s, const char *prefix, int max, int *out)
         return -1;
     *out = (int)v;
     return 0;
-}
-
-static int is_identifier(const char *s)
-{
-    if (!*s)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
-    return 1;
 }
 
 /* Where problems go: at_treaty_new stops at the first one (into err);
@@ -206,7 +187,7 @@ static int parse_treaty(const at_treaty_t *self, const at_tsv_t *t, treaty_t *tr
 {
     const char *id = at_tsv_field(t, T_TREATY);
     const char *eif = at_tsv_field(t, T_EIF_RULE), *wd = at_tsv_field(t, T_WD_RULE);
-    if (!is_identifier(id))
+    if (!at_tsv_is_identifier(id))
         return at_tsv_fail(t, err, errlen, "treaty id '%s' must be [a-z0-9_]+", id);
     if (at_treaty_find(self, id, NULL) == 0)
         return at_tsv_fail(t, err, errlen, "duplicate treaty '%s'", id);
@@ -249,54 +230,30 @@ static int parse_treaty(const at_treaty_t *self, const at_tsv_t *t, treaty_t *tr
     return 0;
 }
 
-static int load_treaties(at_treaty_t *self, const char *path, sink_t *sk)
+/* What a row callback of load_table returns: the row was kept or
+ * skipped, it has a problem in err (check mode reports it and goes on), or
+ * loading must stop (out of memory, in err). */
+enum { ROW_OK = 0, ROW_PROBLEM = -1, ROW_STOP = -2 };
+typedef int (*row_fn)(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t *gaz, sink_t *sk,
+                      char *err, size_t errlen);
+
+/* Read one table through, handing each row to `row` and each problem to
+ * the sink. Returns 0, or -1 when the file could not be read through or
+ * loading must stop (at the first problem outside check mode). */
+static int load_table(at_treaty_t *self, const char *path, const char *const *cols, size_t ncols,
+                      const at_gazetteer_t *gaz, sink_t *sk, row_fn row)
 {
     char msg[1024];
-    at_tsv_t *t = at_tsv_open(path, treaty_cols, T_NCOLS, msg, sizeof msg);
+    at_tsv_t *t = at_tsv_open(path, cols, ncols, msg, sizeof msg);
     if (!t) {
         problem(sk, msg);
         return -1;
     }
-    size_t cap = 0;
     int rc, fatal = 0;
     while (!fatal && (rc = at_tsv_next(t, msg, sizeof msg)) == 1) {
-        treaty_t tr = {0};
-        if (parse_treaty(self, t, &tr, msg, sizeof msg) != 0) {
-            if (problem(sk, msg) != 0)
-                fatal = 1;
-            else {
-                /* Check mode: skip this treaty's participation rows rather
-                 * than report each of them as an unknown treaty. */
-                char **nb = realloc(sk->bad_treaties, (sk->nbad + 1) * sizeof *nb);
-                if (nb) {
-                    sk->bad_treaties = nb;
-                    if ((nb[sk->nbad] = strdup(at_tsv_field(t, T_TREATY))))
-                        sk->nbad++;
-                }
-            }
-            continue;
-        }
-        if (self->ntreaties == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            treaty_t *nt = realloc(self->treaties, ncap * sizeof *nt);
-            if (!nt) {
-                at_tsv_fail(t, msg, sizeof msg, "out of memory");
-                problem(sk, msg);
-                fatal = 1;
-                break;
-            }
-            self->treaties = nt;
-            cap = ncap;
-        }
-        tr.id = strdup(at_tsv_field(t, T_TREATY));
-        tr.name = strdup(at_tsv_field(t, T_NAME));
-        tr.source = strdup(at_tsv_field(t, T_SOURCE));
-        self->treaties[self->ntreaties++] = tr;
-        if (!tr.id || !tr.name || !tr.source) {
-            at_tsv_fail(t, msg, sizeof msg, "out of memory");
-            problem(sk, msg);
+        int pr = row(self, t, gaz, sk, msg, sizeof msg);
+        if (pr != ROW_OK && (problem(sk, msg) != 0 || pr == ROW_STOP))
             fatal = 1;
-        }
     }
     if (!fatal && rc < 0) {
         problem(sk, msg); /* a line the reader could not take; the rest is unread */
@@ -304,6 +261,41 @@ static int load_treaties(at_treaty_t *self, const char *path, sink_t *sk)
     }
     at_tsv_destroy(&t);
     return fatal ? -1 : 0;
+}
+
+/* One treaties.tsv row (a row_fn). */
+static int treaty_row(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t *gaz, sink_t *sk,
+                      char *err, size_t errlen)
+{
+    (void)gaz;
+    treaty_t tr = {0};
+    if (parse_treaty(self, t, &tr, err, errlen) != 0) {
+        if (sk->report) {
+            /* Check mode: skip this treaty's participation rows rather
+             * than report each of them as an unknown treaty. */
+            char **nb = realloc(sk->bad_treaties, (sk->nbad + 1) * sizeof *nb);
+            if (nb) {
+                sk->bad_treaties = nb;
+                if ((nb[sk->nbad] = strdup(at_tsv_field(t, T_TREATY))))
+                    sk->nbad++;
+            }
+        }
+        return ROW_PROBLEM;
+    }
+    if (at_tsv_grow((void **)&self->treaties, &self->treaties_cap, self->ntreaties,
+                    sizeof *self->treaties) != 0) {
+        at_tsv_fail(t, err, errlen, "out of memory");
+        return ROW_STOP;
+    }
+    tr.id = strdup(at_tsv_field(t, T_TREATY));
+    tr.name = strdup(at_tsv_field(t, T_NAME));
+    tr.source = strdup(at_tsv_field(t, T_SOURCE));
+    self->treaties[self->ntreaties++] = tr;
+    if (!tr.id || !tr.name || !tr.source) {
+        at_tsv_fail(t, err, errlen, "out of memory");
+        return ROW_STOP;
+    }
+    return ROW_OK;
 }
 
 static int check_declarations(const at_tsv_t *t, char *err, size_t errlen)
@@ -323,7 +315,7 @@ static int check_declarations(const at_tsv_t *t, char *err, size_t errlen)
         key[kn] = '\0';
         memcpy(date, colon + 1, dn);
         date[dn] = '\0';
-        if (!is_identifier(key) || at_day_parse(date, &d) != 0)
+        if (!at_tsv_is_identifier(key) || at_day_parse(date, &d) != 0)
             return at_tsv_fail(t, err, errlen, "declarations: bad entry '%s:%s'", key, date);
         s += n + (semi ? 1 : 0);
         if (semi && !*s)
@@ -607,54 +599,23 @@ static int parse_row(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t 
     return 0;
 }
 
-static int load_rows(at_treaty_t *self, const char *path, const at_gazetteer_t *gaz, sink_t *sk)
+/* One participation.tsv row (a row_fn). */
+static int participation_row(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t *gaz,
+                             sink_t *sk, char *err, size_t errlen)
 {
-    char msg[1024];
-    at_tsv_t *t = at_tsv_open(path, row_cols, R_NCOLS, msg, sizeof msg);
-    if (!t) {
-        problem(sk, msg);
-        return -1;
+    row_t r = {0};
+    int pr = parse_row(self, t, gaz, sk, &r, err, errlen);
+    if (pr != 0)
+        return pr == 1 ? ROW_OK : ROW_PROBLEM;
+    if (at_tsv_grow((void **)&self->rows, &self->rows_cap, self->nrows, sizeof *self->rows) != 0 ||
+        !(r.source = strdup(at_tsv_field(t, R_SOURCE)))) {
+        at_tsv_fail(t, err, errlen, "out of memory");
+        return ROW_STOP;
     }
-    size_t cap = 0;
-    int rc, fatal = 0;
-    while (!fatal && (rc = at_tsv_next(t, msg, sizeof msg)) == 1) {
-        row_t r = {0};
-        int pr = parse_row(self, t, gaz, sk, &r, msg, sizeof msg);
-        if (pr == 1)
-            continue;
-        if (pr < 0) {
-            fatal = problem(sk, msg) != 0;
-            continue;
-        }
-        if (self->nrows == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            row_t *nr = realloc(self->rows, ncap * sizeof *nr);
-            if (!nr) {
-                at_tsv_fail(t, msg, sizeof msg, "out of memory");
-                problem(sk, msg);
-                fatal = 1;
-                break;
-            }
-            self->rows = nr;
-            cap = ncap;
-        }
-        r.source = strdup(at_tsv_field(t, R_SOURCE));
-        if (!r.source) {
-            at_tsv_fail(t, msg, sizeof msg, "out of memory");
-            problem(sk, msg);
-            fatal = 1;
-            break;
-        }
-        if (gaz)
-            self->row_of[r.treaty * self->ncountries + r.country] = (long)self->nrows;
-        self->rows[self->nrows++] = r;
-    }
-    if (!fatal && rc < 0) {
-        problem(sk, msg);
-        fatal = 1;
-    }
-    at_tsv_destroy(&t);
-    return fatal ? -1 : 0;
+    if (gaz)
+        self->row_of[r.treaty * self->ncountries + r.country] = (long)self->nrows;
+    self->rows[self->nrows++] = r;
+    return ROW_OK;
 }
 
 /* A treaty whose list is marked complete must have a row for every UN
@@ -687,8 +648,8 @@ static int check_coverage(const at_treaty_t *self, const char *tpath, const at_g
 static at_treaty_t *load(const char *data_dir, const at_gazetteer_t *gaz, sink_t *sk)
 {
     at_treaty_t *self = calloc(1, sizeof *self);
-    char *tpath = join(data_dir, "treaties.tsv");
-    char *ppath = join(data_dir, "participation.tsv");
+    char *tpath = at_tsv_join(data_dir, "treaties.tsv");
+    char *ppath = at_tsv_join(data_dir, "participation.tsv");
     char msg[512];
     if (!self || !tpath || !ppath) {
         snprintf(msg, sizeof msg, "%s: out of memory", data_dir);
@@ -696,7 +657,7 @@ static at_treaty_t *load(const char *data_dir, const at_gazetteer_t *gaz, sink_t
         goto fail;
     }
     self->ncountries = gaz ? at_gazetteer_country_count(gaz) : 0;
-    if (load_treaties(self, tpath, sk) != 0) {
+    if (load_table(self, tpath, treaty_cols, T_NCOLS, gaz, sk, treaty_row) != 0) {
         if (!sk->report)
             goto fail;
         sk->treaties_unread = 1;
@@ -710,7 +671,7 @@ static at_treaty_t *load(const char *data_dir, const at_gazetteer_t *gaz, sink_t
     }
     for (size_t i = 0; i < cells; i++)
         self->row_of[i] = -1;
-    if (load_rows(self, ppath, gaz, sk) != 0 && !sk->report)
+    if (load_table(self, ppath, row_cols, R_NCOLS, gaz, sk, participation_row) != 0 && !sk->report)
         goto fail;
     if (gaz && check_coverage(self, tpath, gaz, sk) != 0)
         goto fail;
@@ -892,28 +853,6 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
         s = ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY;
     }
     out->state = s;
-}
-
-const char *at_treaty_state_name(Attache__V1__TreatyState state)
-{
-    switch (state) {
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY:
-        return "party";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY_WITHDRAWAL_PENDING:
-        return "party_withdrawal_pending";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_CONSENTED_NOT_IN_FORCE:
-        return "consented_not_in_force";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATORY:
-        return "signatory";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_SIGNATURE_WITHDRAWN:
-        return "signature_withdrawn";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_WITHDRAWN:
-        return "withdrawn";
-    case ATTACHE__V1__TREATY_STATE__TREATY_STATE_NON_SIGNATORY:
-        return "non_signatory";
-    default:
-        return "unspecified";
-    }
 }
 
 const char *at_treaty_name(const at_treaty_t *self, size_t treaty)

@@ -127,7 +127,4 @@ typedef struct {
 size_t at_treaty_transitions(const at_treaty_t *self, size_t treaty, size_t country,
                              at_treaty_transition_t *out);
 
-/* The JSON/log name of a state: "party", "non_signatory", ... Never NULL. */
-const char *at_treaty_state_name(Attache__V1__TreatyState state);
-
 #endif

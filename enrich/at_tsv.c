@@ -3,7 +3,8 @@
  *
  * The file is read whole (it is small and bounded by AT_TSV_MAX_FILE) and
  * split in place: each line is validated completely before any of its
- * fields is handed out, so a loader never sees half a bad row.
+ * fields is handed out, so a loader never sees half a bad row. The
+ * loaders' shared helpers (paths, row arrays, identifiers) are at the end.
  */
 #include "at_tsv.h"
 
@@ -364,4 +365,36 @@ int at_tsv_provenance(const at_tsv_t *self, size_t source_col, size_t checked_co
     if (at_tsv_required(self, source_col, err, errlen) != 0)
         return -1;
     return at_tsv_day(self, checked_col, 0, &d, err, errlen);
+}
+
+char *at_tsv_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+int at_tsv_grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t ncap = *cap ? *cap * 2 : 32;
+    void *p = realloc(*arr, ncap * size);
+    if (!p)
+        return -1;
+    *arr = p;
+    *cap = ncap;
+    return 0;
+}
+
+int at_tsv_is_identifier(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return 0;
+    return 1;
 }

@@ -18,6 +18,10 @@
  *     with a space;
  *   - a line is at most AT_TSV_MAX_LINE bytes, a file at most
  *     AT_TSV_MAX_FILE bytes.
+ *
+ * It also holds the small helpers every table loader (at_gazetteer,
+ * at_treaty, at_actors) needs: a table's path in the data directory, the
+ * growth of a row array, and the identifier syntax of ids and keys.
  */
 #ifndef AT_TSV_H
 #define AT_TSV_H
@@ -80,6 +84,19 @@ int at_tsv_choice(const at_tsv_t *self, size_t col, const char *const *names, si
  * `checked_on` (a valid day). Returns 0 or -1 with an error. */
 int at_tsv_provenance(const at_tsv_t *self, size_t source_col, size_t checked_col, char *err,
                       size_t errlen);
+
+/* "dir/name": a table's path in the data directory, or NULL when out of
+ * memory. Caller owns the result and must free it. */
+char *at_tsv_join(const char *dir, const char *name);
+
+/* Make room for element n in *arr, an array of *cap elements of `size`
+ * bytes (doubling, from 32): the row arrays of the loaders. Returns 0, or
+ * -1 when out of memory (*arr and *cap are then unchanged). */
+int at_tsv_grow(void **arr, size_t *cap, size_t n, size_t size);
+
+/* 1 when s is a non-empty [a-z0-9_]+ identifier (treaty ids, role names,
+ * declaration keys), else 0. */
+int at_tsv_is_identifier(const char *s);
 
 /* Length of the valid UTF-8 prefix of s[0..len): len when all of it is
  * valid (no overlong forms, surrogates or code points above U+10FFFF). */

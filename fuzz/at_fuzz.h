@@ -10,7 +10,8 @@
  *
  * The helpers cover the two things decoders need that a byte buffer is
  * not: a file path (at_config, at_tsv and at_enrich read files by name)
- * and the reference data directory.
+ * and the reference data directory; and the round-trip check of news
+ * items.
  */
 #ifndef AT_FUZZ_H
 #define AT_FUZZ_H
@@ -61,5 +62,17 @@ const char *at_fuzz_data_dir(void);
 /* A NUL-terminated malloc'd copy of data[0..size) (embedded NULs stay and
  * simply end the C string early). Aborts on allocation failure. */
 char *at_fuzz_strndup(const uint8_t *data, size_t size);
+
+/* 1 when a and b hold the same text, NULL counting as "" (a protobuf-c
+ * string may be either), else 0. */
+int at_fuzz_same_str(const char *a, const char *b);
+
+/* The round-trip check of a NewsItem: abort (as AT_FUZZ_CHECK) unless a
+ * and b have the same id, url, title, body, summary, source, language,
+ * guid, published, fetched, authors, categories and enclosures. `what`
+ * names the round trip in the report. */
+struct Attache__V1__NewsItem;
+void at_fuzz_check_same_item(const struct Attache__V1__NewsItem *a,
+                             const struct Attache__V1__NewsItem *b, const char *what);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * at_fuzz_util: the helpers declared in at_fuzz.h (files by path for the
- * decoders that read files, and the reference data directory), shared by
- * every fuzz target in both the libFuzzer and the replay build.
+ * decoders that read files, the reference data directory, the round-trip
+ * check of news items), shared by every fuzz target in both the libFuzzer
+ * and the replay build.
  */
 #include "at_fuzz.h"
 
@@ -10,6 +11,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "attache/v1/attache.pb-c.h"
 
 #ifndef AT_FUZZ_DEFAULT_DATA_DIR
 #define AT_FUZZ_DEFAULT_DATA_DIR "data"
@@ -93,4 +96,41 @@ char *at_fuzz_strndup(const uint8_t *data, size_t size)
         memcpy(s, data, size);
     s[size] = '\0';
     return s;
+}
+
+int at_fuzz_same_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static int same_list(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return 0;
+    for (size_t i = 0; i < na; i++)
+        if (!at_fuzz_same_str(a[i], b[i]))
+            return 0;
+    return 1;
+}
+
+void at_fuzz_check_same_item(const Attache__V1__NewsItem *a, const Attache__V1__NewsItem *b,
+                             const char *what)
+{
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->id, b->id), "%s: id '%s' != '%s'", what, a->id, b->id);
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->url, b->url), "%s: url differs", what);
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->title, b->title), "%s: title differs", what);
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->body, b->body), "%s: body differs", what);
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->summary, b->summary), "%s: summary differs", what);
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->source, b->source), "%s: source differs", what);
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->language, b->language), "%s: language differs", what);
+    AT_FUZZ_CHECK(at_fuzz_same_str(a->guid, b->guid), "%s: guid differs", what);
+    AT_FUZZ_CHECK(a->published == b->published, "%s: published %lld != %lld", what,
+                  (long long)a->published, (long long)b->published);
+    AT_FUZZ_CHECK(a->fetched == b->fetched, "%s: fetched differs", what);
+    AT_FUZZ_CHECK(same_list(a->authors, a->n_authors, b->authors, b->n_authors),
+                  "%s: authors differ", what);
+    AT_FUZZ_CHECK(same_list(a->categories, a->n_categories, b->categories, b->n_categories),
+                  "%s: categories differ", what);
+    AT_FUZZ_CHECK(same_list(a->enclosures, a->n_enclosures, b->enclosures, b->n_enclosures),
+                  "%s: enclosures differ", what);
 }

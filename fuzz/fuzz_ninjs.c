@@ -24,21 +24,6 @@
 
 #define NOW 1720000000LL
 
-static int same_str(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
-static int same_list(char **a, size_t na, char **b, size_t nb)
-{
-    if (na != nb)
-        return 0;
-    for (size_t i = 0; i < na; i++)
-        if (!same_str(a[i], b[i]))
-            return 0;
-    return 1;
-}
-
 static void check_err(const char *err)
 {
     AT_FUZZ_CHECK(err[0] != '\0', "rejected without a reason");
@@ -60,23 +45,7 @@ static void check_item(const Attache__V1__NewsItem *item)
     char err[256] = "";
     Attache__V1__NewsItem *again = at_json_item_parse(line, strlen(line), NOW, err, sizeof err);
     AT_FUZZ_CHECK(again != NULL, "dump does not parse back: %s (dump: %s)", err, line);
-    AT_FUZZ_CHECK(same_str(item->id, again->id), "id differs after round trip");
-    AT_FUZZ_CHECK(same_str(item->url, again->url), "url differs");
-    AT_FUZZ_CHECK(same_str(item->title, again->title), "title differs");
-    AT_FUZZ_CHECK(same_str(item->body, again->body), "body differs");
-    AT_FUZZ_CHECK(same_str(item->summary, again->summary), "summary differs");
-    AT_FUZZ_CHECK(same_str(item->source, again->source), "source differs");
-    AT_FUZZ_CHECK(same_str(item->guid, again->guid), "guid differs");
-    AT_FUZZ_CHECK(same_str(item->language, again->language), "language differs");
-    AT_FUZZ_CHECK(item->published == again->published, "published differs");
-    AT_FUZZ_CHECK(same_list(item->authors, item->n_authors, again->authors, again->n_authors),
-                  "authors differ");
-    AT_FUZZ_CHECK(
-        same_list(item->categories, item->n_categories, again->categories, again->n_categories),
-        "categories differ");
-    AT_FUZZ_CHECK(
-        same_list(item->enclosures, item->n_enclosures, again->enclosures, again->n_enclosures),
-        "enclosures differ");
+    at_fuzz_check_same_item(item, again, "JSON round trip");
     at_json_item_free(&again);
     free(line);
 
@@ -108,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         AT_FUZZ_CHECK((item == NULL) == (any == NULL),
                       "parse and parse_any disagree on a ninjs object (%s / %s)", err, err2);
         if (item && any)
-            AT_FUZZ_CHECK(same_str(item->id, any->id), "parse and parse_any ids differ");
+            AT_FUZZ_CHECK(at_fuzz_same_str(item->id, any->id), "parse and parse_any ids differ");
     }
     if (any)
         check_item(any);

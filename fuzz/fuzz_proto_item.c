@@ -36,11 +36,6 @@ static int trimmed(const char *s)
     return n == 0 || (!is_space(s[0]) && !is_space(s[n - 1]));
 }
 
-static int same_str(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "") == 0;
-}
-
 static int no_blank_elements(char **list, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -59,18 +54,7 @@ static void check_round_trip(const Attache__V1__NewsItem *item, const char *line
     Attache__V1__NewsItem *back =
         at_json_item_parse(line, strlen(line), item->fetched, err, sizeof err);
     AT_FUZZ_CHECK(back != NULL, "dump of a valid item does not parse back: %s", err);
-    AT_FUZZ_CHECK(same_str(item->id, back->id), "id differs");
-    AT_FUZZ_CHECK(same_str(item->url, back->url), "url differs");
-    AT_FUZZ_CHECK(same_str(item->title, back->title), "title differs");
-    AT_FUZZ_CHECK(same_str(item->body, back->body), "body differs");
-    AT_FUZZ_CHECK(same_str(item->summary, back->summary), "summary differs");
-    AT_FUZZ_CHECK(same_str(item->source, back->source), "source differs");
-    AT_FUZZ_CHECK(same_str(item->language, back->language), "language differs");
-    AT_FUZZ_CHECK(same_str(item->guid, back->guid), "guid differs");
-    AT_FUZZ_CHECK(item->published == back->published, "published %lld != %lld",
-                  (long long)item->published, (long long)back->published);
-    AT_FUZZ_CHECK(item->n_authors == back->n_authors, "authors differ");
-    AT_FUZZ_CHECK(item->n_categories == back->n_categories, "categories differ");
+    at_fuzz_check_same_item(item, back, "JSON round trip");
     at_json_item_free(&back);
 }
 

@@ -5,8 +5,9 @@
  * Covers: the input contract (accepted shapes, every rejection reason),
  * wrongly encoded input (invalid UTF-8, overlong forms, surrogates, NUL),
  * oversized and deeply nested input, randomly mutated lines, the exact
- * output strings of both dumps, and round trips through protobuf
- * (parse -> pack -> unpack -> validate -> dump).
+ * output strings of both dumps, round trips through protobuf
+ * (parse -> pack -> unpack -> validate -> dump), and the member reader and
+ * field setter other JSON readers share.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1833,6 +1834,37 @@ static void test_dump_out_of_memory(void **state)
 #endif
 }
 
+/* at_json_get_string and at_json_set_field, as at_ninjs uses them. */
+static void test_shared_reader(void **state)
+{
+    (void)state;
+    json_t *obj = json_loads("{\"a\": \"xyz\", \"n\": null, \"i\": 3, \"z\": \"a\\u0000b\"}",
+                             JSON_ALLOW_NUL, NULL);
+    assert_non_null(obj);
+    const char *s;
+    size_t len;
+    char err[128];
+    assert_int_equal(at_json_get_string(obj, "a", "a", 10, &s, &len, err, sizeof err), 1);
+    assert_string_equal(s, "xyz");
+    assert_int_equal(len, 3);
+    assert_int_equal(at_json_get_string(obj, "n", "n", 10, &s, &len, err, sizeof err), 0);
+    assert_null(s);
+    assert_int_equal(at_json_get_string(obj, "absent", "absent", 10, &s, &len, err, sizeof err), 0);
+    assert_int_equal(at_json_get_string(obj, "i", "x[0].i", 10, &s, &len, err, sizeof err), -1);
+    assert_string_equal(err, "x[0].i must be a string");
+    assert_int_equal(at_json_get_string(obj, "z", "z", 10, &s, &len, err, sizeof err), -1);
+    assert_string_equal(err, "z contains a NUL character");
+    assert_int_equal(at_json_get_string(obj, "a", "a", 2, &s, &len, err, sizeof err), -1);
+    assert_string_equal(err, "a too long (3 bytes, limit 2)");
+    json_decref(obj);
+
+    char *field = (char *)protobuf_c_empty_string;
+    at_json_set_field(&field, S("one"));
+    at_json_set_field(&field, S("two")); /* frees "one" */
+    assert_string_equal(field, "two");
+    free(field);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1862,6 +1894,7 @@ int main(void)
         cmocka_unit_test(test_dump_huge_lists),
         cmocka_unit_test(test_dump_odd_shapes),
         cmocka_unit_test(test_dump_out_of_memory),
+        cmocka_unit_test(test_shared_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

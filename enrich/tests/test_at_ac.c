@@ -108,16 +108,54 @@ static void test_misuse(void **state)
     assert_int_equal(at_ac_scan(NULL, "abc", 3, NULL, NULL), 0);
 }
 
-static size_t naive(char pats[][8], size_t *plen, size_t np, const char *t, size_t n, hits_t *hs)
+/* 1 to 40 random patterns of 1 to 7 bytes over "abc\0\xff" (so they
+ * overlap a lot), compiled into ps->ac. */
+typedef struct {
+    char pats[40][8];
+    size_t plen[40];
+    size_t np;
+    at_ac_t *ac;
+} patset_t;
+
+static void random_patterns(patset_t *ps)
+{
+    ps->np = 1 + (size_t)(rand() % 40);
+    ps->ac = at_ac_new();
+    for (size_t p = 0; p < ps->np; p++) {
+        ps->plen[p] = 1 + (size_t)(rand() % 7);
+        for (size_t i = 0; i < ps->plen[p]; i++)
+            ps->pats[p][i] = (char)("abc\0\xff"[rand() % 5]);
+        assert_int_equal(at_ac_add(ps->ac, ps->pats[p], ps->plen[p], (uint32_t)p), 0);
+    }
+    assert_int_equal(at_ac_compile(ps->ac), 0);
+}
+
+/* Every occurrence of every pattern in t[0..n), reported to fn as
+ * at_ac_scan reports them (in order of end offset); returns the count. */
+static size_t naive(const patset_t *ps, const char *t, size_t n, at_ac_fn *fn, void *arg)
 {
     size_t found = 0;
     for (size_t e = 1; e <= n; e++)
-        for (size_t p = 0; p < np; p++)
-            if (plen[p] <= e && memcmp(t + e - plen[p], pats[p], plen[p]) == 0) {
+        for (size_t p = 0; p < ps->np; p++)
+            if (ps->plen[p] <= e && memcmp(t + e - ps->plen[p], ps->pats[p], ps->plen[p]) == 0) {
                 found++;
-                collect(hs, e, plen[p], (uint32_t)p);
+                fn(arg, e, ps->plen[p], (uint32_t)p);
             }
     return found;
+}
+
+/* The same n hits in a and b, in any order (both are sorted). */
+static void assert_same_hits(hit_t *a, hit_t *b, size_t n)
+{
+    if (n == 0)
+        return; /* qsort's base must not be NULL, even for 0 elements */
+    qsort(a, n, sizeof *a, cmp_hit);
+    qsort(b, n, sizeof *b, cmp_hit);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(a[i].end, b[i].end);
+        assert_int_equal(a[i].len, b[i].len);
+        assert_int_equal(a[i].value, b[i].value);
+    }
 }
 
 static void test_random_against_naive(void **state)
@@ -125,36 +163,20 @@ static void test_random_against_naive(void **state)
     (void)state;
     srand(12345);
     for (int round = 0; round < 200; round++) {
-        char pats[40][8];
-        size_t plen[40];
-        size_t np = 1 + (size_t)(rand() % 40);
-        at_ac_t *ac = at_ac_new();
-        for (size_t p = 0; p < np; p++) {
-            plen[p] = 1 + (size_t)(rand() % 7);
-            for (size_t i = 0; i < plen[p]; i++)
-                pats[p][i] = (char)("abc\0\xff"[rand() % 5]);
-            assert_int_equal(at_ac_add(ac, pats[p], plen[p], (uint32_t)p), 0);
-        }
-        assert_int_equal(at_ac_compile(ac), 0);
+        patset_t ps;
+        random_patterns(&ps);
         char text[200];
         size_t n = (size_t)(rand() % 200);
         for (size_t i = 0; i < n; i++)
             text[i] = (char)("abcd\0\xff"[rand() % 6]);
         static hits_t a, b;
         a.n = b.n = 0;
-        size_t fa = at_ac_scan(ac, text, n, collect, &a);
-        size_t fb = naive(pats, plen, np, text, n, &b);
+        size_t fa = at_ac_scan(ps.ac, text, n, collect, &a);
+        size_t fb = naive(&ps, text, n, collect, &b);
         assert_int_equal(fa, fb);
-        if (a.n == fa) { /* compare only when nothing was cut off */
-            qsort(a.h, a.n, sizeof *a.h, cmp_hit);
-            qsort(b.h, b.n, sizeof *b.h, cmp_hit);
-            for (size_t i = 0; i < a.n; i++) {
-                assert_int_equal(a.h[i].end, b.h[i].end);
-                assert_int_equal(a.h[i].len, b.h[i].len);
-                assert_int_equal(a.h[i].value, b.h[i].value);
-            }
-        }
-        at_ac_destroy(&ac);
+        if (a.n == fa) /* compare only when nothing was cut off */
+            assert_same_hits(a.h, b.h, a.n);
+        at_ac_destroy(&ps.ac);
     }
 }
 
@@ -186,45 +208,22 @@ static void test_long_texts(void **state)
     srand(54321);
     static char text[20000];
     for (int round = 0; round < 60; round++) {
-        char pats[40][8];
-        size_t plen[40];
-        size_t np = 1 + (size_t)(rand() % 40);
-        at_ac_t *ac = at_ac_new();
-        for (size_t p = 0; p < np; p++) {
-            plen[p] = 1 + (size_t)(rand() % 7);
-            for (size_t i = 0; i < plen[p]; i++)
-                pats[p][i] = (char)("abc\0\xff"[rand() % 5]);
-            assert_int_equal(at_ac_add(ac, pats[p], plen[p], (uint32_t)p), 0);
-        }
-        assert_int_equal(at_ac_compile(ac), 0);
+        patset_t ps;
+        random_patterns(&ps);
         size_t n = 200 + (size_t)(rand() % 19800);
         int uniform = round % 10 == 0; /* every byte the same: the buffer overflows */
         for (size_t i = 0; i < n; i++)
-            text[i] = uniform ? pats[0][0] : (char)("abcd\0\xff"[rand() % 6]);
+            text[i] = uniform ? ps.pats[0][0] : (char)("abcd\0\xff"[rand() % 6]);
         many_t a = {NULL, 0, 0, 1}, b = {NULL, 0, 0, 1};
-        size_t fa = at_ac_scan(ac, text, n, collect_many, &a);
-        size_t fb = 0;
-        for (size_t e = 1; e <= n; e++)
-            for (size_t p = 0; p < np; p++)
-                if (plen[p] <= e && memcmp(text + e - plen[p], pats[p], plen[p]) == 0) {
-                    fb++;
-                    collect_many(&b, e, plen[p], (uint32_t)p);
-                }
+        size_t fa = at_ac_scan(ps.ac, text, n, collect_many, &a);
+        size_t fb = naive(&ps, text, n, collect_many, &b);
         assert_int_equal(fa, fb);
         assert_int_equal(a.n, fa);
         assert_true(a.ordered);
-        if (a.n) /* qsort's base must not be NULL, even for 0 elements */
-            qsort(a.h, a.n, sizeof *a.h, cmp_hit);
-        if (b.n)
-            qsort(b.h, b.n, sizeof *b.h, cmp_hit);
-        for (size_t i = 0; i < a.n; i++) {
-            assert_int_equal(a.h[i].end, b.h[i].end);
-            assert_int_equal(a.h[i].len, b.h[i].len);
-            assert_int_equal(a.h[i].value, b.h[i].value);
-        }
+        assert_same_hits(a.h, b.h, a.n);
         free(a.h);
         free(b.h);
-        at_ac_destroy(&ac);
+        at_ac_destroy(&ps.ac);
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_at_tsv: the strict TSV reader accepts exactly the documented format
  * and names file:line for every kind of malformed, truncated, oversized or
- * wrongly encoded input.
+ * wrongly encoded input; the loaders' helpers (paths, row arrays,
+ * identifiers) do what they promise.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -301,6 +302,32 @@ static void test_utf8_validator(void **state)
     assert_int_equal(at_tsv_utf8_valid((const unsigned char *)"", 0), 0);
 }
 
+/* The helpers the table loaders share. */
+static void test_loader_helpers(void **state)
+{
+    (void)state;
+    char *p = at_tsv_join("data", "roles.tsv");
+    assert_string_equal(p, "data/roles.tsv");
+    free(p);
+
+    int *arr = NULL;
+    size_t cap = 0;
+    for (size_t n = 0; n < 100; n++) {
+        assert_int_equal(at_tsv_grow((void **)&arr, &cap, n, sizeof *arr), 0);
+        assert_true(n < cap);
+        arr[n] = (int)n;
+    }
+    assert_int_equal(cap, 128);
+    assert_int_equal(arr[99], 99);
+    free(arr);
+
+    assert_int_equal(at_tsv_is_identifier("rome_statute"), 1);
+    assert_int_equal(at_tsv_is_identifier("art12_3"), 1);
+    assert_int_equal(at_tsv_is_identifier(""), 0);
+    assert_int_equal(at_tsv_is_identifier("Rome"), 0);
+    assert_int_equal(at_tsv_is_identifier("head of state"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +343,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_helpers, setup, teardown),
         cmocka_unit_test(test_utf8_validator),
+        cmocka_unit_test(test_loader_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

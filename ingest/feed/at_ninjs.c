@@ -103,45 +103,6 @@ static char *web_url(const char *href)
 
 /* --- JSON access --------------------------------------------------------- */
 
-/* Read member `key` of obj as a string. Returns 1 with *s and *len set, 0 when
- * absent or null, -1 (err set, naming `path`) when it is not a string, has
- * a NUL, or is longer than `max`. */
-static int get_str(json_t *obj, const char *key, const char *path, size_t max, const char **s,
-                   size_t *len, char *err, size_t errlen)
-{
-    json_t *v = json_object_get(obj, key);
-    *s = NULL;
-    *len = 0;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_string(v)) {
-        at_err_set_ascii(err, errlen, "%s must be a string", path);
-        return -1;
-    }
-    const char *str = json_string_value(v);
-    size_t n = json_string_length(v);
-    if (memchr(str, '\0', n)) {
-        at_err_set_ascii(err, errlen, "%s contains a NUL character", path);
-        return -1;
-    }
-    if (n > max) {
-        at_err_set_ascii(err, errlen, "%s too long (%zu bytes, limit %zu)", path, n, max);
-        return -1;
-    }
-    *s = str;
-    *len = n;
-    return 1;
-}
-
-/* Replace a protobuf-c string field, freeing the old value unless it is
- * the shared empty default. */
-static void set_field(char **field, char *value)
-{
-    if (*field && *field != protobuf_c_empty_string)
-        free(*field);
-    *field = value;
-}
-
 /* Store normalized text into a field; an empty result leaves the field
  * unset. Checks the size limit after normalization (HTML shrinks). 0 or
  * -1 with err set. */
@@ -162,7 +123,7 @@ static int put_text(char **field, const char *name, char *text, char *err, size_
         free(text);
         return 0;
     }
-    set_field(field, text);
+    at_json_set_field(field, text);
     return 0;
 }
 
@@ -197,14 +158,14 @@ static int pick_alternative(json_t *obj, const char *key, const char *preferred_
         const char *value, *role, *ct;
         size_t vlen, rlen, clen;
         snprintf(path, sizeof path, "%s[%zu].value", key, i);
-        int rc = get_str(e, "value", path, AT_JSON_MAX_LINE, &value, &vlen, err, errlen);
+        int rc = at_json_get_string(e, "value", path, AT_JSON_MAX_LINE, &value, &vlen, err, errlen);
         if (rc < 0)
             return -1;
         snprintf(path, sizeof path, "%s[%zu].role", key, i);
-        if (get_str(e, "role", path, AT_JSON_MAX_ID, &role, &rlen, err, errlen) < 0)
+        if (at_json_get_string(e, "role", path, AT_JSON_MAX_ID, &role, &rlen, err, errlen) < 0)
             return -1;
         snprintf(path, sizeof path, "%s[%zu].contenttype", key, i);
-        if (get_str(e, "contenttype", path, AT_JSON_MAX_ID, &ct, &clen, err, errlen) < 0)
+        if (at_json_get_string(e, "contenttype", path, AT_JSON_MAX_ID, &ct, &clen, err, errlen) < 0)
             return -1;
         if (rc == 0 || is_blank(value, vlen))
             continue;
@@ -231,7 +192,7 @@ static int pick_member(json_t *obj, const char *const *keys, const char **best, 
     for (size_t i = 0; keys[i]; i++) {
         const char *s;
         size_t n;
-        int rc = get_str(obj, keys[i], keys[i], AT_JSON_MAX_LINE, &s, &n, err, errlen);
+        int rc = at_json_get_string(obj, keys[i], keys[i], AT_JSON_MAX_LINE, &s, &n, err, errlen);
         if (rc < 0)
             return -1;
         if (rc == 1 && !is_blank(s, n)) {
@@ -327,7 +288,7 @@ static int take_names(json_t *obj, const char *key, char ***list, size_t *n, con
         const char *s;
         size_t len;
         snprintf(path, sizeof path, "%s[%zu].name", key, i);
-        int rc = get_str(e, "name", path, AT_JSON_MAX_STRING, &s, &len, err, errlen);
+        int rc = at_json_get_string(e, "name", path, AT_JSON_MAX_STRING, &s, &len, err, errlen);
         if (rc < 0)
             return -1;
         if (rc == 1 && list_add(list, n, name, s, len, err, errlen) != 0)
@@ -357,7 +318,7 @@ static int first_name(json_t *obj, const char *key, const char **s, size_t *len,
             return -1;
         }
         snprintf(path, sizeof path, "%s[%zu].name", key, i);
-        int rc = get_str(e, "name", path, AT_JSON_MAX_STRING, s, len, err, errlen);
+        int rc = at_json_get_string(e, "name", path, AT_JSON_MAX_STRING, s, len, err, errlen);
         if (rc < 0)
             return -1;
         if (rc == 1 && !is_blank(*s, *len))
@@ -380,23 +341,24 @@ static int take_rendition(Attache__V1__NewsItem *item, json_t *r, const char *pa
     const char *href, *ct;
     size_t hlen, clen;
     snprintf(p, sizeof p, "%s.href", path);
-    /* jansson strings are NUL-terminated, and get_str refused inner NULs. */
-    int rc = get_str(r, "href", p, AT_JSON_MAX_STRING, &href, &hlen, err, errlen);
+    /* jansson strings are NUL-terminated, and at_json_get_string refused
+     * inner NULs. */
+    int rc = at_json_get_string(r, "href", p, AT_JSON_MAX_STRING, &href, &hlen, err, errlen);
     if (rc <= 0)
         return rc;
     snprintf(p, sizeof p, "%s.contenttype", path);
-    if (get_str(r, "contenttype", p, AT_JSON_MAX_ID, &ct, &clen, err, errlen) < 0)
+    if (at_json_get_string(r, "contenttype", p, AT_JSON_MAX_ID, &ct, &clen, err, errlen) < 0)
         return -1;
     if (!ct) {
         snprintf(p, sizeof p, "%s.mimetype", path);
-        if (get_str(r, "mimetype", p, AT_JSON_MAX_ID, &ct, &clen, err, errlen) < 0)
+        if (at_json_get_string(r, "mimetype", p, AT_JSON_MAX_ID, &ct, &clen, err, errlen) < 0)
             return -1;
     }
     char *url = web_url(href);
     if (!url)
         return 0; /* not a web address; nothing to follow */
     if (is_html_type(ct) && item->url == protobuf_c_empty_string) {
-        set_field(&item->url, url);
+        at_json_set_field(&item->url, url);
         return 0;
     }
     rc = list_add(&item->enclosures, &item->n_enclosures, "renditions", url, strlen(url), err,
@@ -441,7 +403,7 @@ static int take_date(json_t *obj, const char *key, int64_t *out, char *err, size
 {
     const char *s;
     size_t n;
-    int rc = get_str(obj, key, key, AT_JSON_MAX_ID, &s, &n, err, errlen);
+    int rc = at_json_get_string(obj, key, key, AT_JSON_MAX_ID, &s, &n, err, errlen);
     if (rc <= 0 || is_blank(s, n))
         return rc < 0 ? -1 : 0;
     if (at_time_parse(s, out) != 0) {
@@ -459,7 +421,7 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
     size_t n;
 
     /* uri: the identifier, required by every ninjs version. */
-    int rc = get_str(obj, "uri", "uri", AT_JSON_MAX_STRING, &s, &n, err, errlen);
+    int rc = at_json_get_string(obj, "uri", "uri", AT_JSON_MAX_STRING, &s, &n, err, errlen);
     if (rc < 0)
         return -1;
     if (rc == 0 || is_blank(s, n)) {
@@ -470,7 +432,7 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
         return -1;
 
     /* A withdrawn item is not news to monitor. */
-    if (get_str(obj, "pubstatus", "pubstatus", AT_JSON_MAX_ID, &s, &n, err, errlen) < 0)
+    if (at_json_get_string(obj, "pubstatus", "pubstatus", AT_JSON_MAX_ID, &s, &n, err, errlen) < 0)
         return -1;
     if (s && (strcasecmp(s, "canceled") == 0 || strcasecmp(s, "withheld") == 0)) {
         at_err_set_ascii(err, errlen, "item withdrawn by its provider (pubstatus %s)", s);
@@ -497,14 +459,14 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
         return -1;
     item->published = t;
 
-    if (get_str(obj, "language", "language", AT_JSON_MAX_ID, &s, &n, err, errlen) < 0 ||
+    if (at_json_get_string(obj, "language", "language", AT_JSON_MAX_ID, &s, &n, err, errlen) < 0 ||
         (s && put_text(&item->language, "language", text_dup(s, n, false), err, errlen) != 0))
         return -1;
 
     /* by (2.x) or byline (1.x): one author, as written. */
-    rc = get_str(obj, "by", "by", AT_JSON_MAX_STRING, &s, &n, err, errlen);
+    rc = at_json_get_string(obj, "by", "by", AT_JSON_MAX_STRING, &s, &n, err, errlen);
     if (rc == 0)
-        rc = get_str(obj, "byline", "byline", AT_JSON_MAX_STRING, &s, &n, err, errlen);
+        rc = at_json_get_string(obj, "byline", "byline", AT_JSON_MAX_STRING, &s, &n, err, errlen);
     if (rc < 0)
         return -1;
     if (rc == 1) {
@@ -542,8 +504,8 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
         rc = 1;
     }
     if (rc == 0)
-        rc = get_str(obj, "copyrightholder", "copyrightholder", AT_JSON_MAX_STRING, &s, &n, err,
-                     errlen);
+        rc = at_json_get_string(obj, "copyrightholder", "copyrightholder", AT_JSON_MAX_STRING, &s,
+                                &n, err, errlen);
     if (rc < 0)
         return -1;
     if (rc == 1 && put_text(&item->source, "source", text_dup(s, n, false), err, errlen) != 0)
@@ -568,7 +530,7 @@ static int fill_item(Attache__V1__NewsItem *item, json_t *obj, const char *defau
         at_err_set_ascii(err, errlen, "out of memory");
         return -1;
     }
-    set_field(&item->id, d);
+    at_json_set_field(&item->id, d);
     item->fetched = now;
     /* Whatever we accept must pass the check every receiver runs. */
     return at_json_item_validate(item, err, errlen);
@@ -699,7 +661,7 @@ Attache__V1__NewsItem *at_ninjs_parse_any(const char *data, size_t len, const ch
             at_json_item_free(&item);
             return NULL;
         }
-        set_field(&item->source, d);
+        at_json_set_field(&item->source, d);
         if (at_json_item_validate(item, err, errlen) != 0)
             at_json_item_free(&item);
     }

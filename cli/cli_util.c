@@ -1,0 +1,38 @@
+/*
+ * cli_util: what the `attache` subcommands share (see cli.h): stopping on
+ * SIGINT/SIGTERM, and the end of an option switch (--help and unknown
+ * options).
+ */
+#include <signal.h>
+#include <stdio.h>
+
+#include "cli.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1; /* only a flag (STYLE.md 11); the loops look at it */
+}
+
+void cli_catch_stop_signals(void)
+{
+    /* No SA_RESTART: a blocking call returns EINTR, so the loop around it
+     * sees the flag at once. */
+    struct sigaction act = {.sa_handler = on_stop_signal};
+    sigemptyset(&act.sa_mask);
+    sigaction(SIGINT, &act, NULL);
+    sigaction(SIGTERM, &act, NULL);
+}
+
+int cli_stop_requested(void)
+{
+    return stop_requested != 0;
+}
+
+int cli_usage_exit(int opt, void (*usage)(FILE *out))
+{
+    usage(opt == 'h' ? stdout : stderr);
+    return opt == 'h' ? 0 : 2;
+}
