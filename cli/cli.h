@@ -40,4 +40,10 @@ int cli_stop_requested(void);
  * option) print it on stderr and return 2: the exit code. */
 int cli_usage_exit(int opt, void (*usage)(FILE *out));
 
+/* The number in an option's argument, strictly: decimal digits only (an
+ * optional sign), no trailing text, no overflow, and at least min. 0 and
+ * *out, or -1 after printing "attache CMD: OPTION ARG: expected a whole
+ * number >= MIN" to stderr (the caller exits 2). */
+int cli_parse_long(const char *cmd, const char *option, const char *arg, long min, long *out);
+
 #endif

@@ -1,10 +1,12 @@
 /*
  * cli_util: what the `attache` subcommands share (see cli.h): stopping on
- * SIGINT/SIGTERM, and the end of an option switch (--help and unknown
- * options).
+ * SIGINT/SIGTERM, the end of an option switch (--help and unknown
+ * options), and numbers in option arguments.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli.h"
 
@@ -35,4 +37,18 @@ int cli_usage_exit(int opt, void (*usage)(FILE *out))
 {
     usage(opt == 'h' ? stdout : stderr);
     return opt == 'h' ? 0 : 2;
+}
+
+int cli_parse_long(const char *cmd, const char *option, const char *arg, long min, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (errno || end == arg || *end || v < min) {
+        fprintf(stderr, "attache %s: %s %s: expected a whole number >= %ld\n", cmd, option, arg,
+                min);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }

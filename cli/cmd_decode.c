@@ -157,7 +157,8 @@ int cli_decode(int argc, char **argv)
             from = optarg;
             break;
         case 'n':
-            count = strtol(optarg, NULL, 10);
+            if (cli_parse_long("decode", "--count", optarg, 0, &count) != 0)
+                return 2;
             break;
         case 'p':
             if (strcmp(optarg, "sub") != 0 && strcmp(optarg, "pull") != 0) {

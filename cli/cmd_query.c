@@ -481,13 +481,8 @@ int cli_query(int argc, char **argv)
             break;
         }
         case 'n': {
-            char *end;
-            errno = 0;
-            o.limit = strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || o.limit < 0) {
-                fprintf(stderr, "attache query: --limit %s: expected a number >= 0\n", optarg);
+            if (cli_parse_long("query", "--limit", optarg, 0, &o.limit) != 0)
                 return 2;
-            }
             break;
         }
         default: /* -h, or an unknown option */

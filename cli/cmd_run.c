@@ -416,9 +416,7 @@ int cli_run(int argc, char **argv)
             publish = optarg;
             break;
         case 'T':
-            timeout_s = strtol(optarg, NULL, 10);
-            if (timeout_s <= 0) {
-                fprintf(stderr, "attache run: --timeout must be a positive number of seconds\n");
+            if (cli_parse_long("run", "--timeout", optarg, 1, &timeout_s) != 0) {
                 return 2;
             }
             break;

@@ -65,9 +65,7 @@ int cli_tail(int argc, char **argv)
             from = optarg;
             break;
         case 'n':
-            count = strtol(optarg, NULL, 10);
-            if (count <= 0) {
-                fprintf(stderr, "attache tail: --count must be a positive number\n");
+            if (cli_parse_long("tail", "--count", optarg, 1, &count) != 0) {
                 return 2;
             }
             break;

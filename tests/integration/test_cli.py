@@ -7,7 +7,8 @@
   - `attache enrich` gets the model case right: Putin in Astana (Kazakhstan,
     not a party: info) versus Ulaanbaatar (Mongolia, a party: critical);
   - every daemon has --help, --version, --check-config; a bad config fails
-    with file:line.
+    with file:line;
+  - numbers in option arguments are parsed strictly (exit 2, one line).
 """
 import json
 import os
@@ -144,6 +145,27 @@ def test_daemon_flags(tmp):
     assert r.returncode == 0 and b"reference data as of" in r.stdout
 
 
+def test_number_options():
+    """Numbers in option arguments are parsed strictly, the same way by every
+    subcommand: trailing text, overflow and values below the minimum exit 2
+    with one line naming the option."""
+    cases = [
+        (["tail", "--count", "5x"], "attache tail: --count 5x: expected a whole number >= 1"),
+        (["tail", "--count", "0"], "attache tail: --count 0: expected a whole number >= 1"),
+        (["decode", "--from", "zmq+tcp://127.0.0.1:1", "--count", "ten"],
+         "attache decode: --count ten: expected a whole number >= 0"),
+        (["run", "--timeout", "99999999999999999999"],
+         "attache run: --timeout 99999999999999999999: expected a whole number >= 1"),
+        (["run", "--timeout", ""], "attache run: --timeout : expected a whole number >= 1"),
+        (["query", "--limit", "-1", "alerts"],
+         "attache query: --limit -1: expected a whole number >= 0"),
+    ]
+    for args, want in cases:
+        r = run([ATTACHE] + args)
+        assert r.returncode == 2, (args, r.returncode, r.stderr.decode())
+        assert r.stderr.decode().strip() == want, (args, r.stderr.decode())
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="attache-cli.")
     test_run_sample(tmp)
@@ -151,6 +173,7 @@ def main():
     test_run_sqlite_idempotent(tmp)
     test_enrich_model_case()
     test_daemon_flags(tmp)
+    test_number_options()
     print("ok: attache run / enrich / daemon flags")
 
 
