@@ -804,14 +804,15 @@ void at_treaty_status(const at_treaty_t *self, size_t treaty, size_t country, at
     }
     const row_t *r = &self->rows[ri];
     out->source = r->source;
+    /* A bound, not a day: before it the status is not known. */
     if (r->in_force_by != AT_DAY_NONE && day < r->in_force_by)
-        return; /* bound, not day: before it the status is not known */
+        return;
     out->in_force_by = if_on(r->in_force_by, day);
-    out->consent_type = out->in_force_by != AT_DAY_NONE ? r->consent_type : "";
     out->signed_on = if_on(r->signed_on, day);
     out->consent = if_on(r->consent, day);
-    if (out->consent != AT_DAY_NONE)
-        out->consent_type = r->consent_type;
+    /* The kind of instrument, once it was deposited (or bound by). */
+    out->consent_type =
+        out->consent != AT_DAY_NONE || out->in_force_by != AT_DAY_NONE ? r->consent_type : "";
     out->in_force = if_on(r->in_force, day);
     out->withdrawal_notified = if_on(r->withdrawal_notified, day);
     out->withdrawal_effective = if_on(r->withdrawal_effective, day);
