@@ -480,11 +480,10 @@ int cli_query(int argc, char **argv)
             }
             break;
         }
-        case 'n': {
+        case 'n':
             if (cli_parse_long("query", "--limit", optarg, 0, &o.limit) != 0)
                 return 2;
             break;
-        }
         default: /* -h, or an unknown option */
             return cli_usage_exit(c, usage);
         }

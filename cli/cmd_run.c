@@ -416,9 +416,8 @@ int cli_run(int argc, char **argv)
             publish = optarg;
             break;
         case 'T':
-            if (cli_parse_long("run", "--timeout", optarg, 1, &timeout_s) != 0) {
+            if (cli_parse_long("run", "--timeout", optarg, 1, &timeout_s) != 0)
                 return 2;
-            }
             break;
         case 'l':
             log_level = optarg;

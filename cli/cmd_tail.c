@@ -65,9 +65,8 @@ int cli_tail(int argc, char **argv)
             from = optarg;
             break;
         case 'n':
-            if (cli_parse_long("tail", "--count", optarg, 1, &count) != 0) {
+            if (cli_parse_long("tail", "--count", optarg, 1, &count) != 0)
                 return 2;
-            }
             break;
         default: /* -h, or an unknown option */
             return cli_usage_exit(c, usage);
