@@ -57,8 +57,9 @@ static void usage(FILE *out)
     fprintf(out, "Usage: attache data check [DIR]\n"
                  "Validate the reference data tables (docs/data.md): formats, dates, codes,\n"
                  "QIDs, cross-references, treaty rules (entry into force, withdrawal), role\n"
-                 "overlaps, and coverage of every UN member and observer state for treaties\n"
-                 "marked participation_complete. DIR defaults to the data the daemons use\n"
+                 "overlaps, open head-of-government terms against executives.tsv, and\n"
+                 "coverage of every UN member and observer state for treaties marked\n"
+                 "participation_complete. DIR defaults to the data the daemons use\n"
                  "($ATTACHE_DATA_DIR, else the installed data, else the source tree's data/).\n"
                  "Prints one 'file:line: reason' line per problem and exits 1, or a one-line\n"
                  "summary and exits 0.\n"
@@ -103,12 +104,14 @@ static int check(const char *dir)
     at_treaty_check(dir, gaz, report, &seen);
     char version[11];
     at_day_t as_of;
+    size_t executives = 0;
     if (at_enrich_read_version(dir, version, &as_of, err, sizeof err) < 0)
         report(&seen, err);
     else if (gaz) {
         at_actors_t *actors = at_actors_new(dir, gaz, as_of, err, sizeof err);
         if (!actors)
             report(&seen, err);
+        executives = at_actors_executive_count(actors);
         at_actors_destroy(&actors);
     }
     int rc = seen.n ? 1 : 0;
@@ -118,10 +121,11 @@ static int check(const char *dir)
         if (tr)
             coverage(tr, gaz, cov, sizeof cov);
         printf("%s: ok: data as of %s; %zu countries, %zu spellings, %zu treaties with %zu "
-               "participation rows (UN member and observer states covered: %s), %zu actors\n",
+               "participation rows (UN member and observer states covered: %s), %zu actors, "
+               "%zu states in executives.tsv\n",
                dir, at_enrich_data_version(engine), at_enrich_country_count(engine),
                at_enrich_alias_count(engine), at_treaty_count(tr), at_treaty_row_count(tr), cov,
-               at_enrich_actor_count(engine));
+               at_enrich_actor_count(engine), executives);
         at_treaty_destroy(&tr);
     } else if (rc) {
         fprintf(stderr, "attache data check: %zu problem%s in %s\n", seen.n, seen.n == 1 ? "" : "s",

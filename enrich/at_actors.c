@@ -36,6 +36,7 @@ struct at_actors {
     at_warrant_t *warrant_view;
     char *paths[4];
     at_day_t as_of; /* data/VERSION; AT_DAY_NONE: not checked */
+    at_executives_t *executives;
 };
 
 enum { AC_ID, AC_NAME, AC_COUNTRY, AC_SOURCE, AC_CHECKED, AC_NCOLS };
@@ -123,6 +124,7 @@ void at_actors_destroy(at_actors_t **self_p)
     free(self->warrant_view);
     for (size_t i = 0; i < 4; i++)
         free(self->paths[i]);
+    at_executives_destroy(&self->executives);
     free(self);
     *self_p = NULL;
 }
@@ -454,6 +456,33 @@ static int cmp_warrant(const void *a, const void *b)
     return x->w.issued < y->w.issued ? -1 : x->w.issued > y->w.issued;
 }
 
+/* No head_of_government term may run on the data version day in a state
+ * whose head of state heads the government (executives.tsv): either the
+ * term needs its end, or the table is wrong about the state. */
+static int check_executives(const at_actors_t *self, const at_gazetteer_t *gaz, char *err,
+                            size_t errlen)
+{
+    if (self->as_of == AT_DAY_NONE)
+        return 0;
+    for (size_t i = 0; i < self->nroles; i++) {
+        const role_row_t *o = &self->roles[i];
+        if (strcmp(o->r.role, "head_of_government") != 0 || !at_role_held(&o->r, self->as_of) ||
+            at_executives_get(self->executives, o->r.country) != AT_EXEC_HEAD_OF_STATE)
+            continue;
+        char day[16];
+        snprintf(err, errlen,
+                 "%s:%zu: head_of_government term of %s is open on the data version %s, but "
+                 "%s:%zu says the head of state heads %s's government (end the term, or fix "
+                 "that row)",
+                 self->paths[2], o->line, self->actors[o->actor].id,
+                 at_day_format(self->as_of, day, sizeof day), at_executives_path(self->executives),
+                 at_executives_line(self->executives, o->r.country),
+                 at_gazetteer_country(gaz, o->r.country)->code);
+        return -1;
+    }
+    return 0;
+}
+
 /* Give each actor a contiguous, date-ordered view of its roles and
  * warrants. The views share the strings owned by the rows. */
 static int build_views(at_actors_t *self)
@@ -509,7 +538,9 @@ at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, at_d
         }
     }
     if (load_actors(self, gaz, err, errlen) || load_aliases(self, err, errlen) ||
-        load_roles(self, gaz, err, errlen) || load_warrants(self, err, errlen)) {
+        load_roles(self, gaz, err, errlen) || load_warrants(self, err, errlen) ||
+        !(self->executives = at_executives_new(data_dir, gaz, err, errlen)) ||
+        check_executives(self, gaz, err, errlen) != 0) {
         at_actors_destroy(&self);
         return NULL;
     }
@@ -543,6 +574,16 @@ int at_actors_find(const at_actors_t *self, const char *id, size_t *index)
         }
     }
     return -1;
+}
+
+at_exec_t at_actors_executive(const at_actors_t *self, size_t country)
+{
+    return self ? at_executives_get(self->executives, country) : AT_EXEC_UNKNOWN;
+}
+
+size_t at_actors_executive_count(const at_actors_t *self)
+{
+    return self ? at_executives_count(self->executives) : 0;
 }
 
 size_t at_actors_alias_count(const at_actors_t *self)

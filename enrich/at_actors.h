@@ -12,13 +12,17 @@
  *                      marked sole, acting or shared;
  *   warrants.tsv       arrest warrants: court, case, issue day, and the
  *                      warrant's status (outstanding, executed, withdrawn,
- *                      terminated) with the day it took that status.
+ *                      terminated) with the day it took that status;
+ *   executives.tsv     (optional) whether each state has an office of head
+ *                      of government (at_executives.h).
  *
  * The loader checks everything it can (docs/data.md, "actors.tsv"...):
  * QIDs, dates, one holder at a time of each single-holder office of a
  * state (head of state, head of government, foreign and defence
  * minister), no term or warrant dated after the data set's "as of" day,
- * and a status date for every warrant that is no longer outstanding.
+ * a status date for every warrant that is no longer outstanding, and no
+ * head_of_government term open on that day where executives.tsv says the
+ * head of state heads the government.
  *
  * Everything is answered as of a day: which roles were held, and which
  * warrants existed and in what status.
@@ -29,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "at_executives.h"
 #include "at_gazetteer.h"
 #include "at_match.h"
 #include "at_time.h"
@@ -92,7 +97,7 @@ typedef struct {
     size_t line;
 } at_actor_alias_t;
 
-/* Load actors.tsv, actor_aliases.tsv, roles.tsv and warrants.tsv from
+/* Load actors.tsv, actor_aliases.tsv, roles.tsv, warrants.tsv and executives.tsv from
  * data_dir; country codes are checked against gaz. as_of is the data set's
  * "as of" day (data/VERSION): no start, end, issue or status date may be
  * after it, and an open term is one still running on it (AT_DAY_NONE
@@ -108,6 +113,12 @@ size_t at_actors_count(const at_actors_t *self);
 const at_actor_t *at_actors_get(const at_actors_t *self, size_t i);
 /* Index of the actor with QID id: 0 and *index, or -1. */
 int at_actors_find(const at_actors_t *self, const char *id, size_t *index);
+
+/* Who heads the government of the state with gazetteer index `country`
+ * on the data version day (executives.tsv, loaded with the actor tables),
+ * and how many states the table covers. */
+at_exec_t at_actors_executive(const at_actors_t *self, size_t country);
+size_t at_actors_executive_count(const at_actors_t *self);
 
 size_t at_actors_alias_count(const at_actors_t *self);
 const at_actor_alias_t *at_actors_alias(const at_actors_t *self, size_t i);

@@ -1,10 +1,10 @@
 /*
  * fuzz_enrich_data: at_enrich_new, the loader of the whole reference data
- * set (VERSION and the nine .tsv tables with their cross-references), on
+ * set (VERSION and the ten .tsv tables with their cross-references), on
  * a copy of the real data directory in which one file is replaced by, or
  * extended with, the input.
  *
- * Input layout: byte 0 picks the file (low bits, modulo 10, in the order
+ * Input layout: byte 0 picks the file (low bits, modulo 11, in the order
  * of `names` below) and the mode (bit 7 set: append the rest of the input
  * to the real file, so a few bytes can add a row to a table the others
  * depend on; clear: replace the file with the rest of the input).
@@ -25,8 +25,9 @@
 #include "at_json.h"
 
 static const char *const names[] = {
-    "VERSION",           "countries.tsv", "aliases.tsv", "places.tsv",   "treaties.tsv",
-    "participation.tsv", "actors.tsv",    "roles.tsv",   "warrants.tsv", "actor_aliases.tsv",
+    "VERSION",      "countries.tsv",     "aliases.tsv",    "places.tsv",
+    "treaties.tsv", "participation.tsv", "actors.tsv",     "roles.tsv",
+    "warrants.tsv", "actor_aliases.tsv", "executives.tsv",
 };
 #define NFILES (sizeof names / sizeof names[0])
 

@@ -12,9 +12,14 @@ Two reports (docs/data.md, "Coverage of the actor tables"):
    head_of_government rows by design (docs/data.md, "roles.tsv"): those
    timelines are not listed or counted.
 2. Current holders: the UN member and observer states with and without
-   an open term for each office.
+   an open term for each office. For the head of government, the states
+   whose head of state heads the government (executives.tsv) need none;
+   those are counted apart, and so are the states executives.tsv does not
+   classify yet.
 
 Usage: tools/actor-timelines.py [DATA_DIR] [--gaps-only]
+(--gaps-only: leave out the complete timelines, and list the states
+without a current holder per office.)
 """
 import datetime
 import sys
@@ -106,9 +111,30 @@ def main():
     print("Current holders on %s (UN member and observer states: %d)\n" % (asof, len(un)))
     print("| office | states with an open term | without |")
     print("|---|---|---|")
+    executive = {}
+    try:
+        executive = {r["country"]: r["head_of_government"]
+                     for r in rows(data + "/executives.tsv")}
+    except FileNotFoundError:
+        pass
+    missing = {}
     for o in OFFICES:
         have = [c for c in un if any(e == end for _, e in terms.get((c, o), []))]
+        missing[o] = [c for c in un if c not in have]
         print("| %s | %d | %d |" % (o, len(have), len(un) - len(have)))
+    hog = missing["head_of_government"]
+    none_needed = [c for c in hog if executive.get(c) == "head_of_state"]
+    unknown = [c for c in hog if c not in executive]
+    print("\nOf the %d states without an open head_of_government term, %d have no such "
+          "office (executives.tsv: the head of state heads the government), %d have one "
+          "whose holder is missing, and %d are not in executives.tsv.\n" %
+          (len(hog), len(none_needed), len(hog) - len(none_needed) - len(unknown),
+           len(unknown)))
+    if not gaps_only:
+        return
+    for o in OFFICES:
+        codes = [c for c in missing[o] if not (o == "head_of_government" and c in none_needed)]
+        print("- %s missing: %s" % (o, " ".join(codes) or "none"))
 
 
 if __name__ == "__main__":

@@ -645,6 +645,87 @@ static void test_ended_warrant_loads(void **state)
     at_actors_destroy(&a);
 }
 
+/* executives.tsv: a small table of the test's own (the shipped one may
+ * grow), then one broken copy per kind of error. */
+#define EXEC_HEADER "country\thead_of_government\tsource\tchecked_on\n"
+#define EXEC_GBR    "GBR\tseparate\tUK Cabinet Manual\t2026-11-28\n"
+#define EXEC_USA    "USA\thead_of_state\tU.S. Constitution, art. II\t2026-11-28\n"
+
+static void write_executives(td_fixture_t *f, const char *rows)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "# test table\n%s%s", EXEC_HEADER, rows);
+    assert_int_equal(td_write_str(f->dir, "executives.tsv", buf), 0);
+}
+
+static void test_executives(void **state)
+{
+    td_fixture_t *f = *state;
+    size_t gbr, usa, isr;
+    assert_int_equal(at_gazetteer_country_find(f->gaz, "GBR", &gbr), 0);
+    assert_int_equal(at_gazetteer_country_find(f->gaz, "USA", &usa), 0);
+    assert_int_equal(at_gazetteer_country_find(f->gaz, "ISR", &isr), 0);
+
+    /* Optional: without the file every state is unknown. */
+    char path[1200];
+    snprintf(path, sizeof path, "%s/executives.tsv", f->dir);
+    unlink(path);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    assert_int_equal(at_actors_executive_count(a), 0);
+    assert_int_equal(at_actors_executive(a, gbr), AT_EXEC_UNKNOWN);
+    at_actors_destroy(&a);
+
+    write_executives(f, EXEC_GBR EXEC_USA);
+    a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    assert_int_equal(at_actors_executive_count(a), 2);
+    assert_int_equal(at_actors_executive(a, gbr), AT_EXEC_SEPARATE);
+    assert_int_equal(at_actors_executive(a, usa), AT_EXEC_HEAD_OF_STATE);
+    assert_int_equal(at_actors_executive(a, isr), AT_EXEC_UNKNOWN);
+    assert_int_equal(at_actors_executive(a, (size_t)-1), AT_EXEC_UNKNOWN);
+    assert_int_equal(at_actors_executive(NULL, gbr), AT_EXEC_UNKNOWN);
+    at_actors_destroy(&a);
+
+    /* Each kind of error, with its line. */
+    breaks(f, "executives.tsv", "GBR\tseparate", "UK\tseparate",
+           "unknown country code 'UK' (not in countries.tsv)");
+    breaks(f, "executives.tsv", "GBR\tseparate", "GBR\tprime_minister",
+           "column 'head_of_government': 'prime_minister' is not one of: separate, "
+           "head_of_state");
+    breaks(f, "executives.tsv", "\tUK Cabinet Manual\t", "\t\t",
+           "column 'source' must not be empty");
+    breaks(f, "executives.tsv", "Manual\t2026-11-28", "Manual\t2026-11-31",
+           "column 'checked_on': '2026-11-31' is not a valid YYYY-MM-DD date");
+    breaks(f, "executives.tsv", "country\thead_of_government", "state\thead_of_government",
+           "header column 1 must be 'country'");
+    breaks2(f, "executives.tsv", "USA\thead_of_state", "GBR\thead_of_state", "GBR\tseparate",
+            "duplicate row for GBR (first on line %d)");
+
+    /* A head_of_government term open on the data version day where the
+     * head of state heads the government: the error points at the role. */
+    write_executives(f, EXEC_GBR EXEC_USA "ISR\thead_of_state\ta mistake\t2026-11-28\n");
+    {
+        const char *netanyahu =
+            "Q43723\thead_of_government\tISR\tPrime Minister of Israel\t2022-12-29";
+        char msg[1400];
+        snprintf(msg, sizeof msg,
+                 "head_of_government term of Q43723 is open on the data version 2026-11-28, "
+                 "but %s/executives.tsv:%d says the head of state heads ISR's government (end "
+                 "the term, or fix that row)",
+                 f->dir, td_line_of(f->dir, "executives.tsv", "ISR\t"));
+        td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", netanyahu), msg);
+    }
+    /* Finished terms are history: Israel's earlier prime ministers do not
+     * count, only the open one. Without an "as of" day nothing is open. */
+    a = at_actors_new(f->dir, f->gaz, AT_DAY_NONE, f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    at_actors_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -659,6 +740,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_roles, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_bad_warrants, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_ended_warrant_loads, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_executives, setup, td_teardown_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
