@@ -98,18 +98,34 @@ def run_attache(tmp, path, n, mock):
 
 
 def run_kcat(tmp, path, n, mock):
+    """One kcat hop: seconds until the consumer has all n messages, and the
+    producer's own seconds. The consumer writes one offset per message to a
+    file, so a run that loses messages says how many arrived instead of
+    waiting for a count that never comes."""
     topic = "b.kcat.%d" % time.time_ns()
     mock.control("topic %s %d" % (topic, PARTS))
-    cons = subprocess.Popen(["kcat", "-C", "-b", mock.bootstrap, "-t", topic, "-c", str(n),
-                             "-q", "-o", "beginning", "-f", "%o\n"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(2)  # let the consumer get its partitions
-    t0 = time.monotonic()
-    subprocess.run(["kcat", "-P", "-b", mock.bootstrap, "-t", topic, "-l", path,
-                    "-X", "enable.idempotence=true"], check=True, timeout=600)
-    t_prod = time.monotonic() - t0
-    cons.wait(600)
-    return time.monotonic() - t0, t_prod
+    got_path = os.path.join(tmp, "kcat-offsets.txt")
+    with open(got_path, "w") as got:
+        cons = subprocess.Popen(["kcat", "-C", "-b", mock.bootstrap, "-t", topic, "-c", str(n),
+                                 "-q", "-o", "beginning", "-f", "%o\n"],
+                                stdout=got, stderr=subprocess.DEVNULL)
+        time.sleep(2)  # let the consumer get its partitions
+        t0 = time.monotonic()
+        subprocess.run(["kcat", "-P", "-b", mock.bootstrap, "-t", topic, "-l", path,
+                        "-X", "enable.idempotence=true"], check=True, timeout=600)
+        t_prod = time.monotonic() - t0
+        try:
+            cons.wait(120)
+        except subprocess.TimeoutExpired:
+            cons.kill()
+            cons.wait()
+    elapsed = time.monotonic() - t0
+    with open(got_path) as got:
+        received = sum(1 for _ in got)
+    if received != n:
+        raise SystemExit("kcat anchor: the consumer got %d of %d messages within 120 s of the "
+                         "producer's end" % (received, n))
+    return elapsed, t_prod
 
 
 def main():

@@ -131,15 +131,10 @@ static int set_fmt(char **field, const char *fmt, ...)
 static Attache__V1__Alert *push(Attache__V1__Event *ev, const char *rule, const char *actor,
                                 const char *country, Attache__V1__Severity sev)
 {
-    Attache__V1__Alert **arr = realloc(ev->alerts, (ev->n_alerts + 1) * sizeof *arr);
-    if (!arr)
-        return NULL;
-    ev->alerts = arr;
-    Attache__V1__Alert *al = malloc(sizeof *al);
+    Attache__V1__Alert *al =
+        at_pb_append((void ***)&ev->alerts, &ev->n_alerts, &attache__v1__alert__descriptor);
     if (!al)
         return NULL;
-    attache__v1__alert__init(al);
-    ev->alerts[ev->n_alerts++] = al;
     al->severity = sev;
     if (at_pbstr_set(&al->rule, rule) || at_pbstr_set(&al->actor, actor) ||
         at_pbstr_set(&al->country, country))
@@ -295,15 +290,10 @@ static int describe(char **msg, size_t *len, const char *treaty_name, const char
 static int add_change(Attache__V1__Alert *al, const char *treaty_id,
                       const at_treaty_transition_t *t)
 {
-    Attache__V1__StatusChange **arr = realloc(al->changes, (al->n_changes + 1) * sizeof *arr);
-    if (!arr)
-        return -1;
-    al->changes = arr;
-    Attache__V1__StatusChange *c = malloc(sizeof *c);
+    Attache__V1__StatusChange *c = at_pb_append((void ***)&al->changes, &al->n_changes,
+                                                &attache__v1__status_change__descriptor);
     if (!c)
         return -1;
-    attache__v1__status_change__init(c);
-    al->changes[al->n_changes++] = c;
     c->from = t->from;
     c->to = t->to;
     char d[16];

@@ -651,16 +651,6 @@ static int set_day(char **field, at_day_t day)
 
 /* Allocate a repeated message field of n entries; elements are added with
  * push so that a failure half-way leaves a message free_unpacked can free. */
-static int alloc_repeated(void ***arr, size_t *count, size_t n)
-{
-    *count = 0;
-    *arr = NULL;
-    if (n == 0)
-        return 0;
-    *arr = calloc(n, sizeof(void *));
-    return *arr ? 0 : -1;
-}
-
 static const char *str_or_empty(const char *s)
 {
     return s ? s : "";
@@ -700,7 +690,7 @@ static int add_treaty_status(const at_enrich_t *self, Attache__V1__CountryMentio
                              size_t country, at_day_t day)
 {
     size_t nt = at_treaty_count(self->treaty);
-    if (alloc_repeated((void ***)&cm->treaties, &cm->n_treaties, nt) != 0)
+    if (at_pb_reserve((void ***)&cm->treaties, &cm->n_treaties, nt) != 0)
         return -1;
     for (size_t t = 0; t < nt; t++) {
         at_treaty_status_t st;
@@ -708,11 +698,10 @@ static int add_treaty_status(const at_enrich_t *self, Attache__V1__CountryMentio
         /* Unknown is left out rather than reported as a status. */
         if (st.state == ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED)
             continue;
-        Attache__V1__TreatyStatus *ts = malloc(sizeof *ts);
+        Attache__V1__TreatyStatus *ts = at_pb_add((void **)cm->treaties, &cm->n_treaties,
+                                                  &attache__v1__treaty_status__descriptor);
         if (!ts)
             return -1;
-        attache__v1__treaty_status__init(ts);
-        cm->treaties[cm->n_treaties++] = ts;
         ts->status = st.state;
         if (at_pbstr_set(&ts->treaty, at_treaty_id(self->treaty, t)) ||
             set_day(&ts->signed_, st.signed_on) ||
@@ -736,17 +725,16 @@ static int add_countries(const at_enrich_t *self, Attache__V1__Event *ev, const 
     order_t *order = mentioned(tallies, at_gazetteer_country_count(self->gaz), &n);
     if (!order)
         return -1;
-    int rc = alloc_repeated((void ***)&ev->countries, &ev->n_countries, n);
+    int rc = at_pb_reserve((void ***)&ev->countries, &ev->n_countries, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         const tally_t *t = &tallies[order[i].index];
         const at_country_t *c = at_gazetteer_country(self->gaz, order[i].index);
-        Attache__V1__CountryMention *cm = malloc(sizeof *cm);
+        Attache__V1__CountryMention *cm = at_pb_add((void **)ev->countries, &ev->n_countries,
+                                                    &attache__v1__country_mention__descriptor);
         if (!cm) {
             rc = -1;
             break;
         }
-        attache__v1__country_mention__init(cm);
-        ev->countries[ev->n_countries++] = cm;
         cm->mentions = t->mentions;
         cm->first_offset = (uint32_t)t->first;
         cm->in_title = t->in_title;
@@ -773,17 +761,16 @@ static int add_roles(const at_enrich_t *self, Attache__V1__ActorMention *am, con
     size_t n = 0;
     for (size_t r = 0; r < a->nroles; r++)
         n += at_role_held(&a->roles[r], day);
-    if (alloc_repeated((void ***)&am->roles, &am->n_roles, n) != 0)
+    if (at_pb_reserve((void ***)&am->roles, &am->n_roles, n) != 0)
         return -1;
     for (size_t r = 0; r < a->nroles; r++) {
         const at_role_t *ro = &a->roles[r];
         if (!at_role_held(ro, day))
             continue;
-        Attache__V1__Role *m = malloc(sizeof *m);
+        Attache__V1__Role *m =
+            at_pb_add((void **)am->roles, &am->n_roles, &attache__v1__role__descriptor);
         if (!m)
             return -1;
-        attache__v1__role__init(m);
-        am->roles[am->n_roles++] = m;
         if (at_pbstr_set(&m->role, ro->role) ||
             at_pbstr_set(&m->country, at_gazetteer_country(self->gaz, ro->country)->code) ||
             at_pbstr_set(&m->title, ro->title) || set_day(&m->start, ro->start) ||
@@ -798,18 +785,17 @@ static int add_warrants(Attache__V1__ActorMention *am, const at_actor_t *a, at_d
     size_t n = 0;
     for (size_t w = 0; w < a->nwarrants; w++)
         n += at_warrant_status(&a->warrants[w], day) != NULL;
-    if (alloc_repeated((void ***)&am->warrants, &am->n_warrants, n) != 0)
+    if (at_pb_reserve((void ***)&am->warrants, &am->n_warrants, n) != 0)
         return -1;
     for (size_t w = 0; w < a->nwarrants; w++) {
         const at_warrant_t *wa = &a->warrants[w];
         const char *status = at_warrant_status(wa, day);
         if (!status)
             continue;
-        Attache__V1__Warrant *m = malloc(sizeof *m);
+        Attache__V1__Warrant *m =
+            at_pb_add((void **)am->warrants, &am->n_warrants, &attache__v1__warrant__descriptor);
         if (!m)
             return -1;
-        attache__v1__warrant__init(m);
-        am->warrants[am->n_warrants++] = m;
         if (at_pbstr_set(&m->court, wa->court) || set_day(&m->issued, wa->issued) ||
             at_pbstr_set(&m->status, status) ||
             set_day(&m->status_date, wa->status_date != AT_DAY_NONE && wa->status_date <= day
@@ -828,17 +814,16 @@ static int add_actors(const at_enrich_t *self, Attache__V1__Event *ev, const tal
     order_t *order = mentioned(tallies, at_actors_count(self->actors), &n);
     if (!order)
         return -1;
-    int rc = alloc_repeated((void ***)&ev->actors, &ev->n_actors, n);
+    int rc = at_pb_reserve((void ***)&ev->actors, &ev->n_actors, n);
     for (size_t i = 0; i < n && rc == 0; i++) {
         const tally_t *t = &tallies[order[i].index];
         const at_actor_t *a = at_actors_get(self->actors, order[i].index);
-        Attache__V1__ActorMention *am = malloc(sizeof *am);
+        Attache__V1__ActorMention *am =
+            at_pb_add((void **)ev->actors, &ev->n_actors, &attache__v1__actor_mention__descriptor);
         if (!am) {
             rc = -1;
             break;
         }
-        attache__v1__actor_mention__init(am);
-        ev->actors[ev->n_actors++] = am;
         am->mentions = t->mentions;
         am->first_offset = (uint32_t)t->first;
         if (at_pbstr_set(&am->id, a->id) || at_pbstr_set(&am->name, a->name) ||
@@ -853,11 +838,10 @@ static int add_actors(const at_enrich_t *self, Attache__V1__Event *ev, const tal
 static int add_location(const at_enrich_t *self, Attache__V1__Event *ev, const at_alias_t *place,
                         const char *basis)
 {
-    Attache__V1__Location *loc = malloc(sizeof *loc);
+    Attache__V1__Location *loc =
+        at_pb_add((void **)ev->locations, &ev->n_locations, &attache__v1__location__descriptor);
     if (!loc)
         return -1;
-    attache__v1__location__init(loc);
-    ev->locations[ev->n_locations++] = loc;
     const at_country_t *c = at_gazetteer_country(self->gaz, place->country);
     if (at_pbstr_set(&loc->code, c->code) || at_pbstr_set(&loc->place, place->place) ||
         at_pbstr_set(&loc->basis, basis))
@@ -873,11 +857,10 @@ static int add_location(const at_enrich_t *self, Attache__V1__Event *ev, const a
 static int add_country_location(const at_enrich_t *self, Attache__V1__Event *ev, size_t country,
                                 const char *basis)
 {
-    Attache__V1__Location *loc = malloc(sizeof *loc);
+    Attache__V1__Location *loc =
+        at_pb_add((void **)ev->locations, &ev->n_locations, &attache__v1__location__descriptor);
     if (!loc)
         return -1;
-    attache__v1__location__init(loc);
-    ev->locations[ev->n_locations++] = loc;
     const at_country_t *c = at_gazetteer_country(self->gaz, country);
     return at_pbstr_set(&loc->code, c->code) || at_pbstr_set(&loc->basis, basis) ? -1 : 0;
 }
@@ -975,7 +958,7 @@ Attache__V1__Event *at_enrich_item(const at_enrich_t *self, Attache__V1__NewsIte
      * in the title, then the most mentioned country. */
     size_t loc_country[3], nloc = 0;
     const char *loc_where[3];
-    if (alloc_repeated((void ***)&ev->locations, &ev->n_locations, MAX_LOCATIONS) != 0)
+    if (at_pb_reserve((void ***)&ev->locations, &ev->n_locations, MAX_LOCATIONS) != 0)
         goto fail;
     const at_alias_t *strong[3] = {at_gazetteer_dateline(self->gaz, text, xlen), scan.travel,
                                    scan.title_place};
