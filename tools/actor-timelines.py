@@ -8,9 +8,11 @@ Two reports (docs/data.md, "Coverage of the actor tables"):
    office (head of state, head of government, foreign minister), the days
    from 2000-01-01 to the data date that no sole, acting or shared term
    covers. An office with no row at all is reported as such. Where the
-   president is also head of government (USA, BRA, ...) there are no
-   head_of_government rows by design (docs/data.md, "roles.tsv"): those
-   timelines are not listed or counted.
+   head of state heads the government (executives.tsv: USA, BRA, ...)
+   there are no head_of_government rows by design (docs/data.md,
+   "roles.tsv"): a state with none since 2000 is not listed or counted,
+   and in a state that abolished the office (Türkiye 2018, Kyrgyzstan
+   2021) the days after the last term are not a gap.
 2. Current holders: the UN member and observer states with and without
    an open term for each office. For the head of government, the states
    whose head of state heads the government (executives.tsv) need none;
@@ -27,12 +29,6 @@ import sys
 SINCE_2000 = """ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF
 PAK IRN BLR KAZ KGZ TJK UZB TKM EGY ETH ARE UKR ISR HUN MNG""".split()
 OFFICES = ("head_of_state", "head_of_government", "foreign_minister")
-# States of that list whose president is also head of government: roles.tsv
-# has one head_of_state row for them and no head_of_government rows
-# (docs/data.md, "roles.tsv"). Their head_of_government timeline is not
-# counted. (Korea's and Argentina's prime minister and chief of cabinet are
-# not heads of government.)
-PRESIDENT_HEADS_GOVERNMENT = set("ARG BRA IDN KOR MEX USA ZAF TKM".split())
 START = datetime.date(2000, 1, 1)
 
 
@@ -83,13 +79,24 @@ def main():
         e = day(r["end"]) if r["end"] else end
         terms.setdefault((r["country"], r["role"]), []).append((s, e))
 
+    executive = {}
+    try:
+        executive = {r["country"]: r["head_of_government"]
+                     for r in rows(data + "/executives.tsv")}
+    except FileNotFoundError:
+        pass
+    # No office of head of government now (executives.tsv), and no term
+    # since 2000: the timeline is not counted.
+    no_office = sorted(c for c in SINCE_2000 if executive.get(c) == "head_of_state" and
+                       not any(e > START for _, e in terms.get((c, "head_of_government"), [])))
+
     print("Since 2000 (%s to %s): uncovered days per state and office\n" % (START, asof))
     print("| state | office | terms | uncovered |")
     print("|---|---|---|---|")
     complete = total = 0
     for c in SINCE_2000:
         for o in OFFICES:
-            if o == "head_of_government" and c in PRESIDENT_HEADS_GOVERNMENT:
+            if o == "head_of_government" and c in no_office:
                 continue
             t = terms.get((c, o), [])
             total += 1
@@ -97,26 +104,26 @@ def main():
                 print("| %s | %s | 0 | no rows |" % (c, o))
                 continue
             g = gaps(t, START, end)
+            abolished = ""
+            if (o == "head_of_government" and executive.get(c) == "head_of_state" and g and
+                    g[-1][1] == end):
+                abolished = (" (no term from %s on: the office no longer exists, executives.tsv)"
+                             % g[-1][0])
+                g = g[:-1]
             if not g:
                 complete += 1
                 if gaps_only:
                     continue
             desc = ", ".join("%s..%s" % (a, b - datetime.timedelta(days=1)) for a, b in g)
-            print("| %s | %s | %d | %s |" % (c, o, len(t), desc or "none"))
+            print("| %s | %s | %d | %s%s |" % (c, o, len(t), desc or "none", abolished))
     print("\n%d of %d state-office timelines cover 2000-01-01..%s without a gap (not counted:"
-          " the head of government of %s, where the president is it).\n" %
-          (complete, total, asof, " ".join(sorted(PRESIDENT_HEADS_GOVERNMENT))))
+          " the head of government of %s, where the head of state heads the government).\n" %
+          (complete, total, asof, " ".join(no_office)))
 
     un = [r["code"] for r in rows(data + "/countries.tsv") if r["un_member"] in ("yes", "observer")]
     print("Current holders on %s (UN member and observer states: %d)\n" % (asof, len(un)))
     print("| office | states with an open term | without |")
     print("|---|---|---|")
-    executive = {}
-    try:
-        executive = {r["country"]: r["head_of_government"]
-                     for r in rows(data + "/executives.tsv")}
-    except FileNotFoundError:
-        pass
     missing = {}
     for o in OFFICES:
         have = [c for c in un if any(e == end for _, e in terms.get((c, o), []))]
