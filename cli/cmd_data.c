@@ -104,7 +104,7 @@ static int check(const char *dir)
     at_treaty_check(dir, gaz, report, &seen);
     char version[11];
     at_day_t as_of;
-    size_t executives = 0;
+    size_t executives = 0, actor_spellings = 0;
     if (at_enrich_read_version(dir, version, &as_of, err, sizeof err) < 0)
         report(&seen, err);
     else if (gaz) {
@@ -112,6 +112,7 @@ static int check(const char *dir)
         if (!actors)
             report(&seen, err);
         executives = at_actors_executive_count(actors);
+        actor_spellings = at_actors_alias_count(actors);
         at_actors_destroy(&actors);
     }
     int rc = seen.n ? 1 : 0;
@@ -120,12 +121,13 @@ static int check(const char *dir)
         char cov[512] = "";
         if (tr)
             coverage(tr, gaz, cov, sizeof cov);
-        printf("%s: ok: data as of %s; %zu countries, %zu spellings, %zu treaties with %zu "
-               "participation rows (UN member and observer states covered: %s), %zu actors, "
-               "%zu states in executives.tsv\n",
+        printf("%s: ok: data as of %s; %zu countries with %zu spellings of countries and places, "
+               "%zu treaties with %zu "
+               "participation rows (UN member and observer states covered: %s), %zu actors with "
+               "%zu spellings, %zu states in executives.tsv\n",
                dir, at_enrich_data_version(engine), at_enrich_country_count(engine),
                at_enrich_alias_count(engine), at_treaty_count(tr), at_treaty_row_count(tr), cov,
-               at_enrich_actor_count(engine), executives);
+               at_enrich_actor_count(engine), actor_spellings, executives);
         at_treaty_destroy(&tr);
     } else if (rc) {
         fprintf(stderr, "attache data check: %zu problem%s in %s\n", seen.n, seen.n == 1 ? "" : "s",
