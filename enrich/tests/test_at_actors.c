@@ -91,6 +91,29 @@ static void test_real_actors(void **state)
         assert_true(putin->roles[i - 1].start <= putin->roles[i].start);
 }
 
+/* The shipped executives.tsv: who heads the government on the data day. */
+static void test_real_executives(void **state)
+{
+    real_t *r = *state;
+    static const struct {
+        const char *code;
+        at_exec_t want;
+    } cases[] = {
+        {"USA", AT_EXEC_HEAD_OF_STATE}, /* the President */
+        {"TUR", AT_EXEC_HEAD_OF_STATE}, /* since 2018-07-09 */
+        {"KEN", AT_EXEC_HEAD_OF_STATE}, {"GBR", AT_EXEC_SEPARATE},
+        {"ISR", AT_EXEC_SEPARATE},      {"BRN", AT_EXEC_SEPARATE}, /* the Sultan holds both */
+    };
+    assert_true(at_actors_executive_count(r->act) >= 190);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        size_t c;
+        assert_int_equal(at_gazetteer_country_find(r->gaz, cases[i].code, &c), 0);
+        if (at_actors_executive(r->act, c) != cases[i].want)
+            fail_msg("%s: got %d, expected %d", cases[i].code, at_actors_executive(r->act, c),
+                     cases[i].want);
+    }
+}
+
 /* Offices as of a day, on the edge days of each term: the start day is
  * held, the end day is not (half-open [start, end)). */
 typedef struct {
@@ -242,6 +265,24 @@ static const role_case_t role_cases[] = {
     {"Q331401", "2017-02-01", "foreign_minister:USA:United States Secretary of State"},
     {"Q331401", "2018-03-31", "foreign_minister:USA:United States Secretary of State"},
     {"Q331401", "2018-04-01", ""},
+    /* Rows added in round 5. Israel's presidency: Itzik acting from
+     * 2007-01-25 until Peres took the oath on 2007-07-15; Rivlin from
+     * 2014-07-24. */
+    {"Q234190", "2007-01-24", ""},
+    {"Q234190", "2007-01-25", "head_of_state:ISR:Acting President of Israel"},
+    {"Q234190", "2007-07-15", ""},
+    {"Q57410", "2007-07-14", ""},
+    {"Q57410", "2007-07-15", "head_of_state:ISR:President of Israel"},
+    {"Q57410", "2014-07-24", ""},
+    {"Q455854", "2014-07-23", ""},
+    {"Q455854", "2014-07-24", "head_of_state:ISR:President of Israel"},
+    /* France's foreign ministry changed hands on 2005-06-02. */
+    {"Q438465", "2005-06-01", "foreign_minister:FRA:Minister of Foreign Affairs of France"},
+    {"Q438465", "2005-06-02", ""},
+    {"Q366016", "2005-06-02", "foreign_minister:FRA:Minister of Foreign Affairs of France"},
+    /* Georgia: Kavelashvili from 2024-12-29 (disputed; docs/data.md). */
+    {"Q711893", "2024-12-28", ""},
+    {"Q711893", "2024-12-29", "head_of_state:GEO:President of Georgia"},
 };
 
 static void test_role_edges(void **state)
@@ -731,6 +772,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_real_actors, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_role_edges, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_real_executives, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_warrants, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_one_holder_at_a_time, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_patterns, setup_real, teardown_real),
