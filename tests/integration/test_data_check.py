@@ -2,9 +2,11 @@
 
   - the shipped data/ passes: exit 0 and one summary line;
   - one deliberately broken copy of the tables per kind of error in the
-    treaty and country tables, each asserting the exact `file:line: reason`
+    treaty, country and executives tables, each asserting the exact `file:line: reason`
     line and exit 1 (the actor tables have their own cases in the actors
     tests);
+  - an open head-of-government term against executives.tsv, and a data
+    directory without that optional file;
   - several broken files at once give at least one line per file, and
     every bad participation row its own line;
   - usage: --help, no subcommand, an unknown subcommand;
@@ -156,6 +158,11 @@ CASES = [
      "duplicate country code KAZ / KZ"),
     ("country un_member", "countries.tsv", "\tyes\t", "\tmaybe\t",
      "column 'un_member': 'maybe' is not one of: no, yes, observer"),
+    # executives.tsv
+    ("executives value", "executives.tsv", "\nGBR\tseparate\t", "\nGBR\tprime_minister\t",
+     "column 'head_of_government': 'prime_minister' is not one of: separate, head_of_state"),
+    ("executives country", "executives.tsv", "\nGBR\tseparate\t", "\nUK\tseparate\t",
+     "unknown country code 'UK' (not in countries.tsv)"),
 ]
 
 
@@ -187,6 +194,25 @@ def test_broken_tables(tmp):
     edit(d, "treaties.tsv", "\tadopted\t", "\tadoption\t")
     rc, out, _ = check(d)
     assert rc == 1 and len(out.splitlines()) == 1, out
+
+
+def test_executives(tmp):
+    """An open head_of_government term in a state whose head of state heads
+    the government is refused, pointing at the role and at the table's row;
+    a data directory without executives.tsv still passes."""
+    d = copy(tmp, "executives")
+    line_e = edit(d, "executives.tsv", "\nISR\tseparate\t", "\nISR\thead_of_state\t") + 1
+    line_r = line_of(d, "roles.tsv",
+                     "Q43723\thead_of_government\tISR\tPrime Minister of Israel\t2022-12-29")
+    rc, out, _ = check(d)
+    assert rc == 1, out
+    want = ("%s/roles.tsv:%d: head_of_government term of Q43723 is open on the data version "
+            "2026-11-28, but %s/executives.tsv:%d says the head of state heads ISR's "
+            "government (end the term, or fix that row)" % (d, line_r, d, line_e))
+    assert want in out.splitlines(), (want, out)
+    os.unlink(os.path.join(d, "executives.tsv"))
+    rc, out, err = check(d)
+    assert rc == 0 and out.rstrip().endswith(", 0 states in executives.tsv"), out + err
 
 
 def test_coverage(tmp):
@@ -282,10 +308,12 @@ def main():
         test_aliases()
         test_broken_tables(tmp)
         test_coverage(tmp)
+        test_executives(tmp)
         test_many_problems(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("ok: attache data check: shipped data, %d broken tables, coverage, many problems"
+    print("ok: attache data check: shipped data, %d broken tables, coverage, executives, "
+          "many problems"
           % len(CASES))
 
 
