@@ -283,6 +283,20 @@ static const role_case_t role_cases[] = {
     /* Georgia: Kavelashvili from 2024-12-29 (disputed; docs/data.md). */
     {"Q711893", "2024-12-28", ""},
     {"Q711893", "2024-12-29", "head_of_state:GEO:President of Georgia"},
+    /* The United Kingdom: Starmer from 2024-07-05 (Sunak's last day the
+     * 4th), Burnham from 2026-07-20. */
+    {"Q6383803", "2024-07-04", ""},
+    {"Q6383803", "2024-07-05", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q6383803", "2026-07-19", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q6383803", "2026-07-20", ""},
+    {"Q269909", "2026-07-20", "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    {"Q269909", AS_OF, "head_of_government:GBR:Prime Minister of the United Kingdom"},
+    /* France's foreign ministry: Séjourné, then Barrot from 2024-09-21. */
+    {"Q48321355", "2024-09-20",
+     "foreign_minister:FRA:Minister for Europe and Foreign Affairs of France"},
+    {"Q48321355", "2024-09-21", ""},
+    {"Q30339198", "2024-09-21",
+     "foreign_minister:FRA:Minister for Europe and Foreign Affairs of France"},
 };
 
 static void test_role_edges(void **state)
