@@ -134,7 +134,7 @@ def main():
     unknown = [c for c in hog if c not in executive]
     print("\nOf the %d states without an open head_of_government term, %d have no such "
           "office (executives.tsv: the head of state heads the government), %d have one "
-          "whose holder is missing, and %d are not in executives.tsv.\n" %
+          "whose holder is missing, and %d not in executives.tsv yet.\n" %
           (len(hog), len(none_needed), len(hog) - len(none_needed) - len(unknown),
            len(unknown)))
     if not gaps_only:
