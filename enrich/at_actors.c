@@ -54,13 +54,18 @@ enum {
     RO_TITLE,
     RO_START,
     RO_END,
+    RO_LAST_SEEN,
     RO_HOLDER,
     RO_SOURCE,
     RO_CHECKED,
     RO_NCOLS
 };
-static const char *const role_cols[] = {"actor", "role",   "country", "title",     "start",
-                                        "end",   "holder", "source",  "checked_on"};
+static const char *const role_cols[] = {"actor", "role",      "country", "title",  "start",
+                                        "end",   "last_seen", "holder",  "source", "checked_on"};
+/* The format before `last_seen` existed, still read so that a user's own
+ * tables keep loading: the same columns without it. */
+static const char *const role_cols_v1[] = {"actor", "role",   "country", "title",     "start",
+                                           "end",   "holder", "source",  "checked_on"};
 static const char *const holders[] = {"sole", "acting", "shared"};
 
 enum {
@@ -265,8 +270,12 @@ static int not_after_as_of(const at_actors_t *self, const at_tsv_t *t, const cha
 static void format_interval(const at_role_t *r, char *buf, size_t len)
 {
     char a[16], b[16];
-    snprintf(buf, len, "[%s, %s)", at_day_format(r->start, a, sizeof a),
-             r->end == AT_DAY_NONE ? "open" : at_day_format(r->end, b, sizeof b));
+    if (r->end == AT_DAY_NONE && r->last_seen != AT_DAY_NONE)
+        snprintf(buf, len, "[%s, last seen %s]", at_day_format(r->start, a, sizeof a),
+                 at_day_format(r->last_seen, b, sizeof b));
+    else
+        snprintf(buf, len, "[%s, %s)", at_day_format(r->start, a, sizeof a),
+                 r->end == AT_DAY_NONE ? "open" : at_day_format(r->end, b, sizeof b));
 }
 
 /* The overlap rules of one new row against the rows before it:
@@ -282,7 +291,7 @@ static int check_overlaps(const at_actors_t *self, const at_tsv_t *t, const role
     for (size_t i = 0; i < self->nroles; i++) {
         const role_row_t *o = &self->roles[i];
         if (o->r.country != row->r.country || strcmp(o->r.role, row->r.role) != 0 ||
-            !(row->r.start < o->r.end && o->r.start < row->r.end))
+            !(row->r.start < at_role_until(&o->r) && o->r.start < at_role_until(&row->r)))
             continue;
         char mine[40], theirs[40];
         format_interval(&row->r, mine, sizeof mine);
@@ -293,7 +302,7 @@ static int check_overlaps(const at_actors_t *self, const at_tsv_t *t, const role
         if (!single || o->r.holder != AT_HOLDER_SOLE || row->r.holder != AT_HOLDER_SOLE)
             continue;
         const char *code = at_gazetteer_country(gaz, row->r.country)->code;
-        if (o->r.end == AT_DAY_NONE)
+        if (at_role_until(&o->r) == AT_DAY_NONE)
             return at_tsv_fail(t, err, errlen,
                                "%s of %s %s overlaps %s's open term from line %zu: a finished "
                                "term needs its end date (or mark one holder acting/shared)",
@@ -306,9 +315,31 @@ static int check_overlaps(const at_actors_t *self, const at_tsv_t *t, const role
     return 0;
 }
 
+/* Open roles.tsv in the current format, or else in the one before
+ * `last_seen` (*v1 = 1). A file that is neither gets the current format's
+ * error. */
+static at_tsv_t *open_roles(const char *path, int *v1, char *err, size_t errlen)
+{
+    *v1 = 0;
+    at_tsv_t *t = at_tsv_open(path, role_cols, RO_NCOLS, err, errlen);
+    if (t)
+        return t;
+    char err1[256];
+    if ((t = at_tsv_open(path, role_cols_v1, RO_NCOLS - 1, err1, sizeof err1)))
+        *v1 = 1;
+    return t;
+}
+
+/* Column c of the current format in a row of either format. */
+static size_t role_col(int v1, size_t c)
+{
+    return v1 && c > RO_LAST_SEEN ? c - 1 : c;
+}
+
 static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
-    at_tsv_t *t = at_tsv_open(self->paths[2], role_cols, RO_NCOLS, err, errlen);
+    int v1;
+    at_tsv_t *t = open_roles(self->paths[2], &v1, err, errlen);
     if (!t)
         return -1;
     size_t cap = 0;
@@ -317,18 +348,30 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
         role_row_t row = {0};
         int holder;
         const char *role = at_tsv_field(t, RO_ROLE);
+        row.r.last_seen = AT_DAY_NONE;
         if (find_actor_col(self, t, RO_ACTOR, &row.actor, err, errlen) ||
             find_country_col(gaz, t, RO_COUNTRY, &row.r.country, err, errlen) ||
             at_tsv_required(t, RO_TITLE, err, errlen) ||
             at_tsv_day(t, RO_START, 0, &row.r.start, err, errlen) ||
             at_tsv_day(t, RO_END, 1, &row.r.end, err, errlen) ||
-            at_tsv_choice(t, RO_HOLDER, holders, sizeof holders / sizeof *holders, &holder, err,
-                          errlen) ||
-            at_tsv_provenance(t, RO_SOURCE, RO_CHECKED, err, errlen)) {
+            (!v1 && at_tsv_day(t, RO_LAST_SEEN, 1, &row.r.last_seen, err, errlen)) ||
+            at_tsv_choice(t, role_col(v1, RO_HOLDER), holders, sizeof holders / sizeof *holders,
+                          &holder, err, errlen) ||
+            at_tsv_provenance(t, role_col(v1, RO_SOURCE), role_col(v1, RO_CHECKED), err, errlen)) {
             rc = -1;
             break;
         }
         row.r.holder = (at_holder_t)holder;
+        if (row.r.last_seen != AT_DAY_NONE && row.r.end != AT_DAY_NONE) {
+            rc = at_tsv_fail(t, err, errlen,
+                             "last_seen is for a term whose end is not known: leave it empty "
+                             "when end is set");
+            break;
+        }
+        if (row.r.last_seen < row.r.start) {
+            rc = at_tsv_fail(t, err, errlen, "last_seen is before start");
+            break;
+        }
         if (!at_tsv_is_identifier(role)) {
             rc = at_tsv_fail(t, err, errlen, "role '%s' must be [a-z0-9_]+", role);
             break;
@@ -341,7 +384,8 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
         /* An open term is one still running on the "as of" day; a term
          * that will end later is not a fact yet. */
         if (not_after_as_of(self, t, "start", row.r.start, err, errlen) ||
-            not_after_as_of(self, t, "end", row.r.end, err, errlen)) {
+            not_after_as_of(self, t, "end", row.r.end, err, errlen) ||
+            not_after_as_of(self, t, "last_seen", row.r.last_seen, err, errlen)) {
             rc = -1;
             break;
         }
@@ -357,7 +401,7 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
         row.line = at_tsv_line(t);
         row.r.role = strdup(role);
         row.r.title = strdup(at_tsv_field(t, RO_TITLE));
-        row.r.source = strdup(at_tsv_field(t, RO_SOURCE));
+        row.r.source = strdup(at_tsv_field(t, role_col(v1, RO_SOURCE)));
         self->roles[self->nroles++] = row;
         if (!row.r.role || !row.r.title || !row.r.source) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
@@ -608,9 +652,18 @@ int at_actors_add_patterns(const at_actors_t *self, at_match_t *m, uint32_t base
     return 0;
 }
 
+at_day_t at_role_until(const at_role_t *role)
+{
+    if (!role)
+        return AT_DAY_NONE;
+    if (role->end != AT_DAY_NONE || role->last_seen == AT_DAY_NONE)
+        return role->end;
+    return role->last_seen + 1;
+}
+
 int at_role_held(const at_role_t *role, at_day_t day)
 {
-    return role && role->start <= day && day < role->end;
+    return role && role->start <= day && day < at_role_until(role);
 }
 
 int at_role_single_holder(const char *role)

@@ -53,7 +53,11 @@ typedef struct {
     size_t country;
     char *title; /* "President of Russia" */
     at_day_t start;
-    at_day_t end; /* AT_DAY_NONE: open */
+    at_day_t end; /* the first day no longer held; AT_DAY_NONE: not known */
+    /* With no end: the last day the term is known to have run, after which
+     * whether it still runs is unknown (roles.tsv `last_seen`); AT_DAY_NONE
+     * with no end is a term still running on the data version day. */
+    at_day_t last_seen;
     at_holder_t holder;
     char *source;
 } at_role_t;
@@ -129,8 +133,15 @@ const at_actor_alias_t *at_actors_alias(const at_actors_t *self, size_t i);
  * whether a hit on one counts. Returns 0 or -1 on allocation failure. */
 int at_actors_add_patterns(const at_actors_t *self, at_match_t *m, uint32_t base);
 
-/* Whether the role is held on day: start <= day < end. */
+/* Whether the role is known to be held on day: start <= day < end, or up
+ * to last_seen (inclusive) for a term whose end is not known. */
 int at_role_held(const at_role_t *role, at_day_t day);
+
+/* The first day from which the role is no longer known to be held: its
+ * end, else the day after last_seen, else AT_DAY_NONE (still held on the
+ * data version day, and every later day). at_role_held is
+ * start <= day < at_role_until. */
+at_day_t at_role_until(const at_role_t *role);
 
 /* Whether the role is one of the offices a state has one holder of at a
  * time: head_of_state, head_of_government, foreign_minister,

@@ -22,7 +22,7 @@ NR > 1 {
     k = $3 " | " $2
     n[k]++
     if (!(k in lo) || $5 < lo[k]) lo[k] = $5
-    e = ($6 == "") ? "open (" asof ")" : $6
+    e = ($6 != "") ? $6 : ($7 ~ /^[0-9]/) ? "last seen " $7 : "open (" asof ")"
     if (!(k in hi) || e > hi[k]) hi[k] = e
 }
 END { for (k in n) printf "| %s | %d | %s | %s |\n", k, n[k], lo[k], hi[k] }' | sort

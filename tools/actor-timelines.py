@@ -76,7 +76,12 @@ def main():
     terms = {}
     for r in rows(data + "/roles.tsv"):
         s = day(r["start"])
-        e = day(r["end"]) if r["end"] else end
+        if r["end"]:
+            e = day(r["end"])
+        elif r.get("last_seen"):  # known up to that day, unknown after: not covered
+            e = day(r["last_seen"]) + datetime.timedelta(days=1)
+        else:
+            e = end
         terms.setdefault((r["country"], r["role"]), []).append((s, e))
 
     executive = {}

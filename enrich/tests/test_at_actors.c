@@ -283,6 +283,14 @@ static const role_case_t role_cases[] = {
     /* Georgia: Kavelashvili from 2024-12-29 (disputed; docs/data.md). */
     {"Q711893", "2024-12-28", ""},
     {"Q711893", "2024-12-29", "head_of_state:GEO:President of Georgia"},
+    /* A term known to have run up to a day, unknown after (last_seen):
+     * Lương Cường, President of Vietnam from 2024-10-21, last seen
+     * 2026-04-05 (the new National Assembly met from 2026-04-06). */
+    {"Q18459548", "2024-10-20", ""},
+    {"Q18459548", "2024-10-21", "head_of_state:VNM:President of Vietnam"},
+    {"Q18459548", "2026-04-05", "head_of_state:VNM:President of Vietnam"},
+    {"Q18459548", "2026-04-06", ""},
+    {"Q18459548", AS_OF, ""},
     /* The United Kingdom: Starmer from 2024-07-05 (Sunak's last day the
      * 4th), Burnham from 2026-07-20. */
     {"Q6383803", "2024-07-04", ""},
@@ -537,10 +545,10 @@ static void test_bad_aliases(void **state)
 /* ... in roles.tsv. The US presidency rows: Trump [2017-01-20, 2021-01-20),
  * Biden [2021-01-20, 2025-01-20), Trump [2025-01-20, open). */
 #define TRUMP1                                                                                     \
-    "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t2021-01-20\tsole"
+    "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t2021-01-20\t\tsole"
 #define BIDEN                                                                                      \
-    "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t2025-01-20\tsole"
-#define TRUMP2 "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\tsole"
+    "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t2025-01-20\t\tsole"
+#define TRUMP2 "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\t\tsole"
 
 static void test_bad_roles(void **state)
 {
@@ -557,29 +565,29 @@ static void test_bad_roles(void **state)
     /* Nothing after the data version: an open term is one running on that
      * day, and a term cannot be known to end later. */
     breaks(f, "roles.tsv", TRUMP2,
-           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2027-01-20\t\tsole",
+           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2027-01-20\t\t\tsole",
            "start 2027-01-20 is after the data version 2026-11-28");
-    breaks(
-        f, "roles.tsv", TRUMP2,
-        "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t2029-01-20\tsole",
-        "end 2029-01-20 is after the data version 2026-11-28");
+    breaks(f, "roles.tsv", TRUMP2,
+           "Q22686\thead_of_state\tUSA\tPresident of the United "
+           "States\t2025-01-20\t2029-01-20\t\tsole",
+           "end 2029-01-20 is after the data version 2026-11-28");
     /* One actor, the same office twice at once. */
     breaks2(f, "roles.tsv", TRUMP2,
-            "Q22686\thead_of_state\tUSA\tPresident of the United States\t2021-01-19\t\tsole",
+            "Q22686\thead_of_state\tUSA\tPresident of the United States\t2021-01-19\t\t\tsole",
             TRUMP1,
             "head_of_state [2021-01-19, open) overlaps the same actor's [2017-01-20, 2021-01-20) "
             "on line %d");
     /* Two sole holders of a single-holder office. */
     breaks2(
         f, "roles.tsv", BIDEN,
-        "Q6279\thead_of_state\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\tsole",
+        "Q6279\thead_of_state\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\t\tsole",
         TRUMP1,
         "head_of_state of USA [2020-01-20, 2025-01-20) overlaps Q22686's [2017-01-20, 2021-01-20) "
         "on line %d: one sole holder at a time (mark an acting or shared holder as such)");
     /* A finished term left open. */
     assert_int_equal(
         td_edit(f->dir, "roles.tsv", TRUMP1,
-                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\tsole"),
+                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\t\tsole"),
         0);
     {
         char msg[512];
@@ -593,24 +601,64 @@ static void test_bad_roles(void **state)
     }
     assert_int_equal(
         td_edit(f->dir, "roles.tsv",
-                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\tsole",
+                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\t\tsole",
                 TRUMP1),
         0);
+    /* last_seen: only without an end, not before start, not after the data
+     * version, and the term counts up to it for the one-holder check. */
+    breaks(f, "roles.tsv", BIDEN,
+           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t2025-01-20\t"
+           "2024-06-01\tsole",
+           "last_seen is for a term whose end is not known: leave it empty when end is set");
+    breaks(f, "roles.tsv", BIDEN,
+           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t"
+           "2021-01-19\tsole",
+           "last_seen is before start");
+    breaks(f, "roles.tsv", TRUMP2,
+           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\t"
+           "2026-11-29\tsole",
+           "last_seen 2026-11-29 is after the data version 2026-11-28");
+    breaks(f, "roles.tsv", BIDEN,
+           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t"
+           "2024-13-01\tsole",
+           "column 'last_seen': '2024-13-01' is not a valid YYYY-MM-DD date");
+    loads(f, "roles.tsv", BIDEN,
+          "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t"
+          "2024-06-01\tsole");
+    assert_int_equal(td_edit(f->dir, "roles.tsv", BIDEN,
+                             "Q6279\thead_of_state\tUSA\tPresident of the United "
+                             "States\t2021-01-20\t\t2025-02-01\tsole"),
+                     0);
+    {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "head_of_state of USA [2025-01-20, open) overlaps Q6279's [2021-01-20, last seen "
+                 "2025-02-01] on line %d: one sole holder at a time (mark an acting or shared "
+                 "holder as such)",
+                 td_line_of(f->dir, "roles.tsv", "Q6279\thead_of_state\tUSA"));
+        td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", TRUMP2), msg);
+    }
+    assert_int_equal(td_edit(f->dir, "roles.tsv",
+                             "Q6279\thead_of_state\tUSA\tPresident of the United "
+                             "States\t2021-01-20\t\t2025-02-01\tsole",
+                             BIDEN),
+                     0);
     /* The documented ways out: an acting or a shared holder may sit beside
      * a sole one (but one person still never holds one office twice). */
     loads(f, "roles.tsv", BIDEN,
           "Q6279\thead_of_state\tUSA\tPresident of the United "
-          "States\t2020-01-20\t2025-01-20\tacting");
+          "States\t2020-01-20\t2025-01-20\t\tacting");
     loads(f, "roles.tsv", BIDEN,
           "Q6279\thead_of_state\tUSA\tPresident of the United "
-          "States\t2020-01-20\t2025-01-20\tshared");
+          "States\t2020-01-20\t2025-01-20\t\tshared");
     /* Offices other than the four single-holder ones are not checked
      * across people (several deputy prime ministers at once). */
-    loads(f, "roles.tsv", BIDEN,
-          "Q6279\tdeputy_head\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\tsole");
+    loads(
+        f, "roles.tsv", BIDEN,
+        "Q6279\tdeputy_head\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\t\tsole");
     breaks(f, "roles.tsv", BIDEN,
            "Q6279\thead_of_state\tUSA\tPresident of the United "
-           "States\t2021-01-20\t2025-01-20\tinterim",
+           "States\t2021-01-20\t2025-01-20\t\tinterim",
            "column 'holder': 'interim' is not one of: sole, acting, shared");
     breaks(f, "roles.tsv", "head_of_state\tUSA\tPresident of the United States\t2021",
            "head_of_state\tUS\tPresident of the United States\t2021",
@@ -622,8 +670,8 @@ static void test_bad_roles(void **state)
            "unknown actor 'Q9999999' (not in actors.tsv)");
     breaks(f, "roles.tsv", "President of the United States\t2021-01-20", "\t2021-01-20",
            "column 'title' must not be empty");
-    breaks(f, "roles.tsv", "start\tend\tholder", "start\tend\tkind",
-           "header column 7 must be 'holder'");
+    breaks(f, "roles.tsv", "start\tend\tlast_seen\tholder", "start\tend\tlast_seen\tkind",
+           "header column 8 must be 'holder'");
 }
 
 /* ... in warrants.tsv. */
@@ -698,6 +746,81 @@ static void test_ended_warrant_loads(void **state)
     assert_string_equal(at_warrant_status(w, td_day("2023-12-31")), "outstanding");
     assert_string_equal(at_warrant_status(w, td_day("2024-01-01")), "withdrawn");
     at_actors_destroy(&a);
+}
+
+/* roles.tsv in the format before `last_seen` (nine columns) still loads,
+ * with the same terms: a user's own tables keep working. */
+static void test_roles_v1_format(void **state)
+{
+    td_fixture_t *f = *state;
+    char *s = td_read(f->dir, "roles.tsv");
+    assert_non_null(s);
+    size_t n = strlen(s);
+    char *out = malloc(n + 1);
+    assert_non_null(out);
+    size_t o = 0;
+    /* Drop the 7th field (last_seen) of the header and of every row; a
+     * row with a last_seen day cannot be written in v1 and is left out. */
+    for (char *line = s; *line;) {
+        char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line + 1) : strlen(line);
+        if (line[0] == '#' || line[0] == '\n') {
+            memcpy(out + o, line, len);
+            o += len;
+            line += len;
+            continue;
+        }
+        char *field = line; /* the start of the 7th field */
+        for (int i = 0; i < 6; i++)
+            field = strchr(field, '\t') + 1;
+        char *next = strchr(field, '\t') + 1; /* the start of the 8th */
+        int dated = field[0] != '\t' && strncmp(field, "last_seen\t", 10) != 0;
+        if (!dated) {
+            memcpy(out + o, line, (size_t)(field - line));
+            o += (size_t)(field - line);
+            memcpy(out + o, next, len - (size_t)(next - line));
+            o += len - (size_t)(next - line);
+        }
+        line += len;
+    }
+    out[o] = '\0';
+    assert_int_equal(td_write(f->dir, "roles.tsv", out, o), 0);
+    free(out);
+    free(s);
+    int header = td_line_of(f->dir, "roles.tsv", "start\tend\tholder\tsource");
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    size_t i;
+    assert_int_equal(at_actors_find(a, "Q7747", &i), 0);
+    const at_actor_t *putin = at_actors_get(a, i);
+    assert_true(putin->nroles >= 5);
+    int held_2010 = 0;
+    for (size_t k = 0; k < putin->nroles; k++) {
+        held_2010 += at_role_held(&putin->roles[k], td_day("2010-06-01"));
+        assert_int_equal(putin->roles[k].last_seen, AT_DAY_NONE);
+    }
+    assert_int_equal(held_2010, 1);
+    at_actors_destroy(&a);
+    /* A broken v1 file gets the current format's message. */
+    assert_int_equal(td_edit(f->dir, "roles.tsv", "start\tend\tholder", "start\tend\tkind"), 0);
+    td_expect_exact(f, "roles.tsv", header, "header column 7 must be 'last_seen'");
+}
+
+static void test_role_until(void **state)
+{
+    (void)state;
+    at_role_t r = {.start = 10, .end = 20, .last_seen = AT_DAY_NONE};
+    assert_int_equal(at_role_until(&r), 20);
+    r.end = AT_DAY_NONE;
+    assert_int_equal(at_role_until(&r), AT_DAY_NONE);
+    assert_true(at_role_held(&r, 1000000));
+    r.last_seen = 15;
+    assert_int_equal(at_role_until(&r), 16);
+    assert_true(at_role_held(&r, 15));
+    assert_false(at_role_held(&r, 16));
+    assert_false(at_role_held(&r, 9));
+    assert_int_equal(at_role_until(NULL), AT_DAY_NONE);
 }
 
 /* executives.tsv: a small table of the test's own (the shipped one may
@@ -797,6 +920,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_warrants, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_ended_warrant_loads, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_executives, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_roles_v1_format, setup, td_teardown_copy),
+        cmocka_unit_test(test_role_until),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
