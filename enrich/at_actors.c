@@ -143,16 +143,6 @@ static int find_actor_col(const at_actors_t *self, const at_tsv_t *t, size_t col
     return 0;
 }
 
-static int find_country_col(const at_gazetteer_t *gaz, const at_tsv_t *t, size_t col, size_t *index,
-                            char *err, size_t errlen)
-{
-    const char *code = at_tsv_field(t, col);
-    if (at_gazetteer_country_find(gaz, code, index) != 0)
-        return at_tsv_fail(t, err, errlen, "unknown country code '%s' (not in countries.tsv)",
-                           code);
-    return 0;
-}
-
 static int load_actors(at_actors_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
     at_tsv_t *t = at_tsv_open(self->paths[0], actor_cols, AC_NCOLS, err, errlen);
@@ -172,7 +162,7 @@ static int load_actors(at_actors_t *self, const at_gazetteer_t *gaz, char *err, 
             break;
         }
         if (at_tsv_required(t, AC_NAME, err, errlen) ||
-            find_country_col(gaz, t, AC_COUNTRY, &country, err, errlen) ||
+            at_gazetteer_country_col(gaz, t, AC_COUNTRY, &country, err, errlen) ||
             at_tsv_provenance(t, AC_SOURCE, AC_CHECKED, err, errlen)) {
             rc = -1;
             break;
@@ -350,7 +340,7 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
         const char *role = at_tsv_field(t, RO_ROLE);
         row.r.last_seen = AT_DAY_NONE;
         if (find_actor_col(self, t, RO_ACTOR, &row.actor, err, errlen) ||
-            find_country_col(gaz, t, RO_COUNTRY, &row.r.country, err, errlen) ||
+            at_gazetteer_country_col(gaz, t, RO_COUNTRY, &row.r.country, err, errlen) ||
             at_tsv_required(t, RO_TITLE, err, errlen) ||
             at_tsv_day(t, RO_START, 0, &row.r.start, err, errlen) ||
             at_tsv_day(t, RO_END, 1, &row.r.end, err, errlen) ||

@@ -47,9 +47,8 @@ static int load(at_executives_t *self, const at_gazetteer_t *gaz, char *err, siz
         const char *code = at_tsv_field(t, EX_COUNTRY);
         size_t country;
         int value;
-        if (at_gazetteer_country_find(gaz, code, &country) != 0) {
-            rc = at_tsv_fail(t, err, errlen, "unknown country code '%s' (not in countries.tsv)",
-                             code);
+        if (at_gazetteer_country_col(gaz, t, EX_COUNTRY, &country, err, errlen) != 0) {
+            rc = -1;
             break;
         }
         if (self->line[country]) {

@@ -459,8 +459,8 @@ static at_alias_t *push_alias(at_gazetteer_t *self)
     return a;
 }
 
-static int lookup_code(const at_gazetteer_t *self, const at_tsv_t *t, size_t col, size_t *index,
-                       char *err, size_t errlen)
+int at_gazetteer_country_col(const at_gazetteer_t *self, const at_tsv_t *t, size_t col,
+                             size_t *index, char *err, size_t errlen)
 {
     const char *code = at_tsv_field(t, col);
     if (at_gazetteer_country_find(self, code, index) != 0)
@@ -476,9 +476,9 @@ static int load_aliases(at_gazetteer_t *self, char *err, size_t errlen)
         return -1;
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
-        size_t country = 0; /* set by lookup_code; gcc cannot see it */
+        size_t country = 0; /* set by at_gazetteer_country_col; gcc cannot see it */
         int kind = 0, caserule = 0;
-        if (lookup_code(self, t, A_CODE, &country, err, errlen) ||
+        if (at_gazetteer_country_col(self, t, A_CODE, &country, err, errlen) ||
             at_tsv_choice(t, A_KIND, alias_kinds, 3, &kind, err, errlen) ||
             at_tsv_choice(t, A_CASE, case_rules, 2, &caserule, err, errlen) ||
             check_spelling(t, at_tsv_field(t, A_ALIAS), caserule, err, errlen) ||
@@ -571,9 +571,9 @@ static int load_places(at_gazetteer_t *self, char *err, size_t errlen)
     size_t first = self->naliases;
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
-        size_t country = 0; /* set by lookup_code; gcc cannot see it */
+        size_t country = 0; /* set by at_gazetteer_country_col; gcc cannot see it */
         int kind = 0, caserule = 0, scope = 0;
-        if (lookup_code(self, t, P_CODE, &country, err, errlen) ||
+        if (at_gazetteer_country_col(self, t, P_CODE, &country, err, errlen) ||
             at_tsv_required(t, P_PLACE, err, errlen) ||
             at_tsv_choice(t, P_KIND, place_kinds, 2, &kind, err, errlen) ||
             at_tsv_choice(t, P_CASE, case_rules, 2, &caserule, err, errlen) ||

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "at_match.h"
+#include "at_tsv.h"
 #include "attache/v1/attache.pb-c.h"
 
 typedef struct at_gazetteer at_gazetteer_t;
@@ -116,6 +117,12 @@ const at_country_t *at_gazetteer_country(const at_gazetteer_t *self, size_t i);
 /* Index of the country with alpha-3 `code`. Returns 0 and sets *index, or
  * -1 when there is no such country. */
 int at_gazetteer_country_find(const at_gazetteer_t *self, const char *code, size_t *index);
+
+/* The same for field `col` of a table row that names a country: 0 and
+ * *index, or -1 with "path:line: unknown country code 'XX' (not in
+ * countries.tsv)" in err. Every table loader reports a bad code this way. */
+int at_gazetteer_country_col(const at_gazetteer_t *self, const at_tsv_t *t, size_t col,
+                             size_t *index, char *err, size_t errlen);
 
 /* Spellings from aliases.tsv then places.tsv, in table order, then the
  * blockers made from longest_match cues (at_alias_t.blocker). */

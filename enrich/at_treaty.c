@@ -572,9 +572,8 @@ static int parse_row(at_treaty_t *self, const at_tsv_t *t, const at_gazetteer_t 
         return at_tsv_fail(t, err, errlen, "unknown treaty '%s' (not in treaties.tsv)", tid);
     }
     if (gaz) {
-        if (at_gazetteer_country_find(gaz, code, &r->country) != 0)
-            return at_tsv_fail(t, err, errlen, "unknown country code '%s' (not in countries.tsv)",
-                               code);
+        if (at_gazetteer_country_col(gaz, t, R_CODE, &r->country, err, errlen) != 0)
+            return -1;
         if (self->row_of[r->treaty * self->ncountries + r->country] >= 0)
             return at_tsv_fail(t, err, errlen, "duplicate row for %s in %s", code, tid);
     }
