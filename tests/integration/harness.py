@@ -4,10 +4,17 @@ Readiness is taken from the sd_notify protocol, exactly as systemd sees
 it: each daemon gets NOTIFY_SOCKET pointing at a datagram socket owned by
 the test, and a daemon counts as started only after it sent READY=1.
 Final counters are parsed from the daemon's "final: a=1 b=2" log line.
+
+Scratch directories (scratch_dir) are removed when the test process exits
+cleanly, and kept, with their paths printed, when it fails or when
+ATTACHE_KEEP_TMP is set, so a failure can be inspected. A full ctest run
+writes about 1.5 GB of logs, queues and databases into them.
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -23,6 +30,37 @@ DATA = os.environ.get("ATTACHE_DATA_DIR", os.path.join(SRC, "data"))
 def skip(why):
     print("SKIP: " + why)
     sys.exit(77)
+
+
+_scratch = []
+_failed = []
+
+
+def scratch_dir(prefix="attache-it."):
+    """A new temporary directory, removed at exit unless the test failed."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _scratch.append(d)
+    return d
+
+
+def _note_failure(etype, value, tb):
+    _failed.append(etype)
+    _prev_excepthook(etype, value, tb)
+
+
+def _remove_scratch():
+    if not _scratch:
+        return
+    if _failed or os.environ.get("ATTACHE_KEEP_TMP"):
+        print("scratch directories kept: " + " ".join(_scratch), file=sys.stderr)
+        return
+    for d in _scratch:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+_prev_excepthook = sys.excepthook
+sys.excepthook = _note_failure
+atexit.register(_remove_scratch)
 
 
 def merge(*dicts):
@@ -114,7 +152,7 @@ class Pipeline:
 
     def __init__(self, tmp=None, ingest_input=None, sink_output=None, extra=None,
                  ingest_stdin=None, log_level="info", start_ingest=True):
-        self.tmp = tmp or tempfile.mkdtemp(prefix="attache-it.")
+        self.tmp = tmp or scratch_dir()
         self.notify = Notify(self.tmp)
         self.p_enrich, self.p_sink = free_port(), free_port()
         while self.p_sink == self.p_enrich:

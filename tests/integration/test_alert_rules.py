@@ -17,7 +17,6 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 
 import harness as h
 
@@ -146,7 +145,7 @@ def sighup_applies_rules(tmp):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-rules.")
+    tmp = h.scratch_dir("attache-rules.")
     check_config_errors(tmp)
     cli_cases()
     sighup_applies_rules(tmp)

@@ -9,7 +9,6 @@ dead-letter record.
 import base64
 import json
 import os
-import tempfile
 
 import harness as h
 
@@ -26,7 +25,7 @@ def good(i):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-it.")
+    tmp = h.scratch_dir("attache-it.")
     dl_enrich, dl_sink = os.path.join(tmp, "dl-enrich.jsonl"), os.path.join(tmp, "dl-sink.jsonl")
     p = h.Pipeline(tmp=tmp, start_ingest=False, extra={
         "enrich": {"enrich.dead_letter": dl_enrich}, "sink": {"sink.dead_letter": dl_sink}})

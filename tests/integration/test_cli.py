@@ -13,7 +13,6 @@
 import json
 import os
 import subprocess
-import tempfile
 
 import harness as h
 
@@ -167,7 +166,7 @@ def test_number_options():
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-cli.")
+    tmp = h.scratch_dir("attache-cli.")
     test_run_sample(tmp)
     test_run_pipe_and_rejects(tmp)
     test_run_sqlite_idempotent(tmp)

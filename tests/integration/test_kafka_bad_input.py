@@ -14,7 +14,6 @@ wedge the partition, and the good items behind it flow.
 import os
 import shutil
 import subprocess
-import tempfile
 
 import harness as h
 import kafka_harness as k
@@ -50,7 +49,7 @@ def bad_records(tmp, boot, topic, good_type):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-bad.")
+    tmp = h.scratch_dir("attache-kafka-bad.")
     p = k.KafkaPipeline(tmp, partitions=4, extra={
         "enrich": {"enrich.max_message_bytes": str(LIMIT),
                    "enrich.dead_letter": os.path.join(tmp, "enrich-dl.jsonl")},

@@ -5,7 +5,6 @@ once in the output, and every daemon exits 0 after a clean stop. The
 offsets each consumer committed cover everything it consumed: a second
 consumer in the same group starts at the end (nothing re-delivered).
 """
-import tempfile
 
 import harness as h
 import kafka_harness as k
@@ -14,7 +13,7 @@ N = 20000
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-e2e.")
+    tmp = h.scratch_dir("attache-kafka-e2e.")
     items, path = h.write_items(tmp, N, body_bytes=2000, prefix="k")
     p = k.KafkaPipeline(tmp)
     with k.running(p):

@@ -10,7 +10,6 @@ again, and all 1,000 items arrive, each once.
 """
 import os
 import signal
-import tempfile
 import time
 
 import harness as h
@@ -20,7 +19,7 @@ N = 1000
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-ingest-crash.")
+    tmp = h.scratch_dir("attache-kafka-ingest-crash.")
     items, path = h.write_items(tmp, N, body_bytes=1000, prefix="ic")
     state = os.path.join(tmp, "ingest-state.db")
     p = k.KafkaPipeline(tmp, partitions=4)

@@ -12,7 +12,6 @@
 import os
 import shutil
 import subprocess
-import tempfile
 
 import harness as h
 import kafka_harness as k
@@ -31,7 +30,7 @@ def protoc(mode, msg, data):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-interop.")
+    tmp = h.scratch_dir("attache-kafka-interop.")
     p = k.KafkaPipeline(tmp, partitions=4)
     with k.running(p):
         boot = p.mock.bootstrap

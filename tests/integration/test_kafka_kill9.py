@@ -8,7 +8,6 @@ some events more than once (the replay from the last committed offsets).
 """
 import os
 import signal
-import tempfile
 import time
 
 import harness as h
@@ -24,7 +23,7 @@ def kill9(d):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-kill9.")
+    tmp = h.scratch_dir("attache-kafka-kill9.")
     items, path = h.write_items(tmp, N, body_bytes=2000, prefix="k9")
     p = k.KafkaPipeline(tmp)
     with k.running(p):

@@ -12,7 +12,6 @@ its log is in memory, so killing it would not be an outage but data loss.
      few seconds.
   3. Every item arrives exactly once and every daemon exits 0.
 """
-import tempfile
 import time
 
 import harness as h
@@ -22,7 +21,7 @@ N = 10000
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-outage.")
+    tmp = h.scratch_dir("attache-kafka-outage.")
     items, path = h.write_items(tmp, N, body_bytes=2000, prefix="out")
     p = k.KafkaPipeline(tmp, extra={"ingest": {"kafka.queue.buffering.max.messages": "500"}})
     with k.running(p):

@@ -6,7 +6,6 @@ checks the books and exits 0 only if every item arrived exactly once.
 import json
 import os
 import subprocess
-import tempfile
 
 import harness as h
 
@@ -27,7 +26,7 @@ def main():
     assert any(a["country"] == "MNG" and a["severity"] == "critical" for a in mng["alerts"])
     assert "Kafka mock cluster at 127.0.0.1:" in r.stderr, r.stderr
 
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-run.")
+    tmp = h.scratch_dir("attache-kafka-run.")
     path = os.path.join(tmp, "items.jsonl")
     h.write_jsonl(path, h.make_items(2000, body_bytes=1000, prefix="run"))
     r = run(["--input", path, "--output", "sqlite:" + os.path.join(tmp, "ev.db")])

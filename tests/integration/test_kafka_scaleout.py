@@ -6,7 +6,6 @@ The second instance joins after the first was assigned every partition,
 so the group rebalances (the first commits on revoke and gives half of
 them up); then the items are produced.
 """
-import tempfile
 
 import harness as h
 import kafka_harness as k
@@ -15,7 +14,7 @@ N = 10000
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="attache-kafka-scale.")
+    tmp = h.scratch_dir("attache-kafka-scale.")
     items, path = h.write_items(tmp, N, body_bytes=2000, prefix="sc")
     p = k.KafkaPipeline(tmp)
     with k.running(p):

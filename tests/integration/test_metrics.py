@@ -21,7 +21,6 @@ import os
 import re
 import signal
 import subprocess
-import tempfile
 import urllib.error
 import urllib.request
 
@@ -285,7 +284,7 @@ BAD_LINES = [
 
 def main():
     self_test_parser()
-    tmp = tempfile.mkdtemp(prefix="attache-it.")
+    tmp = h.scratch_dir("attache-it.")
     notify = h.Notify(tmp)
     p_enrich, p_sink = h.free_port(), h.free_port()
     while p_sink == p_enrich:

@@ -377,12 +377,11 @@ def run_outputs(tmp):
 
 
 def main():
-    import tempfile
-    run_outputs(tempfile.mkdtemp(prefix="attache-sinks."))
-    check_config_errors(tempfile.mkdtemp(prefix="attache-sinks."))
-    main_run(tempfile.mkdtemp(prefix="attache-sinks."))
-    full_disk(tempfile.mkdtemp(prefix="attache-sinks."))
-    logrotate_and_slow_subscriber(tempfile.mkdtemp(prefix="attache-sinks."))
+    run_outputs(h.scratch_dir("attache-sinks."))
+    check_config_errors(h.scratch_dir("attache-sinks."))
+    main_run(h.scratch_dir("attache-sinks."))
+    full_disk(h.scratch_dir("attache-sinks."))
+    logrotate_and_slow_subscriber(h.scratch_dir("attache-sinks."))
 
 
 if __name__ == "__main__":

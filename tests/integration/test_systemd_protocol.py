@@ -10,7 +10,6 @@ config file must keep the daemon running on the old config.
 import os
 import signal
 import subprocess
-import tempfile
 import time
 
 import harness as h
@@ -35,7 +34,7 @@ def messages_of(notify, proc, since=0):
 
 
 def case(name, sets, stdin=None):
-    tmp = tempfile.mkdtemp(prefix="attache-sd.")
+    tmp = h.scratch_dir("attache-sd.")
     notify = h.Notify(tmp)
     cfg = os.path.join(tmp, name + ".ini")
     with open(cfg, "w") as f:
