@@ -342,9 +342,8 @@ static void test_role_edges(void **state)
 
 /* No single-holder office of one state has two sole holders on any day:
  * re-checked here over the loaded data by brute force, independently of
- * the loader's own check. A term with no end but a last_seen day counts
- * up to that day (at_role_until), as in the loader: a successor may start
- * the day after it. */
+ * the loader's own check. A term without an end counts up to its
+ * last_seen, as in the loader (at_role_until). */
 static void test_one_holder_at_a_time(void **state)
 {
     real_t *r = *state;
@@ -360,8 +359,7 @@ static void test_one_holder_at_a_time(void **state)
                     const at_role_t *q = &y->roles[j];
                     if (q->holder == AT_HOLDER_SOLE && q->country == p->country &&
                         strcmp(q->role, p->role) == 0)
-                        assert_false(p->start < at_role_until(q) &&
-                                     q->start < at_role_until(p));
+                        assert_false(p->start < at_role_until(q) && q->start < at_role_until(p));
                 }
             }
         }
