@@ -305,6 +305,30 @@ static const role_case_t role_cases[] = {
     {"Q48321355", "2024-09-21", ""},
     {"Q30339198", "2024-09-21",
      "foreign_minister:FRA:Minister for Europe and Foreign Affairs of France"},
+    /* Round 6 (since6b): Zubkov acting on the inauguration day of 2012,
+     * Mokhber from the day after Raisi's death, Mohammed bin Rashid from
+     * his oath of 2006-02-11, Satybaldiyev from the decree of 2012-09-06,
+     * and terms known only up to last_seen (Navracsics, Szijjarto). */
+    {"Q147425", "2012-05-06", ""},
+    {"Q147425", "2012-05-07", "head_of_government:RUS:Acting Prime Minister of Russia"},
+    {"Q147425", "2012-05-08", ""},
+    {"Q5703610", "2024-05-19", ""},
+    {"Q5703610", "2024-05-20", "head_of_government:IRN:Acting President of Iran"},
+    {"Q5703610", "2024-07-28", ""},
+    {"Q57655", "2006-02-10", ""},
+    {"Q57655", "2006-02-11", "head_of_government:ARE:Prime Minister of the United Arab Emirates"},
+    {"Q24565", "2012-09-05", ""},
+    {"Q24565", "2012-09-06", "head_of_government:KGZ:Prime Minister of Kyrgyzstan"},
+    {"Q4214522", "2012-09-05", "head_of_government:KGZ:Acting Prime Minister of Kyrgyzstan"},
+    {"Q832221", "2014-09-21",
+     "foreign_minister:HUN:Minister of Foreign Affairs and Trade of Hungary"},
+    {"Q832221", "2014-09-22", ""},
+    {"Q685293", "2014-09-22", ""},
+    {"Q685293", "2014-09-23",
+     "foreign_minister:HUN:Minister of Foreign Affairs and Trade of Hungary"},
+    {"Q685293", "2026-02-11",
+     "foreign_minister:HUN:Minister of Foreign Affairs and Trade of Hungary"},
+    {"Q685293", "2026-02-12", ""},
 };
 
 static void test_role_edges(void **state)
