@@ -490,28 +490,53 @@ static int cmp_warrant(const void *a, const void *b)
     return x->w.issued < y->w.issued ? -1 : x->w.issued > y->w.issued;
 }
 
-/* No head_of_government term may run on the data version day in a state
- * whose head of state heads the government (executives.tsv): either the
- * term needs its end, or the table is wrong about the state. */
+/* In a state whose head of state heads the government (executives.tsv),
+ * no head_of_government term may run on the row's `since` or later, or,
+ * without `since`, on the data version day: either the term needs its
+ * end, or the table is wrong about the state. `since` itself may not be
+ * after the data version. */
 static int check_executives(const at_actors_t *self, const at_gazetteer_t *gaz, char *err,
                             size_t errlen)
 {
-    if (self->as_of == AT_DAY_NONE)
-        return 0;
+    const char *epath = at_executives_path(self->executives);
+    char day[16], as_of[16];
+    at_day_format(self->as_of, as_of, sizeof as_of);
+    for (size_t c = 0; c < at_gazetteer_country_count(gaz); c++) {
+        at_day_t since = at_executives_since(self->executives, c);
+        if (since != AT_DAY_NONE && self->as_of != AT_DAY_NONE && since > self->as_of) {
+            snprintf(err, errlen, "%s:%zu: since %s is after the data version %s", epath,
+                     at_executives_line(self->executives, c), at_day_format(since, day, sizeof day),
+                     as_of);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < self->nroles; i++) {
         const role_row_t *o = &self->roles[i];
-        if (strcmp(o->r.role, "head_of_government") != 0 || !at_role_held(&o->r, self->as_of) ||
+        if (strcmp(o->r.role, "head_of_government") != 0 ||
             at_executives_get(self->executives, o->r.country) != AT_EXEC_HEAD_OF_STATE)
             continue;
-        char day[16];
+        const char *code = at_gazetteer_country(gaz, o->r.country)->code;
+        size_t eline = at_executives_line(self->executives, o->r.country);
+        at_day_t since = at_executives_since(self->executives, o->r.country);
+        if (since != AT_DAY_NONE) {
+            if (at_role_until(&o->r) <= since)
+                continue;
+            at_day_format(since, day, sizeof day);
+            snprintf(err, errlen,
+                     "%s:%zu: head_of_government term of %s runs on %s or later, but %s:%zu "
+                     "says the head of state heads %s's government since %s (end the term by "
+                     "then, or fix that row)",
+                     self->paths[2], o->line, self->actors[o->actor].id, day, epath, eline, code,
+                     day);
+            return -1;
+        }
+        if (self->as_of == AT_DAY_NONE || !at_role_held(&o->r, self->as_of))
+            continue;
         snprintf(err, errlen,
                  "%s:%zu: head_of_government term of %s is open on the data version %s, but "
                  "%s:%zu says the head of state heads %s's government (end the term, or fix "
                  "that row)",
-                 self->paths[2], o->line, self->actors[o->actor].id,
-                 at_day_format(self->as_of, day, sizeof day), at_executives_path(self->executives),
-                 at_executives_line(self->executives, o->r.country),
-                 at_gazetteer_country(gaz, o->r.country)->code);
+                 self->paths[2], o->line, self->actors[o->actor].id, as_of, epath, eline, code);
         return -1;
     }
     return 0;
@@ -613,6 +638,11 @@ int at_actors_find(const at_actors_t *self, const char *id, size_t *index)
 at_exec_t at_actors_executive(const at_actors_t *self, size_t country)
 {
     return self ? at_executives_get(self->executives, country) : AT_EXEC_UNKNOWN;
+}
+
+at_day_t at_actors_executive_since(const at_actors_t *self, size_t country)
+{
+    return self ? at_executives_since(self->executives, country) : AT_DAY_NONE;
 }
 
 size_t at_actors_executive_count(const at_actors_t *self)

@@ -120,8 +120,10 @@ int at_actors_find(const at_actors_t *self, const char *id, size_t *index);
 
 /* Who heads the government of the state with gazetteer index `country`
  * on the data version day (executives.tsv, loaded with the actor tables),
- * and how many states the table covers. */
+ * since when (`since`, AT_DAY_NONE when not recorded), and how many
+ * states the table covers. */
 at_exec_t at_actors_executive(const at_actors_t *self, size_t country);
+at_day_t at_actors_executive_since(const at_actors_t *self, size_t country);
 size_t at_actors_executive_count(const at_actors_t *self);
 
 size_t at_actors_alias_count(const at_actors_t *self);

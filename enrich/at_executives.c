@@ -16,12 +16,17 @@ struct at_executives {
     char *path;
     size_t ncountries;
     unsigned char *value; /* at_exec_t per gazetteer country */
+    at_day_t *since;      /* the row's `since`, AT_DAY_NONE when empty */
     size_t *line;         /* its row's line, 0 when none */
     size_t nrows;
 };
 
-enum { EX_COUNTRY, EX_HEAD_OF_GOVERNMENT, EX_SOURCE, EX_CHECKED, EX_NCOLS };
-static const char *const cols[] = {"country", "head_of_government", "source", "checked_on"};
+enum { EX_COUNTRY, EX_HEAD_OF_GOVERNMENT, EX_SINCE, EX_SOURCE, EX_CHECKED, EX_NCOLS };
+static const char *const cols[] = {"country", "head_of_government", "since", "source",
+                                   "checked_on"};
+/* The first format, before `since` (session 6): still loads, so a user's
+ * own table stays valid. */
+static const char *const cols_v1[] = {"country", "head_of_government", "source", "checked_on"};
 /* In at_exec_t order, after AT_EXEC_UNKNOWN. */
 static const char *const values[] = {"separate", "head_of_state"};
 
@@ -32,16 +37,30 @@ void at_executives_destroy(at_executives_t **self_p)
     at_executives_t *self = *self_p;
     free(self->path);
     free(self->value);
+    free(self->since);
     free(self->line);
     free(self);
     *self_p = NULL;
 }
 
+/* Column c of the current format in a row of either format. */
+static size_t col(int v1, size_t c)
+{
+    return v1 && c > EX_SINCE ? c - 1 : c;
+}
+
 static int load(at_executives_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
+    int v1 = 0;
     at_tsv_t *t = at_tsv_open(self->path, cols, EX_NCOLS, err, errlen);
-    if (!t)
-        return -1;
+    if (!t) {
+        /* A file that is not in the first format either gets the current
+         * format's error. */
+        char err1[256];
+        if (!(t = at_tsv_open(self->path, cols_v1, EX_NCOLS - 1, err1, sizeof err1)))
+            return -1;
+        v1 = 1;
+    }
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
         const char *code = at_tsv_field(t, EX_COUNTRY);
@@ -56,13 +75,16 @@ static int load(at_executives_t *self, const at_gazetteer_t *gaz, char *err, siz
                              self->line[country]);
             break;
         }
+        at_day_t since = AT_DAY_NONE;
         if (at_tsv_choice(t, EX_HEAD_OF_GOVERNMENT, values, sizeof values / sizeof *values, &value,
                           err, errlen) ||
-            at_tsv_provenance(t, EX_SOURCE, EX_CHECKED, err, errlen)) {
+            (!v1 && at_tsv_day(t, EX_SINCE, 1, &since, err, errlen)) ||
+            at_tsv_provenance(t, col(v1, EX_SOURCE), col(v1, EX_CHECKED), err, errlen)) {
             rc = -1;
             break;
         }
         self->value[country] = (unsigned char)(value + 1);
+        self->since[country] = since;
         self->line[country] = at_tsv_line(t);
         self->nrows++;
     }
@@ -83,13 +105,16 @@ at_executives_t *at_executives_new(const char *data_dir, const at_gazetteer_t *g
         self->ncountries = n;
         self->path = at_tsv_join(data_dir, "executives.tsv");
         self->value = calloc(n ? n : 1, sizeof *self->value);
+        self->since = malloc((n ? n : 1) * sizeof *self->since);
         self->line = calloc(n ? n : 1, sizeof *self->line);
     }
-    if (!self || !self->path || !self->value || !self->line) {
+    if (!self || !self->path || !self->value || !self->since || !self->line) {
         snprintf(err, errlen, "%s: out of memory", data_dir);
         at_executives_destroy(&self);
         return NULL;
     }
+    for (size_t i = 0; i < n; i++)
+        self->since[i] = AT_DAY_NONE;
     /* Optional: only a file that is not there at all is skipped. Any other
      * failure to open it (permissions, a directory) is reported by the
      * reader like for every other table. */
@@ -106,6 +131,11 @@ at_executives_t *at_executives_new(const char *data_dir, const at_gazetteer_t *g
 at_exec_t at_executives_get(const at_executives_t *self, size_t country)
 {
     return self && country < self->ncountries ? (at_exec_t)self->value[country] : AT_EXEC_UNKNOWN;
+}
+
+at_day_t at_executives_since(const at_executives_t *self, size_t country)
+{
+    return self && country < self->ncountries ? self->since[country] : AT_DAY_NONE;
 }
 
 size_t at_executives_line(const at_executives_t *self, size_t country)

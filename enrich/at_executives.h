@@ -10,16 +10,21 @@
  * report (tools/actor-timelines.py) and `attache data check` need to tell
  * them apart.
  *
- * The table describes the arrangement on the data version day. A state
- * without a row is "unknown". The file is optional: a data directory
- * without executives.tsv loads with every state unknown (a user's own
- * tables from before the file existed stay valid).
+ * The table describes the arrangement on the data version day, and, in the
+ * optional column `since`, the first day it held where it began within the
+ * tables' range (Türkiye 2018-07-09, Kyrgyzstan 2021-05-05); empty when it
+ * is older or the day is not recorded. A state without a row is "unknown". The file is optional: a
+ * data directory without executives.tsv loads with every state unknown (a user's own tables from
+ * before the file existed stay valid).
  *
  * Checks (docs/data.md, "executives.tsv"): the usual table format, known
  * country codes, one row per state, the value one of `separate` and
- * `head_of_state`, source and checked_on. at_actors cross-checks roles.tsv
- * against it: no head_of_government term may be open on the data version
- * day in a state whose head of state heads the government.
+ * `head_of_state`, `since` a day, source and checked_on. The first format,
+ * without `since`, still loads. at_actors cross-checks roles.tsv against
+ * it: in a state whose head of state heads the government, no
+ * head_of_government term may run on `since` or later, or, without
+ * `since`, on the data version day; and `since` is not after the data
+ * version.
  */
 #ifndef AT_EXECUTIVES_H
 #define AT_EXECUTIVES_H
@@ -27,6 +32,7 @@
 #include <stddef.h>
 
 #include "at_gazetteer.h"
+#include "at_time.h"
 
 typedef struct at_executives at_executives_t;
 
@@ -47,6 +53,10 @@ void at_executives_destroy(at_executives_t **self_p);
 
 /* The arrangement of the state with gazetteer country index `country`. */
 at_exec_t at_executives_get(const at_executives_t *self, size_t country);
+
+/* The first day the state's arrangement held (`since`), AT_DAY_NONE when
+ * the row leaves it empty or there is no row. */
+at_day_t at_executives_since(const at_executives_t *self, size_t country);
 
 /* The line of the state's row in executives.tsv (0 when it has none), and
  * the table's path, for error messages that point at both tables. */

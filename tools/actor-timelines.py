@@ -11,8 +11,9 @@ Two reports (docs/data.md, "Coverage of the actor tables"):
    head of state heads the government (executives.tsv: USA, BRA, ...)
    there are no head_of_government rows by design (docs/data.md,
    "roles.tsv"): a state with none since 2000 is not listed or counted,
-   and in a state that abolished the office (Türkiye 2018, Kyrgyzstan
-   2021) the days after the last term are not a gap.
+   and in a state that abolished the office the days from executives.tsv's
+   `since` on (Türkiye 2018-07-09, Kyrgyzstan 2021-05-05) are not a gap;
+   without `since`, the days after the last term.
 2. Current holders: the UN member and observer states with and without
    an open term for each office. For the head of government, the states
    whose head of state heads the government (executives.tsv) need none;
@@ -84,10 +85,12 @@ def main():
             e = end
         terms.setdefault((r["country"], r["role"]), []).append((s, e))
 
-    executive = {}
+    executive, exec_since = {}, {}
     try:
-        executive = {r["country"]: r["head_of_government"]
-                     for r in rows(data + "/executives.tsv")}
+        for r in rows(data + "/executives.tsv"):
+            executive[r["country"]] = r["head_of_government"]
+            if r.get("since"):
+                exec_since[r["country"]] = day(r["since"])
     except FileNotFoundError:
         pass
     # No office of head of government now (executives.tsv), and no term
@@ -108,13 +111,19 @@ def main():
             if not t:
                 print("| %s | %s | 0 | no rows |" % (c, o))
                 continue
-            g = gaps(t, START, end)
             abolished = ""
-            if (o == "head_of_government" and executive.get(c) == "head_of_state" and g and
-                    g[-1][1] == end):
-                abolished = (" (no term from %s on: the office no longer exists, executives.tsv)"
-                             % g[-1][0])
-                g = g[:-1]
+            if (o == "head_of_government" and executive.get(c) == "head_of_state" and
+                    c in exec_since):
+                g = gaps(t, START, min(end, exec_since[c]))
+                abolished = (" (none from %s on: the office no longer exists, executives.tsv"
+                             " since)" % exec_since[c])
+            else:
+                g = gaps(t, START, end)
+                if (o == "head_of_government" and executive.get(c) == "head_of_state" and g and
+                        g[-1][1] == end):
+                    abolished = (" (no term from %s on: the office no longer exists,"
+                                 " executives.tsv)" % g[-1][0])
+                    g = g[:-1]
             if not g:
                 complete += 1
                 if gaps_only:

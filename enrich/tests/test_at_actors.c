@@ -98,11 +98,15 @@ static void test_real_executives(void **state)
     static const struct {
         const char *code;
         at_exec_t want;
+        const char *since;
     } cases[] = {
-        {"USA", AT_EXEC_HEAD_OF_STATE}, /* the President */
-        {"TUR", AT_EXEC_HEAD_OF_STATE}, /* since 2018-07-09 */
-        {"KEN", AT_EXEC_HEAD_OF_STATE}, {"GBR", AT_EXEC_SEPARATE},
-        {"ISR", AT_EXEC_SEPARATE},      {"BRN", AT_EXEC_SEPARATE}, /* the Sultan holds both */
+        {"USA", AT_EXEC_HEAD_OF_STATE, NULL}, /* the President */
+        {"TUR", AT_EXEC_HEAD_OF_STATE, "2018-07-09"},
+        {"KGZ", AT_EXEC_HEAD_OF_STATE, "2021-05-05"},
+        {"KEN", AT_EXEC_HEAD_OF_STATE, NULL},
+        {"GBR", AT_EXEC_SEPARATE, NULL},
+        {"ISR", AT_EXEC_SEPARATE, NULL},
+        {"BRN", AT_EXEC_SEPARATE, NULL}, /* the Sultan holds both */
     };
     assert_true(at_actors_executive_count(r->act) >= 190);
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -111,6 +115,8 @@ static void test_real_executives(void **state)
         if (at_actors_executive(r->act, c) != cases[i].want)
             fail_msg("%s: got %d, expected %d", cases[i].code, at_actors_executive(r->act, c),
                      cases[i].want);
+        assert_int_equal(at_actors_executive_since(r->act, c),
+                         cases[i].since ? td_day(cases[i].since) : AT_DAY_NONE);
     }
 }
 
@@ -850,15 +856,31 @@ static void test_role_until(void **state)
 
 /* executives.tsv: a small table of the test's own (the shipped one may
  * grow), then one broken copy per kind of error. */
-#define EXEC_HEADER "country\thead_of_government\tsource\tchecked_on\n"
-#define EXEC_GBR    "GBR\tseparate\tUK Cabinet Manual\t2026-11-28\n"
-#define EXEC_USA    "USA\thead_of_state\tU.S. Constitution, art. II\t2026-11-28\n"
+#define EXEC_HEADER "country\thead_of_government\tsince\tsource\tchecked_on\n"
+#define EXEC_GBR    "GBR\tseparate\t\tUK Cabinet Manual\t2026-11-28\n"
+#define EXEC_USA    "USA\thead_of_state\t\tU.S. Constitution, art. II\t2026-11-28\n"
+#define EXEC_V1     "country\thead_of_government\tsource\tchecked_on\n"
+
+static void write_executives_as(td_fixture_t *f, const char *header, const char *rows)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "# test table\n%s%s", header, rows);
+    assert_int_equal(td_write_str(f->dir, "executives.tsv", buf), 0);
+}
 
 static void write_executives(td_fixture_t *f, const char *rows)
 {
-    char buf[2048];
-    snprintf(buf, sizeof buf, "# test table\n%s%s", EXEC_HEADER, rows);
-    assert_int_equal(td_write_str(f->dir, "executives.tsv", buf), 0);
+    write_executives_as(f, EXEC_HEADER, rows);
+}
+
+/* The loader's error for the table as written: "" when it loads. */
+static const char *load_error(td_fixture_t *f)
+{
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        return f->err;
+    at_actors_destroy(&a);
+    return "";
 }
 
 static void test_executives(void **state)
@@ -898,7 +920,7 @@ static void test_executives(void **state)
     breaks(f, "executives.tsv", "GBR\tseparate", "GBR\tprime_minister",
            "column 'head_of_government': 'prime_minister' is not one of: separate, "
            "head_of_state");
-    breaks(f, "executives.tsv", "\tUK Cabinet Manual\t", "\t\t",
+    breaks(f, "executives.tsv", "\tUK Cabinet Manual\t2026", "\t\t2026",
            "column 'source' must not be empty");
     breaks(f, "executives.tsv", "Manual\t2026-11-28", "Manual\t2026-11-31",
            "column 'checked_on': '2026-11-31' is not a valid YYYY-MM-DD date");
@@ -909,7 +931,7 @@ static void test_executives(void **state)
 
     /* A head_of_government term open on the data version day where the
      * head of state heads the government: the error points at the role. */
-    write_executives(f, EXEC_GBR EXEC_USA "ISR\thead_of_state\ta mistake\t2026-11-28\n");
+    write_executives(f, EXEC_GBR EXEC_USA "ISR\thead_of_state\t\ta mistake\t2026-11-28\n");
     {
         const char *netanyahu =
             "Q43723\thead_of_government\tISR\tPrime Minister of Israel\t2022-12-29";
@@ -927,6 +949,59 @@ static void test_executives(void **state)
     if (!a)
         fail_msg("%s", f->err);
     at_actors_destroy(&a);
+
+    /* `since`: no head_of_government term may run on it or later. Lapid's
+     * term ends on 2022-12-29 (half-open), so that day passes for him and
+     * fails for Netanyahu, who starts on it; a day earlier fails for Lapid.
+     * Without an "as of" day the check still applies. */
+    write_executives(f,
+                     EXEC_GBR EXEC_USA "ISR\thead_of_state\t2022-12-29\ta mistake\t2026-11-28\n");
+    {
+        char msg[1400];
+        snprintf(msg, sizeof msg,
+                 "head_of_government term of Q43723 runs on 2022-12-29 or later, but "
+                 "%s/executives.tsv:%d says the head of state heads ISR's government since "
+                 "2022-12-29 (end the term by then, or fix that row)",
+                 f->dir, td_line_of(f->dir, "executives.tsv", "ISR\t"));
+        td_expect_exact(f, "roles.tsv",
+                        td_line_of(f->dir, "roles.tsv",
+                                   "Q43723\thead_of_government\tISR\tPrime Minister of Israel\t"
+                                   "2022-12-29"),
+                        msg);
+        a = at_actors_new(f->dir, f->gaz, AT_DAY_NONE, f->err, sizeof f->err);
+        assert_null(a);
+    }
+    write_executives(f,
+                     EXEC_GBR EXEC_USA "ISR\thead_of_state\t2022-12-28\ta mistake\t2026-11-28\n");
+    assert_non_null(
+        strstr(load_error(f), "head_of_government term of Q1396120 runs on 2022-12-28"));
+
+    /* A valid `since`, its errors, and the first format without it. */
+    write_executives(f, EXEC_GBR "USA\thead_of_state\t1789-04-30\tart. II\t2026-11-28\n");
+    a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    assert_int_equal(at_actors_executive_since(a, usa), td_day("1789-04-30"));
+    assert_int_equal(at_actors_executive_since(a, gbr), AT_DAY_NONE);
+    assert_int_equal(at_actors_executive_since(a, isr), AT_DAY_NONE);
+    assert_int_equal(at_actors_executive_since(NULL, usa), AT_DAY_NONE);
+    at_actors_destroy(&a);
+    breaks(f, "executives.tsv", "\t1789-04-30\t", "\t1789-02-30\t",
+           "column 'since': '1789-02-30' is not a valid YYYY-MM-DD date");
+    breaks(f, "executives.tsv", "\t1789-04-30\t", "\t2026-11-29\t",
+           "since 2026-11-29 is after the data version 2026-11-28");
+    write_executives_as(f, EXEC_V1,
+                        "GBR\tseparate\tUK Cabinet Manual\t2026-11-28\n"
+                        "USA\thead_of_state\tU.S. Constitution\t2026-11-28\n");
+    a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    assert_int_equal(at_actors_executive(a, usa), AT_EXEC_HEAD_OF_STATE);
+    assert_int_equal(at_actors_executive_since(a, usa), AT_DAY_NONE);
+    at_actors_destroy(&a);
+    /* A broken first-format file gets the current format's error. */
+    write_executives_as(f, "country\thead_of_government\tsource\n", "GBR\tseparate\tx\n");
+    assert_non_null(strstr(load_error(f), "header column 3 must be 'since'"));
 }
 
 int main(void)

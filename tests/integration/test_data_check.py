@@ -163,6 +163,12 @@ CASES = [
      "column 'head_of_government': 'prime_minister' is not one of: separate, head_of_state"),
     ("executives country", "executives.tsv", "\nGBR\tseparate\t", "\nUK\tseparate\t",
      "unknown country code 'UK' (not in countries.tsv)"),
+    ("executives since", "executives.tsv", "\nKGZ\thead_of_state\t2021-05-05\t",
+     "\nKGZ\thead_of_state\t2026-11-29\t",
+     "since 2026-11-29 is after the data version 2026-11-28"),
+    ("executives since date", "executives.tsv", "\nKGZ\thead_of_state\t2021-05-05\t",
+     "\nKGZ\thead_of_state\t2021-05-32\t",
+     "column 'since': '2021-05-32' is not a valid YYYY-MM-DD date"),
 ]
 
 
@@ -209,6 +215,18 @@ def test_executives(tmp):
     want = ("%s/roles.tsv:%d: head_of_government term of Q43723 is open on the data version "
             "2026-11-28, but %s/executives.tsv:%d says the head of state heads ISR's "
             "government (end the term, or fix that row)" % (d, line_r, d, line_e))
+    assert want in out.splitlines(), (want, out)
+    # `since`: a term that runs on that day or later is refused; Türkiye's
+    # last prime minister ends on 2018-07-09, the day the table gives.
+    d2 = copy(tmp, "executives-since")
+    line_e = edit(d2, "executives.tsv", "\nTUR\thead_of_state\t2018-07-09\t",
+                  "\nTUR\thead_of_state\t2018-07-08\t") + 1
+    line_r = line_of(d2, "roles.tsv", "Q863496\thead_of_government\tTUR\t")
+    rc, out, _ = check(d2)
+    assert rc == 1, out
+    want = ("%s/roles.tsv:%d: head_of_government term of Q863496 runs on 2018-07-08 or later, "
+            "but %s/executives.tsv:%d says the head of state heads TUR's government since "
+            "2018-07-08 (end the term by then, or fix that row)" % (d2, line_r, d2, line_e))
     assert want in out.splitlines(), (want, out)
     os.unlink(os.path.join(d, "executives.tsv"))
     rc, out, err = check(d)
