@@ -884,21 +884,19 @@ static void test_executives(void **state)
 
     /* A head_of_government term open on the data version day where the
      * head of state heads the government: the error points at the role. */
-    /* (India, not Israel: Netanyahu's term has a last_seen since round 6,
-     * so it is no longer open on the data version day.) */
-    write_executives(f, EXEC_GBR EXEC_USA "IND\thead_of_state\ta mistake\t2026-11-28\n");
+    write_executives(f, EXEC_GBR EXEC_USA "ISR\thead_of_state\ta mistake\t2026-11-28\n");
     {
-        const char *modi =
-            "Q1058\thead_of_government\tIND\tPrime Minister of India\t2014-05-26";
+        const char *netanyahu =
+            "Q43723\thead_of_government\tISR\tPrime Minister of Israel\t2022-12-29";
         char msg[1400];
         snprintf(msg, sizeof msg,
-                 "head_of_government term of Q1058 is open on the data version 2026-11-28, "
-                 "but %s/executives.tsv:%d says the head of state heads IND's government (end "
+                 "head_of_government term of Q43723 is open on the data version 2026-11-28, "
+                 "but %s/executives.tsv:%d says the head of state heads ISR's government (end "
                  "the term, or fix that row)",
-                 f->dir, td_line_of(f->dir, "executives.tsv", "IND\t"));
-        td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", modi), msg);
+                 f->dir, td_line_of(f->dir, "executives.tsv", "ISR\t"));
+        td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", netanyahu), msg);
     }
-    /* Finished terms are history: India's earlier prime ministers do not
+    /* Finished terms are history: Israel's earlier prime ministers do not
      * count, only the open one. Without an "as of" day nothing is open. */
     a = at_actors_new(f->dir, f->gaz, AT_DAY_NONE, f->err, sizeof f->err);
     if (!a)
