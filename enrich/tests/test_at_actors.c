@@ -931,24 +931,27 @@ static void test_executives(void **state)
 
     /* A head_of_government term open on the data version day where the
      * head of state heads the government: the error points at the role. */
-    write_executives(f, EXEC_GBR EXEC_USA "ISR\thead_of_state\t\ta mistake\t2026-11-28\n");
+    write_executives(f, EXEC_GBR EXEC_USA "IND\thead_of_state\t\ta mistake\t2026-11-28\n");
     {
-        const char *netanyahu =
-            "Q43723\thead_of_government\tISR\tPrime Minister of Israel\t2022-12-29";
+        const char *modi = "Q1058\thead_of_government\tIND\tPrime Minister of India\t2014-05-26";
         char msg[1400];
         snprintf(msg, sizeof msg,
-                 "head_of_government term of Q43723 is open on the data version 2026-11-28, "
-                 "but %s/executives.tsv:%d says the head of state heads ISR's government (end "
+                 "head_of_government term of Q1058 is open on the data version 2026-11-28, "
+                 "but %s/executives.tsv:%d says the head of state heads IND's government (end "
                  "the term, or fix that row)",
-                 f->dir, td_line_of(f->dir, "executives.tsv", "ISR\t"));
-        td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", netanyahu), msg);
+                 f->dir, td_line_of(f->dir, "executives.tsv", "IND\t"));
+        td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", modi), msg);
     }
-    /* Finished terms are history: Israel's earlier prime ministers do not
+    /* Finished terms are history: India's earlier prime ministers do not
      * count, only the open one. Without an "as of" day nothing is open. */
     a = at_actors_new(f->dir, f->gaz, AT_DAY_NONE, f->err, sizeof f->err);
     if (!a)
         fail_msg("%s", f->err);
     at_actors_destroy(&a);
+    /* Nor does a term last seen before the data version day (Netanyahu's,
+     * last seen 2026-10-05): it is not known to run on that day. */
+    write_executives(f, EXEC_GBR EXEC_USA "ISR\thead_of_state\t\ta mistake\t2026-11-28\n");
+    assert_string_equal(load_error(f), "");
 
     /* `since`: no head_of_government term may run on it or later. Lapid's
      * term ends on 2022-12-29 (half-open), so that day passes for him and

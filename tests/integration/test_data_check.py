@@ -207,13 +207,13 @@ def test_executives(tmp):
     the government is refused, pointing at the role and at the table's row;
     a data directory without executives.tsv still passes."""
     d = copy(tmp, "executives")
-    line_e = edit(d, "executives.tsv", "\nISR\tseparate\t", "\nISR\thead_of_state\t") + 1
+    line_e = edit(d, "executives.tsv", "\nIND\tseparate\t", "\nIND\thead_of_state\t") + 1
     line_r = line_of(d, "roles.tsv",
-                     "Q43723\thead_of_government\tISR\tPrime Minister of Israel\t2022-12-29")
+                     "Q1058\thead_of_government\tIND\tPrime Minister of India\t2014-05-26")
     rc, out, _ = check(d)
     assert rc == 1, out
-    want = ("%s/roles.tsv:%d: head_of_government term of Q43723 is open on the data version "
-            "2026-11-28, but %s/executives.tsv:%d says the head of state heads ISR's "
+    want = ("%s/roles.tsv:%d: head_of_government term of Q1058 is open on the data version "
+            "2026-11-28, but %s/executives.tsv:%d says the head of state heads IND's "
             "government (end the term, or fix that row)" % (d, line_r, d, line_e))
     assert want in out.splitlines(), (want, out)
     # `since`: a term that runs on that day or later is refused; Türkiye's
