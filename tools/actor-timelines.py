@@ -15,7 +15,9 @@ Two reports (docs/data.md, "Coverage of the actor tables"):
    `since` on (Türkiye 2018-07-09, Kyrgyzstan 2021-05-05) are not a gap;
    without `since`, the days after the last term.
 2. Current holders: the UN member and observer states with and without
-   an open term for each office. For the head of government, the states
+   an open term for each office; of those without, the ones whose latest
+   term is bounded by `last_seen` (known to have run up to that day,
+   unknown on the data date) are counted and listed with the day. For the head of government, the states
    whose head of state heads the government (executives.tsv) need none;
    those are counted apart, and so are the states executives.tsv does not
    classify yet.
@@ -75,12 +77,15 @@ def main():
         asof = day(f.read().strip())
     end = asof + datetime.timedelta(days=1)  # the data date itself is covered
     terms = {}
+    seen_to = {}  # (state, office): the latest last_seen + 1 day
     for r in rows(data + "/roles.tsv"):
         s = day(r["start"])
         if r["end"]:
             e = day(r["end"])
         elif r.get("last_seen"):  # known up to that day, unknown after: not covered
             e = day(r["last_seen"]) + datetime.timedelta(days=1)
+            k = (r["country"], r["role"])
+            seen_to[k] = max(seen_to.get(k, e), e)
         else:
             e = end
         terms.setdefault((r["country"], r["role"]), []).append((s, e))
@@ -136,13 +141,21 @@ def main():
 
     un = [r["code"] for r in rows(data + "/countries.tsv") if r["un_member"] in ("yes", "observer")]
     print("Current holders on %s (UN member and observer states: %d)\n" % (asof, len(un)))
-    print("| office | states with an open term | without |")
-    print("|---|---|---|")
+    print("| office | states with an open term | without | of those, last seen in %d |"
+          % asof.year)
+    print("|---|---|---|---|")
     missing = {}
+    last_seen = {}  # state without an open term whose latest term is bounded by last_seen
     for o in OFFICES:
         have = [c for c in un if any(e == end for _, e in terms.get((c, o), []))]
         missing[o] = [c for c in un if c not in have]
-        print("| %s | %d | %d |" % (o, len(have), len(un) - len(have)))
+        for c in missing[o]:
+            latest = max((e for _, e in terms.get((c, o), [])), default=None)
+            if latest is not None and seen_to.get((c, o)) == latest:
+                last_seen[(c, o)] = latest - datetime.timedelta(days=1)
+        recent = sum(1 for c in missing[o]
+                     if (c, o) in last_seen and last_seen[(c, o)].year == asof.year)
+        print("| %s | %d | %d | %d |" % (o, len(have), len(un) - len(have), recent))
     hog = missing["head_of_government"]
     none_needed = [c for c in hog if executive.get(c) == "head_of_state"]
     unknown = [c for c in hog if c not in executive]
@@ -154,8 +167,9 @@ def main():
     if not gaps_only:
         return
     for o in OFFICES:
-        codes = [c for c in missing[o] if not (o == "head_of_government" and c in none_needed)]
-        print("- %s missing: %s" % (o, " ".join(codes) or "none"))
+        codes = [c if (c, o) not in last_seen else "%s (last seen %s)" % (c, last_seen[(c, o)])
+                 for c in missing[o] if not (o == "head_of_government" and c in none_needed)]
+        print("- %s missing: %s" % (o, ", ".join(codes) or "none"))
 
 
 if __name__ == "__main__":
