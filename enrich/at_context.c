@@ -836,7 +836,8 @@ static int phrase_eq(const char *a, const char *p, size_t n)
     return 1;
 }
 
-const at_title_t *at_context_title_before(const char *seg, size_t off)
+/* The title ending right before seg[off], and where it starts. */
+static const at_title_t *title_at(const char *seg, size_t off, size_t *start)
 {
     if (!seg)
         return NULL;
@@ -850,9 +851,45 @@ const at_title_t *at_context_title_before(const char *seg, size_t off)
             continue;
         if (at_match_word_before(seg, e - k))
             continue;
+        *start = e - k;
         return &titles[i];
     }
     return NULL;
+}
+
+const at_title_t *at_context_title_before(const char *seg, size_t off)
+{
+    size_t start;
+    return title_at(seg, off, &start);
+}
+
+static int word_in(const char *w, size_t n, const char *const *list);
+
+int at_context_title_past(const char *seg, size_t off)
+{
+    static const char *const past[] = {"former", "then", "late", "ex", NULL};
+    size_t start;
+    const at_title_t *t = title_at(seg, off, &start);
+    if (!t || !t->strong)
+        return 0;
+    /* "former Foreign Secretary", "then Foreign Secretary", or glued with a
+     * hyphen: "ex-Foreign Secretary", "then-Foreign Secretary". */
+    size_t e;
+    if (start >= 1 && seg[start - 1] == '-')
+        e = start - 1;
+    else {
+        size_t sp = space_before(seg, start);
+        if (!sp)
+            return 0;
+        e = start - sp;
+    }
+    size_t b = e;
+    while (b > 0 &&
+           ((seg[b - 1] >= 'a' && seg[b - 1] <= 'z') || (seg[b - 1] >= 'A' && seg[b - 1] <= 'Z')))
+        b--;
+    if (b == e || at_match_word_before(seg, b))
+        return 0;
+    return word_in(seg + b, e - b, past);
 }
 
 static int word_in(const char *w, size_t n, const char *const *list)

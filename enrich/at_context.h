@@ -71,6 +71,12 @@ typedef struct {
  * "president", "Prime Minister", "prime minister"), or NULL. */
 const at_title_t *at_context_title_before(const char *seg, size_t off);
 
+/* Whether that title names an office (`strong`) and is marked as past:
+ * preceded by "former", "then", "late" or "ex" (a word, or glued with a
+ * hyphen: "ex-President", "then-Foreign Secretary"; case-insensitive). 0
+ * without such a title. */
+int at_context_title_past(const char *seg, size_t off);
+
 /* Whether the demonym at seg[off .. off+mlen) names a language or a
  * cuisine rather than the country: followed by "language(s)",
  * "-language", "speaking", "-speaking", "speaker(s)", "dialect(s)",

@@ -556,16 +556,22 @@ static int ci_contains(const char *hay, const char *needle)
     return 0;
 }
 
-/* Whether the actor held, on or before day, an office the title names:
- * "Prime Minister Cameron" fits David Cameron, "President Johnson" does
- * not fit Boris Johnson. */
-static int title_fits(const at_actor_t *a, const at_title_t *t, at_day_t day)
+/* Whether the actor holds an office the title names on day, or, for a
+ * title marked as past ("former Prime Minister", past != 0), held one on
+ * or before it: "Prime Minister Cameron" fits David Cameron in 2015,
+ * "President Johnson" never fits Boris Johnson, and "Foreign Secretary
+ * Miliband" in 2026 does not fit David Miliband (Foreign Secretary
+ * 2007–2010) while "former Foreign Secretary Miliband" does. A term whose
+ * end is not known (open, or last seen before day) still fits. */
+static int title_fits(const at_actor_t *a, const at_title_t *t, int past, at_day_t day)
 {
     if (!t || !t->strong)
         return 0;
     for (size_t r = 0; r < a->nroles; r++) {
         const at_role_t *ro = &a->roles[r];
         if (ro->start != AT_DAY_NONE && ro->start > day)
+            continue;
+        if (!past && ro->end != AT_DAY_NONE && ro->end <= day)
             continue;
         if ((t->in_role && ci_contains(ro->title, t->in_role)) ||
             (t->role_id && strcmp(ro->role, t->role_id) == 0))
@@ -592,7 +598,8 @@ static int actor_counts(const scan_t *s, size_t i)
     if (a->form == AT_FORM_SURNAME)
         return 1;
     return s->actors[a->actor].mentions > 0 ||
-           title_fits(at_actors_get(s->self->actors, a->actor), t, s->day);
+           title_fits(at_actors_get(s->self->actors, a->actor), t,
+                      at_context_title_past(seg, h->off), s->day);
 }
 
 static void count_place(scan_t *s, const hit_t *h)

@@ -138,6 +138,34 @@ static void test_titles(void **state)
     assert_string_equal(at_context_title_before(k, at(k, "Mohammed"))->phrase, "Crown Prince");
 }
 
+static int past(const char *s, const char *name)
+{
+    return at_context_title_past(s, at(s, name));
+}
+
+/* A title marked as a past office: "former", "then", "late", "ex", as a
+ * word or glued with a hyphen; nothing else before the title counts. */
+static void test_title_past(void **state)
+{
+    (void)state;
+    assert_true(past("the former Foreign Secretary Miliband said", "Miliband"));
+    assert_true(past("Former Prime Minister Cameron", "Cameron"));
+    assert_true(past("then-Foreign Secretary Miliband", "Miliband"));
+    assert_true(past("then Prime Minister Cameron", "Cameron"));
+    assert_true(past("ex-President Trump", "Trump"));
+    assert_true(past("Ex-President Trump", "Trump"));
+    assert_true(past("the late President Mugabe", "Mugabe"));
+    assert_false(past("Foreign Secretary Miliband", "Miliband"));
+    assert_false(past("the Prime Minister Cameron", "Cameron"));
+    assert_false(past("formerly Prime Minister Cameron", "Cameron"));
+    assert_false(past("translate President Trump", "Trump"));
+    assert_false(past("co-President Ortega", "Ortega"));
+    assert_false(past("former Mr Cameron", "Cameron")); /* "Mr" is a title, not an office */
+    assert_false(past("former Cameron", "Cameron"));    /* no title */
+    assert_false(past("-President Trump", "Trump"));
+    assert_false(at_context_title_past(NULL, 0));
+}
+
 static int lang(const char *s, const char *demonym)
 {
     return at_context_language_use(s, strlen(s), at(s, demonym), strlen(demonym));
@@ -174,10 +202,10 @@ static void test_all_caps(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cues),      cmocka_unit_test(test_neighbour_words),
-        cmocka_unit_test(test_name_like), cmocka_unit_test(test_title_case),
-        cmocka_unit_test(test_titles),    cmocka_unit_test(test_language_use),
-        cmocka_unit_test(test_all_caps),
+        cmocka_unit_test(test_cues),         cmocka_unit_test(test_neighbour_words),
+        cmocka_unit_test(test_name_like),    cmocka_unit_test(test_title_case),
+        cmocka_unit_test(test_titles),       cmocka_unit_test(test_title_past),
+        cmocka_unit_test(test_language_use), cmocka_unit_test(test_all_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

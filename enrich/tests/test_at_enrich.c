@@ -753,6 +753,30 @@ static void test_rule_surnames(void **state)
     ev = enrich(e, item("Visit", "Foreign Secretary Johnson arrived.", T(2017, 1, 5, 0, 0, 0)));
     assert_non_null(actor(ev, "Q180589"));
     at_enrich_event_free(&ev);
+    /* The title must name an office held on the item's day, unless it is
+     * marked as past: Cameron was Prime Minister until 2016-07-13
+     * (half-open), David Miliband Foreign Secretary until 2010; in 2026
+     * the office is Ed Miliband's, who has no surname alias. */
+    const struct {
+        const char *text;
+        int64_t when;
+        const char *qid;
+        int found;
+    } titled[] = {
+        {"Prime Minister Cameron arrived.", T(2016, 7, 12, 23, 0, 0), "Q192", 1},
+        {"Prime Minister Cameron arrived.", T(2016, 7, 13, 0, 0, 0), "Q192", 0},
+        {"Former Prime Minister Cameron arrived.", T(2016, 7, 13, 0, 0, 0), "Q192", 1},
+        {"Foreign Secretary Miliband spoke.", T(2026, 9, 23, 0, 0, 0), "Q272670", 0},
+        {"then-Foreign Secretary Miliband spoke.", T(2026, 9, 23, 0, 0, 0), "Q272670", 1},
+        {"Foreign Secretary Miliband spoke.", T(2009, 9, 23, 0, 0, 0), "Q272670", 1},
+    };
+    for (size_t i = 0; i < sizeof titled / sizeof *titled; i++) {
+        ev = enrich(e, item("Titled", titled[i].text, titled[i].when));
+        if ((actor(ev, titled[i].qid) != NULL) != titled[i].found)
+            fail_msg("case %zu: %s: expected %s %s", i, titled[i].text, titled[i].qid,
+                     titled[i].found ? "found" : "absent");
+        at_enrich_event_free(&ev);
+    }
     /* A given name before a surname: someone else ("Hunter Biden"); a
      * title, an initial or a sentence opener is not a given name. */
     ev = enrich(e, item("Laptop", "Hunter Biden spoke.", T(2020, 10, 1, 0, 0, 0)));
