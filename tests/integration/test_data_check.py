@@ -202,32 +202,38 @@ def test_broken_tables(tmp):
     assert rc == 1 and len(out.splitlines()) == 1, out
 
 
+def refused_on_role(tmp, name, state_old, state_new, role_text, reason):
+    """Edit a state's executives.tsv row; `attache data check` must refuse
+    the role row that starts with role_text, with reason (formatted with
+    the directory and the executives row's line), pointing at both rows."""
+    d = copy(tmp, name)
+    line_e = edit(d, "executives.tsv", state_old, state_new) + 1
+    line_r = line_of(d, "roles.tsv", role_text)
+    rc, out, _ = check(d)
+    assert rc == 1, out
+    want = "%s/roles.tsv:%d: %s" % (d, line_r, reason % (d, line_e))
+    assert want in out.splitlines(), (want, out)
+    return d
+
+
 def test_executives(tmp):
     """An open head_of_government term in a state whose head of state heads
     the government is refused, pointing at the role and at the table's row;
-    a data directory without executives.tsv still passes."""
-    d = copy(tmp, "executives")
-    line_e = edit(d, "executives.tsv", "\nIND\tseparate\t", "\nIND\thead_of_state\t") + 1
-    line_r = line_of(d, "roles.tsv",
-                     "Q1058\thead_of_government\tIND\tPrime Minister of India\t2014-05-26")
-    rc, out, _ = check(d)
-    assert rc == 1, out
-    want = ("%s/roles.tsv:%d: head_of_government term of Q1058 is open on the data version "
-            "2026-11-28, but %s/executives.tsv:%d says the head of state heads IND's "
-            "government (end the term, or fix that row)" % (d, line_r, d, line_e))
-    assert want in out.splitlines(), (want, out)
-    # `since`: a term that runs on that day or later is refused; Türkiye's
-    # last prime minister ends on 2018-07-09, the day the table gives.
-    d2 = copy(tmp, "executives-since")
-    line_e = edit(d2, "executives.tsv", "\nTUR\thead_of_state\t2018-07-09\t",
-                  "\nTUR\thead_of_state\t2018-07-08\t") + 1
-    line_r = line_of(d2, "roles.tsv", "Q863496\thead_of_government\tTUR\t")
-    rc, out, _ = check(d2)
-    assert rc == 1, out
-    want = ("%s/roles.tsv:%d: head_of_government term of Q863496 runs on 2018-07-08 or later, "
-            "but %s/executives.tsv:%d says the head of state heads TUR's government since "
-            "2018-07-08 (end the term by then, or fix that row)" % (d2, line_r, d2, line_e))
-    assert want in out.splitlines(), (want, out)
+    so is, with `since`, a term that runs on that day or later (Türkiye's
+    last prime minister ends on 2018-07-09, the day the table gives); a
+    data directory without executives.tsv still passes."""
+    d = refused_on_role(
+        tmp, "executives", "\nIND\tseparate\t", "\nIND\thead_of_state\t",
+        "Q1058\thead_of_government\tIND\tPrime Minister of India\t2014-05-26",
+        "head_of_government term of Q1058 is open on the data version 2026-11-28, but "
+        "%s/executives.tsv:%d says the head of state heads IND's government (end the term, "
+        "or fix that row)")
+    refused_on_role(
+        tmp, "executives-since", "\nTUR\thead_of_state\t2018-07-09\t",
+        "\nTUR\thead_of_state\t2018-07-08\t", "Q863496\thead_of_government\tTUR\t",
+        "head_of_government term of Q863496 runs on 2018-07-08 or later, but "
+        "%s/executives.tsv:%d says the head of state heads TUR's government since "
+        "2018-07-08 (end the term by then, or fix that row)")
     os.unlink(os.path.join(d, "executives.tsv"))
     rc, out, err = check(d)
     assert rc == 0 and out.rstrip().endswith(", 0 states in executives.tsv"), out + err
