@@ -62,10 +62,6 @@ enum {
 };
 static const char *const role_cols[] = {"actor", "role",      "country", "title",  "start",
                                         "end",   "last_seen", "holder",  "source", "checked_on"};
-/* The format before `last_seen` existed, still read so that a user's own
- * tables keep loading: the same columns without it. */
-static const char *const role_cols_v1[] = {"actor", "role",   "country", "title",     "start",
-                                           "end",   "holder", "source",  "checked_on"};
 static const char *const holders[] = {"sole", "acting", "shared"};
 
 enum {
@@ -305,31 +301,11 @@ static int check_overlaps(const at_actors_t *self, const at_tsv_t *t, const role
     return 0;
 }
 
-/* Open roles.tsv in the current format, or else in the one before
- * `last_seen` (*v1 = 1). A file that is neither gets the current format's
- * error. */
-static at_tsv_t *open_roles(const char *path, int *v1, char *err, size_t errlen)
-{
-    *v1 = 0;
-    at_tsv_t *t = at_tsv_open(path, role_cols, RO_NCOLS, err, errlen);
-    if (t)
-        return t;
-    char err1[256];
-    if ((t = at_tsv_open(path, role_cols_v1, RO_NCOLS - 1, err1, sizeof err1)))
-        *v1 = 1;
-    return t;
-}
-
-/* Column c of the current format in a row of either format. */
-static size_t role_col(int v1, size_t c)
-{
-    return v1 && c > RO_LAST_SEEN ? c - 1 : c;
-}
-
 static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
-    int v1;
-    at_tsv_t *t = open_roles(self->paths[2], &v1, err, errlen);
+    /* The format before `last_seen` still loads: a user's own tables. */
+    at_tsv_t *t =
+        at_tsv_open_compat(self->paths[2], role_cols, RO_NCOLS, RO_LAST_SEEN, err, errlen);
     if (!t)
         return -1;
     size_t cap = 0;
@@ -344,10 +320,10 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
             at_tsv_required(t, RO_TITLE, err, errlen) ||
             at_tsv_day(t, RO_START, 0, &row.r.start, err, errlen) ||
             at_tsv_day(t, RO_END, 1, &row.r.end, err, errlen) ||
-            (!v1 && at_tsv_day(t, RO_LAST_SEEN, 1, &row.r.last_seen, err, errlen)) ||
-            at_tsv_choice(t, role_col(v1, RO_HOLDER), holders, sizeof holders / sizeof *holders,
-                          &holder, err, errlen) ||
-            at_tsv_provenance(t, role_col(v1, RO_SOURCE), role_col(v1, RO_CHECKED), err, errlen)) {
+            at_tsv_day(t, RO_LAST_SEEN, 1, &row.r.last_seen, err, errlen) ||
+            at_tsv_choice(t, RO_HOLDER, holders, sizeof holders / sizeof *holders, &holder, err,
+                          errlen) ||
+            at_tsv_provenance(t, RO_SOURCE, RO_CHECKED, err, errlen)) {
             rc = -1;
             break;
         }
@@ -391,7 +367,7 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
         row.line = at_tsv_line(t);
         row.r.role = strdup(role);
         row.r.title = strdup(at_tsv_field(t, RO_TITLE));
-        row.r.source = strdup(at_tsv_field(t, role_col(v1, RO_SOURCE)));
+        row.r.source = strdup(at_tsv_field(t, RO_SOURCE));
         self->roles[self->nroles++] = row;
         if (!row.r.role || !row.r.title || !row.r.source) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");

@@ -24,9 +24,6 @@ struct at_executives {
 enum { EX_COUNTRY, EX_HEAD_OF_GOVERNMENT, EX_SINCE, EX_SOURCE, EX_CHECKED, EX_NCOLS };
 static const char *const cols[] = {"country", "head_of_government", "since", "source",
                                    "checked_on"};
-/* The first format, before `since` (session 6): still loads, so a user's
- * own table stays valid. */
-static const char *const cols_v1[] = {"country", "head_of_government", "source", "checked_on"};
 /* In at_exec_t order, after AT_EXEC_UNKNOWN. */
 static const char *const values[] = {"separate", "head_of_state"};
 
@@ -43,24 +40,12 @@ void at_executives_destroy(at_executives_t **self_p)
     *self_p = NULL;
 }
 
-/* Column c of the current format in a row of either format. */
-static size_t col(int v1, size_t c)
-{
-    return v1 && c > EX_SINCE ? c - 1 : c;
-}
-
 static int load(at_executives_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
-    int v1 = 0;
-    at_tsv_t *t = at_tsv_open(self->path, cols, EX_NCOLS, err, errlen);
-    if (!t) {
-        /* A file that is not in the first format either gets the current
-         * format's error. */
-        char err1[256];
-        if (!(t = at_tsv_open(self->path, cols_v1, EX_NCOLS - 1, err1, sizeof err1)))
-            return -1;
-        v1 = 1;
-    }
+    /* The first format, before `since`, still loads: a user's own table. */
+    at_tsv_t *t = at_tsv_open_compat(self->path, cols, EX_NCOLS, EX_SINCE, err, errlen);
+    if (!t)
+        return -1;
     int rc;
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
         const char *code = at_tsv_field(t, EX_COUNTRY);
@@ -78,8 +63,8 @@ static int load(at_executives_t *self, const at_gazetteer_t *gaz, char *err, siz
         at_day_t since = AT_DAY_NONE;
         if (at_tsv_choice(t, EX_HEAD_OF_GOVERNMENT, values, sizeof values / sizeof *values, &value,
                           err, errlen) ||
-            (!v1 && at_tsv_day(t, EX_SINCE, 1, &since, err, errlen)) ||
-            at_tsv_provenance(t, col(v1, EX_SOURCE), col(v1, EX_CHECKED), err, errlen)) {
+            at_tsv_day(t, EX_SINCE, 1, &since, err, errlen) ||
+            at_tsv_provenance(t, EX_SOURCE, EX_CHECKED, err, errlen)) {
             rc = -1;
             break;
         }

@@ -12,20 +12,28 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "at_err.h"
 
 struct at_tsv {
     char *path;
-    char *buf;    /* whole file, NUL-terminated, split in place */
-    size_t size;  /* bytes in buf (without the terminator) */
-    size_t pos;   /* start of the next unread line */
-    size_t line;  /* number of the current line (1-based) */
-    size_t ncols; /* columns per row */
-    const char *const *names;
-    const char **fields; /* ncols pointers into buf */
+    char *buf;                /* whole file, NUL-terminated, split in place */
+    size_t size;              /* bytes in buf (without the terminator) */
+    size_t pos;               /* start of the next unread line */
+    size_t line;              /* number of the current line (1-based) */
+    size_t ncols;             /* columns per row in the file */
+    const char *const *names; /* the current format's column names */
+    const char **fields;      /* ncols pointers into buf */
+    size_t absent;            /* the current column the file lacks, or SIZE_MAX */
 };
+
+/* The current format's index of the file's column i. */
+static size_t current_col(const at_tsv_t *self, size_t i)
+{
+    return i >= self->absent ? i + 1 : i;
+}
 
 size_t at_tsv_utf8_valid(const unsigned char *s, size_t len)
 {
@@ -225,6 +233,7 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
     self->fields = calloc(ncolumns, sizeof *self->fields);
     self->ncols = ncolumns;
     self->names = columns;
+    self->absent = SIZE_MAX;
     if (!self->path || !self->fields) {
         at_err_set(err, errlen, "%s:0: out of memory", path);
         at_tsv_destroy(&self);
@@ -262,6 +271,27 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
     return self;
 }
 
+at_tsv_t *at_tsv_open_compat(const char *path, const char *const *columns, size_t ncolumns,
+                             size_t added, char *err, size_t errlen)
+{
+    at_tsv_t *self = at_tsv_open(path, columns, ncolumns, err, errlen);
+    /* The first format's names on the stack: no allocation, so a failure
+     * here can only mean the file is in neither format. */
+    const char *first[AT_TSV_MAX_COLUMNS];
+    if (self || added >= ncolumns || ncolumns - 1 > AT_TSV_MAX_COLUMNS)
+        return self;
+    for (size_t i = 0, j = 0; i < ncolumns; i++)
+        if (i != added)
+            first[j++] = columns[i];
+    char err1[256];
+    self = at_tsv_open(path, first, ncolumns - 1, err1, sizeof err1);
+    if (self) {
+        self->names = columns;
+        self->absent = added;
+    }
+    return self;
+}
+
 void at_tsv_destroy(at_tsv_t **self_p)
 {
     if (!self_p || !*self_p)
@@ -289,14 +319,18 @@ int at_tsv_next(at_tsv_t *self, char *err, size_t errlen)
          * a code silently never match, so it is an error, not trimmed. */
         if (len > 0 && (f[0] == ' ' || f[len - 1] == ' '))
             return at_tsv_fail(self, err, errlen, "column '%s': leading or trailing space",
-                               self->names[i]);
+                               self->names[current_col(self, i)]);
     }
     return 1;
 }
 
 const char *at_tsv_field(const at_tsv_t *self, size_t col)
 {
-    if (!self || col >= self->ncols || !self->fields[col])
+    if (!self || col == self->absent)
+        return "";
+    if (col > self->absent)
+        col--;
+    if (col >= self->ncols || !self->fields[col])
         return "";
     return self->fields[col];
 }

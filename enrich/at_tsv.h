@@ -45,6 +45,18 @@ typedef struct at_tsv at_tsv_t;
 at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolumns, char *err,
                       size_t errlen);
 
+/* Most columns at_tsv_open_compat handles. */
+#define AT_TSV_MAX_COLUMNS 32
+
+/* Open a table that gained the column `added` (its index in `columns`)
+ * after its first format, so that a user's own tables keep loading: a file
+ * with the current header reads as with at_tsv_open; a file whose header
+ * is the current one without that column reads with the same column
+ * indices, that column giving "" on every row. A file in neither format
+ * gets the current format's error. */
+at_tsv_t *at_tsv_open_compat(const char *path, const char *const *columns, size_t ncolumns,
+                             size_t added, char *err, size_t errlen);
+
 /* Destroy; NULL-safe, nulls the caller's pointer. */
 void at_tsv_destroy(at_tsv_t **self_p);
 

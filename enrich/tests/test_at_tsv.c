@@ -290,6 +290,68 @@ static void test_field_helpers(void **state)
     at_tsv_destroy(&t);
 }
 
+/* A table that gained column "b": the current format reads as usual; the
+ * first one (without "b") reads with the current indices, "b" giving ""
+ * and errors naming the current columns; anything else gets the current
+ * format's error. */
+static at_tsv_t *open_compat(fixture_t *f, const char *content)
+{
+    char path[1024];
+    assert_int_equal(td_write_str(f->dir, "t.tsv", content), 0);
+    snprintf(path, sizeof path, "%s/t.tsv", f->dir);
+    f->err[0] = '\0';
+    return at_tsv_open_compat(path, cols, 3, 1, f->err, sizeof f->err);
+}
+
+static void test_open_compat(void **state)
+{
+    fixture_t *f = *state;
+    at_tsv_t *t = open_compat(f, "a\tb\tc\nx\ty\tz\n");
+    assert_non_null(t);
+    assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), 1);
+    assert_string_equal(at_tsv_field(t, 1), "y");
+    assert_string_equal(at_tsv_field(t, 2), "z");
+    at_tsv_destroy(&t);
+
+    t = open_compat(f, "# first format\na\tc\nx\tz\nx2\t z2\n");
+    assert_non_null(t);
+    assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), 1);
+    assert_string_equal(at_tsv_field(t, 0), "x");
+    assert_string_equal(at_tsv_field(t, 1), "");
+    assert_string_equal(at_tsv_field(t, 2), "z");
+    assert_string_equal(at_tsv_field(t, 3), "");
+    at_day_t d;
+    assert_int_equal(at_tsv_day(t, 1, 1, &d, f->err, sizeof f->err), 0);
+    assert_int_equal(d, AT_DAY_NONE);
+    assert_int_equal(at_tsv_required(t, 1, f->err, sizeof f->err), -1);
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 3, "column 'b' must not be empty"));
+    assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), -1);
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 4, "column 'c': leading or trailing space"));
+    at_tsv_destroy(&t);
+
+    /* A row of the first format in a current file, and the reverse. */
+    t = open_compat(f, "a\tb\tc\nx\tz\n");
+    assert_non_null(t);
+    assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), -1);
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 2, "expected 3 columns, found 2"));
+    at_tsv_destroy(&t);
+    t = open_compat(f, "a\tc\nx\ty\tz\n");
+    assert_non_null(t);
+    assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), -1);
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 2, "expected 2 columns, found 3"));
+    at_tsv_destroy(&t);
+
+    /* Neither format: the current format's error. */
+    assert_null(open_compat(f, "a\tx\n"));
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 1, "header column 2 must be 'b'"));
+    assert_null(open_compat(f, "a\tc\tb\n"));
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 1, "header column 2 must be 'b'"));
+    /* An added column out of range is just at_tsv_open. */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/t.tsv", f->dir);
+    assert_null(at_tsv_open_compat(path, cols, 3, 3, f->err, sizeof f->err));
+}
+
 static void test_utf8_validator(void **state)
 {
     (void)state;
@@ -342,6 +404,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_compat, setup, teardown),
         cmocka_unit_test(test_utf8_validator),
         cmocka_unit_test(test_loader_helpers),
     };
