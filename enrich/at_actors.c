@@ -181,6 +181,39 @@ static int load_actors(at_actors_t *self, const at_gazetteer_t *gaz, char *err, 
     return rc;
 }
 
+/* Chain the `surname_context` rows that share a spelling (same text, same
+ * case rule), so the matcher gets it once. Any other repeat is left to the
+ * matcher's one-spelling-one-meaning check, which names both rows; so is
+ * one actor listing the same spelling twice. Quadratic in the rows with
+ * that form (a few hundred), done once per load. */
+static int chain_shared(at_actors_t *self, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < self->naliases; i++) {
+        at_actor_alias_t *a = &self->aliases[i];
+        if (a->form != AT_FORM_SURNAME_CONTEXT || a->shared)
+            continue;
+        at_actor_alias_t *last = a;
+        for (size_t j = i + 1; j < self->naliases; j++) {
+            at_actor_alias_t *b = &self->aliases[j];
+            if (b->form != AT_FORM_SURNAME_CONTEXT || b->shared || b->caps != a->caps ||
+                strcmp(b->text, a->text) != 0)
+                continue;
+            for (size_t k = i; k != AT_ALIAS_NONE; k = self->aliases[k].next_shared)
+                if (self->aliases[k].actor == b->actor) {
+                    snprintf(err, errlen,
+                             "%s:%zu: alias '%s' is listed twice for %s (first on line %zu)",
+                             b->path, b->line, b->text, self->actors[b->actor].id,
+                             self->aliases[k].line);
+                    return -1;
+                }
+            b->shared = 1;
+            last->next_shared = j;
+            last = b;
+        }
+    }
+    return 0;
+}
+
 static int load_aliases(at_actors_t *self, char *err, size_t errlen)
 {
     at_tsv_t *t = at_tsv_open(self->paths[1], alias_cols, AA_NCOLS, err, errlen);
@@ -231,6 +264,8 @@ static int load_aliases(at_actors_t *self, char *err, size_t errlen)
         a->form = (at_alias_form_t)form;
         a->path = self->paths[1];
         a->line = at_tsv_line(t);
+        a->next_shared = AT_ALIAS_NONE;
+        a->shared = 0;
         a->text = strdup(s);
         if (!a->text) {
             rc = at_tsv_fail(t, err, errlen, "out of memory");
@@ -573,7 +608,8 @@ at_actors_t *at_actors_new(const char *data_dir, const at_gazetteer_t *gaz, at_d
         }
     }
     if (load_actors(self, gaz, err, errlen) || load_aliases(self, err, errlen) ||
-        load_roles(self, gaz, err, errlen) || load_warrants(self, err, errlen) ||
+        chain_shared(self, err, errlen) || load_roles(self, gaz, err, errlen) ||
+        load_warrants(self, err, errlen) ||
         !(self->executives = at_executives_new(data_dir, gaz, err, errlen)) ||
         check_executives(self, gaz, err, errlen) != 0) {
         at_actors_destroy(&self);
@@ -642,6 +678,8 @@ int at_actors_add_patterns(const at_actors_t *self, at_match_t *m, uint32_t base
         return -1;
     for (size_t i = 0; i < self->naliases; i++) {
         const at_actor_alias_t *a = &self->aliases[i];
+        if (a->shared)
+            continue;
         if (at_match_add_spelling(m, a->text, strlen(a->text), a->caps, base + (uint32_t)i) != 0)
             return -1;
     }

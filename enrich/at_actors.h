@@ -92,6 +92,9 @@ typedef struct {
     size_t nwarrants;
 } at_actor_t;
 
+/* No next alias in a shared spelling's chain. */
+#define AT_ALIAS_NONE ((size_t)-1)
+
 typedef struct {
     char *text;
     size_t actor;
@@ -99,6 +102,13 @@ typedef struct {
     at_alias_form_t form;
     const char *path;
     size_t line;
+    /* A `surname_context` spelling may name several actors (two brothers
+     * who both held office): the rows with the same text and case rule
+     * form a chain. The first row is in the matcher; `next_shared` links
+     * it to the next row of the chain (AT_ALIAS_NONE at the end), and
+     * `shared` is set on the later rows, which are not in the matcher. */
+    size_t next_shared;
+    int shared;
 } at_actor_alias_t;
 
 /* Load actors.tsv, actor_aliases.tsv, roles.tsv, warrants.tsv and executives.tsv from
@@ -132,7 +142,9 @@ const at_actor_alias_t *at_actors_alias(const at_actors_t *self, size_t i);
 /* Add every actor spelling to m with value base + alias index (see
  * at_gazetteer_add_patterns), AT_FORM_SURNAME_CONTEXT ones included so
  * that the one-spelling-one-meaning check covers them; the caller decides
- * whether a hit on one counts. Returns 0 or -1 on allocation failure. */
+ * whether a hit on one counts. A spelling shared by several actors' rows
+ * (all `surname_context`) is added once, for the first row of its chain.
+ * Returns 0 or -1 on allocation failure. */
 int at_actors_add_patterns(const at_actors_t *self, at_match_t *m, uint32_t base);
 
 /* Whether the role is known to be held on day: start <= day < end, or up

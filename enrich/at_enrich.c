@@ -580,26 +580,40 @@ static int title_fits(const at_actor_t *a, const at_title_t *t, int past, at_day
     return 0;
 }
 
-/* Whether an actor hit counts (docs/data.md, "Matching"): a surname
- * right after another name-like word is someone else's ("Hunter Biden",
- * "James Cameron"); a surname shared with others (`surname_context`)
- * counts only after the actor was named earlier in the item, or right
- * after an office title the actor held ("Prime Minister Cameron"). */
-static int actor_counts(const scan_t *s, size_t i)
+/* Which actor an actor hit names (docs/data.md, "Matching"), or
+ * AT_ALIAS_NONE: a surname right after another name-like word is someone
+ * else's ("Hunter Biden", "James Cameron"); a surname shared with others
+ * (`surname_context`) counts only after the actor was named earlier in the
+ * item, or right after an office title the actor holds ("Prime Minister
+ * Cameron"). A spelling several actors share (a chain of aliases) names
+ * the one actor of the chain that passes that test, and nobody when none
+ * or more than one does ("Miliband" after both brothers were named). */
+static size_t actor_named(const scan_t *s, size_t i)
 {
     const hit_t *h = &s->hits[i];
-    const at_actor_alias_t *a = at_actors_alias(s->self->actors, h->value - s->self->actor_base);
+    const at_actors_t *actors = s->self->actors;
+    size_t first = h->value - s->self->actor_base;
+    const at_actor_alias_t *a = at_actors_alias(actors, first);
     if (a->form == AT_FORM_FULL)
-        return 1;
+        return a->actor;
     const char *seg = s->segs[h->seg];
     const at_title_t *t = at_context_title_before(seg, h->off);
     if (!t && name_before(s, i))
-        return 0;
+        return AT_ALIAS_NONE;
     if (a->form == AT_FORM_SURNAME)
-        return 1;
-    return s->actors[a->actor].mentions > 0 ||
-           title_fits(at_actors_get(s->self->actors, a->actor), t,
-                      at_context_title_past(seg, h->off), s->day);
+        return a->actor;
+    int past = at_context_title_past(seg, h->off);
+    size_t found = AT_ALIAS_NONE;
+    for (size_t k = first; k != AT_ALIAS_NONE; k = at_actors_alias(actors, k)->next_shared) {
+        size_t actor = at_actors_alias(actors, k)->actor;
+        if (s->actors[actor].mentions == 0 &&
+            !title_fits(at_actors_get(actors, actor), t, past, s->day))
+            continue;
+        if (found != AT_ALIAS_NONE)
+            return AT_ALIAS_NONE;
+        found = actor;
+    }
+    return found;
 }
 
 static void count_place(scan_t *s, const hit_t *h)
@@ -627,11 +641,9 @@ static void resolve_hits(scan_t *s)
     for (size_t i = 0; i < s->nhits; i++) {
         hit_t *h = &s->hits[i];
         if (h->value >= s->self->actor_base) {
-            if (actor_counts(s, i)) {
-                const at_actor_alias_t *a =
-                    at_actors_alias(s->self->actors, h->value - s->self->actor_base);
-                tally(&s->actors[a->actor], s->segbase[h->seg] + h->off, h->seg == 0);
-            }
+            size_t actor = actor_named(s, i);
+            if (actor != AT_ALIAS_NONE)
+                tally(&s->actors[actor], s->segbase[h->seg] + h->off, h->seg == 0);
             continue;
         }
         h->row = resolve_place(s, i);

@@ -1007,6 +1007,54 @@ static void test_executives(void **state)
     assert_non_null(strstr(load_error(f), "header column 3 must be 'since'"));
 }
 
+/* A `surname_context` spelling several actors share forms one chain: the
+ * first row goes to the matcher, the later ones link from it. The same
+ * actor listing the spelling twice is an error. */
+static void test_shared_spellings(void **state)
+{
+    td_fixture_t *f = *state;
+    const char *ed = "Q216594\tEdward Miliband\tfull";
+    assert_int_equal(td_edit(f->dir, "actor_aliases.tsv", ed,
+                             "Q192\tMiliband\tsurname_context\tcaps\t\tx\t2026-11-28\n"
+                             "Q216594\tEdward Miliband\tfull"),
+                     0);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    size_t first = AT_ALIAS_NONE, n = 0, in_matcher = 0;
+    for (size_t i = 0; i < at_actors_alias_count(a); i++) {
+        const at_actor_alias_t *al = at_actors_alias(a, i);
+        if (strcmp(al->text, "Miliband") != 0)
+            continue;
+        n++;
+        in_matcher += !al->shared;
+        if (first == AT_ALIAS_NONE)
+            first = i;
+    }
+    assert_int_equal(n, 3);
+    assert_int_equal(in_matcher, 1);
+    const char *want[] = {"Q272670", "Q192", "Q216594"}; /* file order */
+    size_t k = first;
+    for (size_t i = 0; i < 3; i++, k = at_actors_alias(a, k)->next_shared) {
+        assert_true(k != AT_ALIAS_NONE);
+        assert_string_equal(at_actors_get(a, at_actors_alias(a, k)->actor)->id, want[i]);
+    }
+    assert_true(k == AT_ALIAS_NONE);
+    at_actors_destroy(&a);
+
+    /* The same actor twice: the later row is named, with the first. */
+    assert_int_equal(td_edit(f->dir, "actor_aliases.tsv", ed,
+                             "Q192\tMiliband\tsurname_context\tcaps\t\ty\t2026-11-28\n"
+                             "Q216594\tEdward Miliband\tfull"),
+                     0);
+    char msg[256];
+    snprintf(msg, sizeof msg, "alias 'Miliband' is listed twice for Q192 (first on line %d)",
+             td_line_of(f->dir, "actor_aliases.tsv", "Q192\tMiliband\tsurname_context\tcaps\t\tx"));
+    td_expect_exact(
+        f, "actor_aliases.tsv",
+        td_line_of(f->dir, "actor_aliases.tsv", "Q192\tMiliband\tsurname_context\tcaps\t\ty"), msg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1023,6 +1071,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_warrants, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_ended_warrant_loads, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_executives, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_shared_spellings, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_roles_v1_format, setup, td_teardown_copy),
         cmocka_unit_test(test_role_until),
     };
