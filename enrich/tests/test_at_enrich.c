@@ -777,6 +777,11 @@ static void test_rule_surnames(void **state)
         {"former Foreign Secretary Miliband spoke.", T(2026, 9, 23, 0, 0, 0), "Q272670", 0},
         {"former Foreign Secretary Miliband spoke.", T(2026, 9, 23, 0, 0, 0), "Q216594", 0},
         {"Miliband spoke.", T(2026, 9, 23, 0, 0, 0), "Q216594", 0},
+        /* The brothers Sharif, both Prime Minister of Pakistan. */
+        {"Prime Minister Sharif spoke.", T(2015, 6, 1, 0, 0, 0), "Q134068", 1},
+        {"Prime Minister Sharif spoke.", T(2015, 6, 1, 0, 0, 0), "Q2096387", 0},
+        {"Prime Minister Sharif spoke.", T(2025, 6, 1, 0, 0, 0), "Q2096387", 1},
+        {"Prime Minister Sharif spoke.", T(2025, 6, 1, 0, 0, 0), "Q134068", 0},
     };
     for (size_t i = 0; i < sizeof titled / sizeof *titled; i++) {
         ev = enrich(e, item("Titled", titled[i].text, titled[i].when));
