@@ -181,11 +181,12 @@ static int load_actors(at_actors_t *self, const at_gazetteer_t *gaz, char *err, 
     return rc;
 }
 
-/* Chain the `surname_context` rows that share a spelling (same text, same
- * case rule), so the matcher gets it once. Any other repeat is left to the
- * matcher's one-spelling-one-meaning check, which names both rows; so is
- * one actor listing the same spelling twice. Quadratic in the rows with
- * that form (a few hundred), done once per load. */
+/* Chain the `surname_context` rows of different actors that share a
+ * spelling (same text, same case rule), so the matcher gets it once. The
+ * same actor listing such a spelling twice is an error here, since the
+ * later row never reaches the matcher; any other repeat is left to the
+ * matcher's one-spelling-one-meaning check, which names both rows. One
+ * pass over the aliases per `surname_context` row, once per load. */
 static int chain_shared(at_actors_t *self, char *err, size_t errlen)
 {
     for (size_t i = 0; i < self->naliases; i++) {

@@ -884,8 +884,7 @@ int at_context_title_past(const char *seg, size_t off)
         e = start - sp;
     }
     size_t b = e;
-    while (b > 0 &&
-           ((seg[b - 1] >= 'a' && seg[b - 1] <= 'z') || (seg[b - 1] >= 'A' && seg[b - 1] <= 'Z')))
+    while (b > 0 && is_lower_ascii(to_lower_ascii((unsigned char)seg[b - 1])))
         b--;
     if (b == e || at_match_word_before(seg, b))
         return 0;

@@ -602,7 +602,7 @@ static size_t actor_named(const scan_t *s, size_t i)
         return AT_ALIAS_NONE;
     if (a->form == AT_FORM_SURNAME)
         return a->actor;
-    int past = at_context_title_past(seg, h->off);
+    int past = t && at_context_title_past(seg, h->off); /* no second scan without a title */
     size_t found = AT_ALIAS_NONE;
     for (size_t k = first; k != AT_ALIAS_NONE; k = at_actors_alias(actors, k)->next_shared) {
         size_t actor = at_actors_alias(actors, k)->actor;
