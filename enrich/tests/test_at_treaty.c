@@ -329,13 +329,13 @@ static void test_npt(void **state)
         {"npt", "ZWE", "1999-05-09", "unspecified"},
         {"npt", "ZWE", "1999-05-10", "party"},
         /* Round 9 (npt9): the last eight states and the late bounds rest
-         * on UNODA and a closed list of the UN members outside the NPT
-         * (July 2008): Togo and Sao Tome and Principe are unknown before
-         * 2008-07-31 and parties from it. */
-        {"npt", "TGO", "2008-07-30", "unspecified"},
-        {"npt", "TGO", "2008-07-31", "party"},
-        {"npt", "STP", "2008-07-30", "unspecified"},
-        {"npt", "STP", "2008-07-31", "party"},
+         * on UNODA and a closed list of the states outside the NPT (NATO,
+         * December 2000): Togo and Sao Tome and Principe are unknown
+         * before 2000-12-31 and parties from it. */
+        {"npt", "TGO", "2000-12-30", "unspecified"},
+        {"npt", "TGO", "2000-12-31", "party"},
+        {"npt", "STP", "2000-12-30", "unspecified"},
+        {"npt", "STP", "2000-12-31", "party"},
         {"npt", "IRN", "1968-06-30", "non_signatory"},
         {"npt", "IRN", "1968-07-01", "signatory"},
         {"npt", "IRN", "1970-02-02", "consented_not_in_force"},
