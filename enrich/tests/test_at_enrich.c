@@ -254,7 +254,7 @@ static void test_complete_list_status(void **state)
     at_enrich_t *e = *state;
     /* The Rome Statute list is complete: Niger's row is in the table, so
      * a wanted person's visit to Niamey raises the arrest-duty alert.
-     * Its NPT row (round 9) is a bound, 2000-12-31: party by then. */
+     * Its NPT row (round 9) is a bound, 1997-07-31: party by then. */
     Attache__V1__Event *ev = enrich(e, item("Putin to visit Niamey", "", T(2024, 7, 3, 12, 0, 0)));
     const Attache__V1__CountryMention *ner = country(ev, "NER");
     assert_non_null(ner);

@@ -322,20 +322,22 @@ static void test_npt(void **state)
         {"npt", "MOZ", "2024-07-03", "party"},
         /* Round 6 (npt2): Serbia's bound is the day of succession of the
          * Federal Republic of Yugoslavia (1992-04-27, the 1540 matrix and
-         * the US depositary list), no longer UNODA's 2001 notification;
-         * Zimbabwe's is its 1999 PrepCom statement. */
+         * the US depositary list), no longer UNODA's 2001 notification.
+         * Zimbabwe's, its 1999 PrepCom statement until round 9, is now
+         * the 1997 closed list (below). */
         {"npt", "SRB", "1992-04-26", "unspecified"},
         {"npt", "SRB", "1992-04-27", "party"},
-        {"npt", "ZWE", "1999-05-09", "unspecified"},
-        {"npt", "ZWE", "1999-05-10", "party"},
+        {"npt", "ZWE", "1997-07-30", "unspecified"},
+        {"npt", "ZWE", "1997-07-31", "party"},
         /* Round 9 (npt9): the last eight states and the late bounds rest
-         * on UNODA and a closed list of the states outside the NPT (NATO,
-         * December 2000): Togo and Sao Tome and Principe are unknown
-         * before 2000-12-31 and parties from it. */
-        {"npt", "TGO", "2000-12-30", "unspecified"},
-        {"npt", "TGO", "2000-12-31", "party"},
-        {"npt", "STP", "2000-12-30", "unspecified"},
-        {"npt", "STP", "2000-12-31", "party"},
+         * on UNODA and a closed list of the states outside the NPT (Arms
+         * Control Today, June 1997): Togo and Sao Tome and Principe are
+         * unknown before 1997-07-31 and parties from it; Zimbabwe's 1999
+         * bound moved there too. */
+        {"npt", "TGO", "1997-07-30", "unspecified"},
+        {"npt", "TGO", "1997-07-31", "party"},
+        {"npt", "STP", "1997-07-30", "unspecified"},
+        {"npt", "STP", "1997-07-31", "party"},
         {"npt", "IRN", "1968-06-30", "non_signatory"},
         {"npt", "IRN", "1968-07-01", "signatory"},
         {"npt", "IRN", "1970-02-02", "consented_not_in_force"},
