@@ -253,12 +253,16 @@ static void test_complete_list_status(void **state)
 {
     at_enrich_t *e = *state;
     /* The Rome Statute list is complete: Niger's row is in the table, so
-     * a wanted person's visit to Niamey raises the arrest-duty alert. */
+     * a wanted person's visit to Niamey raises the arrest-duty alert.
+     * Its NPT row (round 9) is a bound, 1997-07-31: party by then. */
     Attache__V1__Event *ev = enrich(e, item("Putin to visit Niamey", "", T(2024, 7, 3, 12, 0, 0)));
     const Attache__V1__CountryMention *ner = country(ev, "NER");
     assert_non_null(ner);
-    assert_int_equal(ner->n_treaties, 1);
+    assert_int_equal(ner->n_treaties, 2);
+    assert_string_equal(ner->treaties[0]->treaty, "rome_statute");
     assert_int_equal(ner->treaties[0]->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_string_equal(ner->treaties[1]->treaty, "npt");
+    assert_int_equal(ner->treaties[1]->status, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
     assert_int_equal(ev->n_alerts, 1);
     assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
     at_enrich_event_free(&ev);
@@ -978,7 +982,9 @@ static void test_unknown_status_is_not_called_non_party(void **state)
     Attache__V1__Event *ev = enrich(e, item("Putin to visit Niamey", "", T(2024, 7, 3, 12, 0, 0)));
     const Attache__V1__CountryMention *ner = country(ev, "NER");
     assert_non_null(ner);
-    assert_int_equal(ner->n_treaties, 0);
+    /* Only the NPT entry is left: the Rome Statute's is unknown. */
+    assert_int_equal(ner->n_treaties, 1);
+    assert_string_equal(ner->treaties[0]->treaty, "npt");
     assert_int_equal(ev->n_alerts, 1);
     assert_int_equal(ev->alerts[0]->severity, ATTACHE__V1__SEVERITY__SEVERITY_NOTICE);
     assert_null(strstr(ev->alerts[0]->message, "not a party"));

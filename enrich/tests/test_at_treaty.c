@@ -322,12 +322,22 @@ static void test_npt(void **state)
         {"npt", "MOZ", "2024-07-03", "party"},
         /* Round 6 (npt2): Serbia's bound is the day of succession of the
          * Federal Republic of Yugoslavia (1992-04-27, the 1540 matrix and
-         * the US depositary list), no longer UNODA's 2001 notification;
-         * Zimbabwe's is its 1999 PrepCom statement. */
+         * the US depositary list), no longer UNODA's 2001 notification.
+         * Zimbabwe's, its 1999 PrepCom statement until round 9, is now
+         * the 1997 closed list (below). */
         {"npt", "SRB", "1992-04-26", "unspecified"},
         {"npt", "SRB", "1992-04-27", "party"},
-        {"npt", "ZWE", "1999-05-09", "unspecified"},
-        {"npt", "ZWE", "1999-05-10", "party"},
+        {"npt", "ZWE", "1997-07-30", "unspecified"},
+        {"npt", "ZWE", "1997-07-31", "party"},
+        /* Round 9 (npt9): the last eight states and the late bounds rest
+         * on UNODA and a closed list of the states outside the NPT (Arms
+         * Control Today, June 1997): Togo and Sao Tome and Principe are
+         * unknown before 1997-07-31 and parties from it; Zimbabwe's 1999
+         * bound moved there too. */
+        {"npt", "TGO", "1997-07-30", "unspecified"},
+        {"npt", "TGO", "1997-07-31", "party"},
+        {"npt", "STP", "1997-07-30", "unspecified"},
+        {"npt", "STP", "1997-07-31", "party"},
         {"npt", "IRN", "1968-06-30", "non_signatory"},
         {"npt", "IRN", "1968-07-01", "signatory"},
         {"npt", "IRN", "1970-02-02", "consented_not_in_force"},
@@ -344,14 +354,17 @@ static void test_npt(void **state)
 static void test_unknown_is_not_non_signatory(void **state)
 {
     real_t *r = *state;
-    /* The NPT list is partial: a state left out until a second record
-     * bounds its day (docs/data.md; Togo after round 6) is unknown, never
-     * "non_signatory". (The Rome Statute list is complete;
-     * test_complete_list drops a row from a copy marked partial.) */
-    at_treaty_status_t st = status_in(r, r->npt, "TGO", "2024-07-03");
+    /* Both lists are complete (the NPT's since round 9), but a row with
+     * an in_force_by bound leaves the days before the bound unknown,
+     * never "non_signatory": Yemen's bound is North Yemen's ratification
+     * of 1986-05-14 (docs/data.md, "Yemen's NPT row is North Yemen's").
+     * (test_complete_list drops a row from a copy marked partial.) */
+    at_treaty_status_t st = status_in(r, r->npt, "YEM", "1980-06-01");
     assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_UNSPECIFIED);
-    assert_string_equal(st.source, "");
-    assert_int_equal(at_treaty_complete(r->tr, r->npt), 0);
+    assert_int_equal(st.in_force_by, AT_DAY_NONE);
+    st = status_in(r, r->npt, "YEM", "1986-05-14");
+    assert_int_equal(st.state, ATTACHE__V1__TREATY_STATE__TREATY_STATE_PARTY);
+    assert_int_equal(at_treaty_complete(r->tr, r->npt), 1);
     assert_int_equal(at_treaty_complete(r->tr, r->rome), 1);
     assert_int_equal(at_treaty_complete(r->tr, 99), 0);
 }
@@ -411,12 +424,13 @@ static void test_fields_only_up_to_the_day(void **state)
     assert_string_equal(at_treaty_id(r->tr, r->npt), "npt");
     assert_string_equal(at_treaty_id(r->tr, 7), "");
     assert_true(at_treaty_row_count(r->tr) > 150);
-    size_t kaz, tgo;
+    size_t kaz, abw;
     assert_int_equal(at_gazetteer_country_find(r->gaz, "KAZ", &kaz), 0);
-    assert_int_equal(at_gazetteer_country_find(r->gaz, "TGO", &tgo), 0);
+    assert_int_equal(at_gazetteer_country_find(r->gaz, "ABW", &abw), 0);
     assert_int_equal(at_treaty_has_row(r->tr, r->rome, kaz), 1);
     assert_int_equal(at_treaty_has_row(r->tr, r->npt, kaz), 1);
-    assert_int_equal(at_treaty_has_row(r->tr, r->npt, tgo), 0);
+    /* A territory has no row in either list. */
+    assert_int_equal(at_treaty_has_row(r->tr, r->npt, abw), 0);
     assert_int_equal(at_treaty_has_row(r->tr, 99, kaz), 0);
     assert_int_equal(at_treaty_has_row(NULL, 0, 0), 0);
 }
