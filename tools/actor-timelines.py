@@ -22,12 +22,21 @@ Two reports (docs/data.md, "Coverage of the actor tables"):
    those are counted apart, and so are the states executives.tsv does not
    classify yet.
 
-Usage: tools/actor-timelines.py [DATA_DIR] [--gaps-only]
+3. With --undated-open: the open terms (no end, no last_seen) whose
+   `source` names no dated record of the data year (a day YYYY-MM-DD or
+   "Month YYYY" of that year): each rests on older pages or on an export
+   alone, so these are the open rows to re-check first.
+
+Usage: tools/actor-timelines.py [DATA_DIR] [--gaps-only] [--undated-open]
 (--gaps-only: leave out the complete timelines, and list the states
 without a current holder per office.)
 """
 import datetime
+import re
 import sys
+
+MONTHS = ("January February March April May June July August September October "
+          "November December").split()
 
 SINCE_2000 = """ARG AUS BRA CAN CHN DEU FRA GBR IDN IND ITA JPN KOR MEX RUS SAU TUR USA ZAF
 PAK IRN BLR KAZ KGZ TJK UZB TKM EGY ETH ARE UKR ISR HUN MNG""".split()
@@ -67,6 +76,27 @@ def gaps(terms, start, end):
     if at < end:
         out.append((at, end))
     return [g for g in out if g[0] < g[1]]
+
+
+def dated_in(source, year):
+    """True when source names a day (YYYY-MM-DD) or a month ("May 2026") of year."""
+    if re.search(r"\b%d-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\b" % year, source):
+        return True
+    return re.search(r"\b(%s) %d\b" % ("|".join(MONTHS), year), source) is not None
+
+
+def undated_open(data, asof):
+    """The open terms whose source names no dated record of the data year."""
+    names = {r["id"]: r["name"] for r in rows(data + "/actors.tsv")}
+    found = []
+    for r in rows(data + "/roles.tsv"):
+        if r["end"] or r.get("last_seen") or dated_in(r.get("source", ""), asof.year):
+            continue
+        found.append((r["country"], r["role"], names.get(r["actor"], r["actor"]), r["actor"],
+                      r["start"]))
+    print("Open terms whose source names no dated record of %d: %d\n" % (asof.year, len(found)))
+    for c, o, name, qid, start in sorted(found):
+        print("- %s %s: %s (%s), from %s" % (c, o, name, qid, start))
 
 
 def main():
@@ -164,12 +194,14 @@ def main():
           "whose holder is missing, and %d not in executives.tsv yet.\n" %
           (len(hog), len(none_needed), len(hog) - len(none_needed) - len(unknown),
            len(unknown)))
-    if not gaps_only:
-        return
-    for o in OFFICES:
-        codes = [c if (c, o) not in last_seen else "%s (last seen %s)" % (c, last_seen[(c, o)])
-                 for c in missing[o] if not (o == "head_of_government" and c in none_needed)]
-        print("- %s missing: %s" % (o, ", ".join(codes) or "none"))
+    if gaps_only:
+        for o in OFFICES:
+            codes = [c if (c, o) not in last_seen else "%s (last seen %s)" % (c, last_seen[(c, o)])
+                     for c in missing[o] if not (o == "head_of_government" and c in none_needed)]
+            print("- %s missing: %s" % (o, ", ".join(codes) or "none"))
+    if "--undated-open" in sys.argv:
+        print()
+        undated_open(data, asof)
 
 
 if __name__ == "__main__":
