@@ -85,11 +85,11 @@ def dated_in(source, year):
     return re.search(r"\b(%s) %d\b" % ("|".join(MONTHS), year), source) is not None
 
 
-def undated_open(data, asof):
-    """The open terms whose source names no dated record of the data year."""
+def undated_open(data, roles, asof):
+    """The open terms of roles whose source names no dated record of the data year."""
     names = {r["id"]: r["name"] for r in rows(data + "/actors.tsv")}
     found = []
-    for r in rows(data + "/roles.tsv"):
+    for r in roles:
         if r["end"] or r.get("last_seen") or dated_in(r.get("source", ""), asof.year):
             continue
         found.append((r["country"], r["role"], names.get(r["actor"], r["actor"]), r["actor"],
@@ -108,7 +108,8 @@ def main():
     end = asof + datetime.timedelta(days=1)  # the data date itself is covered
     terms = {}
     seen_to = {}  # (state, office): the latest last_seen + 1 day
-    for r in rows(data + "/roles.tsv"):
+    roles = list(rows(data + "/roles.tsv"))  # read once: the timelines and --undated-open
+    for r in roles:
         s = day(r["start"])
         if r["end"]:
             e = day(r["end"])
@@ -201,7 +202,7 @@ def main():
             print("- %s missing: %s" % (o, ", ".join(codes) or "none"))
     if "--undated-open" in sys.argv:
         print()
-        undated_open(data, asof)
+        undated_open(data, roles, asof)
 
 
 if __name__ == "__main__":
