@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_actorid.h"
 #include "at_tsv.h"
 
 typedef struct {
@@ -85,14 +86,13 @@ static const char *const single_holder_roles[] = {"head_of_state", "head_of_gove
 
 static const char *const case_rules[] = {"exact", "caps"};
 
-static int is_qid(const char *s)
+static int check_actor_id(const at_tsv_t *t, const char *id, char *err, size_t errlen)
 {
-    if (s[0] != 'Q' || s[1] < '1' || s[1] > '9')
+    if (at_actorid_kind(id) != AT_ACTORID_INVALID)
         return 0;
-    for (s += 2; *s; s++)
-        if (*s < '0' || *s > '9')
-            return 0;
-    return 1;
+    char why[256];
+    at_actorid_explain("id", id, why, sizeof why);
+    return at_tsv_fail(t, err, errlen, "%s", why);
 }
 
 void at_actors_destroy(at_actors_t **self_p)
@@ -149,10 +149,8 @@ static int load_actors(at_actors_t *self, const at_gazetteer_t *gaz, char *err, 
     while ((rc = at_tsv_next(t, err, errlen)) == 1) {
         const char *id = at_tsv_field(t, AC_ID);
         size_t country;
-        if (!is_qid(id)) {
-            rc = at_tsv_fail(t, err, errlen, "id '%s' is not a Wikidata QID (Q123)", id);
+        if ((rc = check_actor_id(t, id, err, errlen)) != 0)
             break;
-        }
         if (at_actors_find(self, id, NULL) == 0) {
             rc = at_tsv_fail(t, err, errlen, "duplicate actor '%s'", id);
             break;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_actorid.h"
+
 typedef struct {
     char **v;
     size_t n;
@@ -115,12 +117,11 @@ int at_filter_add(at_filter_t *self, const char *key, const char *value, char *e
                    : 0;
     }
     if (strcmp(key, "actor") == 0) {
-        size_t n = strlen(value);
-        bool ok = n >= 2 && n <= 20 && value[0] == 'Q';
-        for (size_t i = 1; ok && i < n; i++)
-            ok = isdigit((unsigned char)value[i]);
-        if (!ok) {
-            snprintf(err, errlen, "actor=%s: expected a Wikidata QID (Q7747)", value);
+        if (at_actorid_kind(value) == AT_ACTORID_INVALID) {
+            snprintf(err, errlen,
+                     "actor=%s: expected a Wikidata QID (Q7747) or a local id "
+                     "(attache:maria-lvova-belova)",
+                     value);
             return -1;
         }
         return strset_add(&self->actors, value) < 0 ? (snprintf(err, errlen, "out of memory"), -1)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # actor-coverage.sh: counts of the actor tables (docs/data.md, "Coverage of
-# the actor tables"): rows per table, aliases by form, and roles per office
+# the actor tables"): rows per table, actors by kind of id (Wikidata QID or
+# local id), aliases by form, and roles per office
 # and state with the years they cover. Usage: tools/actor-coverage.sh [DATA_DIR]
 set -eu
 dir=${1:-data}
@@ -12,6 +13,11 @@ echo "|---|---|"
 for t in actors.tsv:id actor_aliases.tsv:actor roles.tsv:actor warrants.tsv:actor; do
     echo "| ${t%%:*} | $(rows "${t%%:*}" "${t#*:}") |"
 done
+echo
+echo "| actor id | actors |"
+echo "|---|---|"
+body actors.tsv | awk -F'\t' 'NR > 1 { if ($1 ~ /^attache:/) l++; else q++ }
+END { printf "| Wikidata QID | %d |\n| local id (`attache:`, QID not confirmed) | %d |\n", q, l }'
 echo
 echo "| alias form | count |"
 echo "|---|---|"

@@ -540,7 +540,10 @@ static void test_bad_actors(void **state)
 {
     td_fixture_t *f = *state;
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Putin\tVladimir Putin\tRUS",
-           "id 'Putin' is not a Wikidata QID (Q123)");
+           "id 'Putin' is neither a Wikidata QID (Q123) nor a local id (attache:first-last)");
+    breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "attache:Putin\tVladimir Putin\tRUS",
+           "id 'attache:Putin' is not a local id (attache: and lowercase ASCII words joined by "
+           "single hyphens, at most 64 bytes)");
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Q07747\tVladimir Putin\tRUS",
            "id 'Q07747' is not a Wikidata QID (Q123)");
     breaks(f, "actors.tsv", "Q7747\tVladimir Putin\tRUS", "Q7747x\tVladimir Putin\tRUS",
@@ -779,6 +782,52 @@ static void test_ended_warrant_loads(void **state)
     assert_string_equal(at_warrant_status(w, td_day("2023-12-31")), "outstanding");
     assert_string_equal(at_warrant_status(w, td_day("2024-01-01")), "withdrawn");
     at_actors_destroy(&a);
+}
+
+/* A person keyed by a local id (no confirmed QID) loads like any other:
+ * aliases, roles and warrants attach to the id. The rows are made up for the
+ * test and undone after it. */
+static void test_local_id_actor(void **state)
+{
+    td_fixture_t *f = *state;
+    const char *ah = "id\tname\tcountry\tsource\tchecked_on";
+    const char *lh = "actor\talias\tform\tcase\tnote\tsource\tchecked_on";
+    const char *rh =
+        "actor\trole\tcountry\ttitle\tstart\tend\tlast_seen\tholder\tsource\tchecked_on";
+    const char *wh = "actor\tcourt\tcase\tissued\tstatus\tstatus_date\tsource\tchecked_on";
+    char a2[256], l2[256], r2[256], w2[256];
+    snprintf(a2, sizeof a2, "%s\nattache:test-person\tTest Person\tRUS\ttest\t2026-11-28", ah);
+    snprintf(l2, sizeof l2,
+             "%s\nattache:test-person\tTestperson Zyx\tfull\tcaps\t\ttest\t2026-11-28", lh);
+    snprintf(
+        r2, sizeof r2,
+        "%s\nattache:test-person\tcommissioner\tRUS\tCommissioner\t2021-10-27\t\t\tsole\ttest\t"
+        "2026-11-28",
+        rh);
+    snprintf(w2, sizeof w2,
+             "%s\nattache:test-person\tICC\tICC-01/22\t2023-03-17\toutstanding\t\ttest\t2026-11-28",
+             wh);
+    assert_int_equal(td_edit(f->dir, "actors.tsv", ah, a2), 0);
+    assert_int_equal(td_edit(f->dir, "actor_aliases.tsv", lh, l2), 0);
+    assert_int_equal(td_edit(f->dir, "roles.tsv", rh, r2), 0);
+    assert_int_equal(td_edit(f->dir, "warrants.tsv", wh, w2), 0);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("local id did not load: %s", f->err);
+    size_t i;
+    assert_int_equal(at_actors_find(a, "attache:test-person", &i), 0);
+    const at_actor_t *p = at_actors_get(a, i);
+    assert_int_equal(p->nroles, 1);
+    assert_true(at_role_held(&p->roles[0], td_day("2023-03-17")));
+    assert_false(at_role_held(&p->roles[0], td_day("2021-10-26")));
+    assert_int_equal(p->nwarrants, 1);
+    assert_string_equal(at_warrant_status(&p->warrants[0], td_day("2023-03-17")), "outstanding");
+    assert_null(at_warrant_status(&p->warrants[0], td_day("2023-03-16")));
+    at_actors_destroy(&a);
+    assert_int_equal(td_edit(f->dir, "warrants.tsv", w2, wh), 0);
+    assert_int_equal(td_edit(f->dir, "roles.tsv", r2, rh), 0);
+    assert_int_equal(td_edit(f->dir, "actor_aliases.tsv", l2, lh), 0);
+    assert_int_equal(td_edit(f->dir, "actors.tsv", a2, ah), 0);
 }
 
 /* roles.tsv in the format before `last_seen` (nine columns) still loads,
@@ -1072,6 +1121,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_roles, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_bad_warrants, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_ended_warrant_loads, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_local_id_actor, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_executives, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_shared_spellings, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_roles_v1_format, setup, td_teardown_copy),

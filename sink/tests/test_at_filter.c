@@ -69,6 +69,9 @@ static void test_match(void **state)
     assert_false(matches(putin, plain));
     const char *other_actor[] = {"actor", "Q1", NULL};
     assert_false(matches(other_actor, notice));
+    /* A local id is a valid filter value; no event here carries it. */
+    const char *local_actor[] = {"actor", "attache:maria-lvova-belova", NULL};
+    assert_false(matches(local_actor, notice));
 
     at_sinkitem_unref(&notice);
     at_sinkitem_unref(&critical);
@@ -86,6 +89,9 @@ static void test_bad_values(void **state)
     assert_non_null(strstr(err, "alpha-3"));
     assert_int_equal(at_filter_add(f, "actor", "Putin", err, sizeof err), -1);
     assert_non_null(strstr(err, "QID"));
+    assert_int_equal(at_filter_add(f, "actor", "attache:Kony", err, sizeof err), -1);
+    assert_non_null(strstr(err, "local id"));
+    assert_int_equal(at_filter_add(f, "actor", "Q07747", err, sizeof err), -1);
     assert_int_equal(at_filter_add(f, "rule", "", err, sizeof err), -1);
     assert_int_equal(at_filter_add(f, "colour", "red", err, sizeof err), -1);
     assert_true(at_filter_empty(f));

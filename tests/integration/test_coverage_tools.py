@@ -52,7 +52,9 @@ def synthetic(d):
            ["MNG", "separate", "", "s", "2026-11-28"],
            ["NOR", "separate", "", "s", "2026-11-28"]])
     write(d, "actors.tsv", ["id", "name", "country", "source", "checked_on"],
-          [["Q%d" % i, "Person %d" % i, "USA", "s", "2026-11-28"] for i in range(1, 9)])
+          [["Q%d" % i, "Person %d" % i, "USA", "s", "2026-11-28"] for i in range(1, 8)] +
+          # One person keyed by a local id (no confirmed QID).
+          [["attache:person-eight", "Person 8", "NOR", "s", "2026-11-28"]])
     write(d, "actor_aliases.tsv", ["actor", "alias", "form", "case", "note", "source",
                                    "checked_on"],
           [["Q1", "Person One", "full", "caps", "", "s", "2026-11-28"]])
@@ -76,7 +78,7 @@ def synthetic(d):
              source="a page of 2025-04-01 and a 2026 export"),
         # NOR is not on the list: only its current holders count.
         role("Q7", "head_of_government", "NOR", "2021-10-14", source="an export alone"),
-        role("Q8", "foreign_minister", "NOR", "2021-10-14", "2025-02-04"),
+        role("attache:person-eight", "foreign_minister", "NOR", "2021-10-14", "2025-02-04"),
     ])
 
 
@@ -109,7 +111,7 @@ def test_timelines(d):
     assert "Open terms whose source names no dated record of 2026: 2" in undated, undated
     assert "- MNG head_of_government: Person 6 (Q6), from 1999-01-01" in undated, undated
     assert "- NOR head_of_government: Person 7 (Q7), from 2021-10-14" in undated, undated
-    for q in ("Q1", "Q3", "Q5", "Q2", "Q8"):
+    for q in ("Q1", "Q3", "Q5", "Q2", "attache:person-eight"):
         assert "(%s)" % q not in undated, (q, undated)
     # Without --gaps-only the complete timelines are listed too, and
     # without --undated-open there is no such list.
@@ -131,6 +133,8 @@ def test_generator(tmp, d):
     assert r.returncode == 0, r.stderr
     text = open(doc, encoding="utf-8").read()
     assert "| USA | foreign_minister | 2 | 1999-06-01 | open (2026-11-28) |" in text, text
+    assert "| Wikidata QID | 7 |" in text, text
+    assert "| local id (`attache:`, QID not confirmed) | 1 |" in text, text
     assert "- NOR head_of_government: Person 7 (Q7), from 2021-10-14" in text
     # The sections around the generated one are kept.
     assert "## Dates and the reference day" in text and "### roles.tsv" in text
@@ -139,7 +143,7 @@ def test_generator(tmp, d):
     # A new term makes the doc stale: --check prints the diff and fails,
     # without writing.
     with open(os.path.join(d, "roles.tsv"), "a", encoding="utf-8") as f:
-        f.write("\t".join(role("Q8", "foreign_minister", "MNG", "2020-01-01",
+        f.write("\t".join(role("attache:person-eight", "foreign_minister", "MNG", "2020-01-01",
                                source="a page of 2026-02-02")) + "\n")
     r = gen(d, doc, "--check")
     assert r.returncode == 1, r.stdout
