@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "at_actorid.h"
 #include "at_actors.h"
 #include "at_enrich.h"
 #include "at_gazetteer.h"
@@ -104,7 +105,7 @@ static int check(const char *dir)
     at_treaty_check(dir, gaz, report, &seen);
     char version[11];
     at_day_t as_of;
-    size_t executives = 0, actor_spellings = 0;
+    size_t executives = 0, actor_spellings = 0, local_ids = 0;
     if (at_enrich_read_version(dir, version, &as_of, err, sizeof err) < 0)
         report(&seen, err);
     else if (gaz) {
@@ -113,6 +114,9 @@ static int check(const char *dir)
             report(&seen, err);
         executives = at_actors_executive_count(actors);
         actor_spellings = at_actors_alias_count(actors);
+        for (size_t i = 0; actors && i < at_actors_count(actors); i++)
+            if (at_actorid_kind(at_actors_get(actors, i)->id) == AT_ACTORID_LOCAL)
+                local_ids++;
         at_actors_destroy(&actors);
     }
     int rc = seen.n ? 1 : 0;
@@ -123,11 +127,11 @@ static int check(const char *dir)
             coverage(tr, gaz, cov, sizeof cov);
         printf("%s: ok: data as of %s; %zu countries with %zu spellings of countries and places, "
                "%zu treaties with %zu "
-               "participation rows (UN member and observer states covered: %s), %zu actors with "
-               "%zu spellings, %zu states in executives.tsv\n",
+               "participation rows (UN member and observer states covered: %s), %zu actors (%zu "
+               "with a local id) with %zu spellings, %zu states in executives.tsv\n",
                dir, at_enrich_data_version(engine), at_enrich_country_count(engine),
                at_enrich_alias_count(engine), at_treaty_count(tr), at_treaty_row_count(tr), cov,
-               at_enrich_actor_count(engine), actor_spellings, executives);
+               at_enrich_actor_count(engine), local_ids, actor_spellings, executives);
         at_treaty_destroy(&tr);
     } else if (rc) {
         fprintf(stderr, "attache data check: %zu problem%s in %s\n", seen.n, seen.n == 1 ? "" : "s",

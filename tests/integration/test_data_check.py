@@ -289,6 +289,10 @@ def test_shipped_data():
     assert len(lines) == 1, lines
     assert lines[0].startswith(h.DATA + ": ok: data as of "), lines[0]
     assert "rome_statute " in lines[0] and "npt " in lines[0], lines[0]
+    # Actors keyed by a local id (no confirmed QID) are counted apart.
+    local = sum(1 for l in open(os.path.join(h.DATA, "actors.tsv"), encoding="utf-8")
+                if l.startswith("attache:"))
+    assert " (%d with a local id) " % local in lines[0], lines[0]
     # default directory: $ATTACHE_DATA_DIR
     env = dict(os.environ, ATTACHE_DATA_DIR=h.DATA)
     rc, out, _ = check(None, env=env)
