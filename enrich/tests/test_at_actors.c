@@ -412,6 +412,17 @@ static const warrant_case_t warrant_cases[] = {
     {"Q379148", "2008-06-10", "2008-06-10", "outstanding"},
     {"Q379148", "2008-06-10", "2008-07-02", "outstanding"},
     {"Q379148", "2008-06-10", "2008-07-03", "executed"},
+    /* The issue's example: Lvova-Belova, with Putin on 2023-03-17; keyed
+     * by a local id (no stored export confirms her QID). */
+    {"attache:maria-lvova-belova", "2023-03-17", "2023-03-16", NULL},
+    {"attache:maria-lvova-belova", "2023-03-17", "2023-03-17", "outstanding"},
+    {"attache:maria-lvova-belova", "2023-03-17", AS_OF, "outstanding"},
+    /* Ongwen: issued under seal 2005-07-08, surrendered 2015-01-17. */
+    {"attache:dominic-ongwen", "2005-07-08", "2015-01-16", "outstanding"},
+    {"attache:dominic-ongwen", "2005-07-08", "2015-01-17", "executed"},
+    /* Deif: terminated 2025-02-26 after his death was confirmed. */
+    {"attache:mohammed-deif", "2024-11-21", "2025-02-25", "outstanding"},
+    {"attache:mohammed-deif", "2024-11-21", "2025-02-26", "terminated"},
 };
 
 static void test_warrants(void **state)
