@@ -5,8 +5,8 @@
  * Hungary's notification of 2025-06-02, Malaysia's withdrawn accession, the
  * United States placed only by a dateline), no hindsight about changes not
  * yet scheduled on the item's day, warrant_exposure severities (the Astana /
- * Ulaanbaatar model case), and the alerts.* config keys: defaults, each
- * setting taking effect, and bad values named by key.
+ * Ulaanbaatar model case, and a subject keyed by a local id), and the alerts.* config keys:
+ * defaults, each setting taking effect, and bad values named by key.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -262,6 +262,25 @@ static void test_model_case_defaults(void **state)
     at_enrich_event_free(&ev);
 }
 
+/* The issue's other example of 17 March 2023: a subject keyed by a local id
+ * (no confirmed QID) raises the same alert, naming the local id. The day
+ * before the warrant was issued there is none. */
+static void test_local_id_subject(void **state)
+{
+    const at_enrich_t *e = *state;
+    const char *body = "ULAANBAATAR \xE2\x80\x94 Maria Lvova-Belova arrived in Mongolia.";
+    Attache__V1__Event *ev = enrich_on(e, "Lvova-Belova in Mongolia", body, "2024-09-03");
+    const Attache__V1__Alert *al = find(ev, "warrant_exposure", "MNG");
+    assert_non_null(al);
+    assert_string_equal(al->actor, "attache:maria-lvova-belova");
+    assert_int_equal(al->severity, ATTACHE__V1__SEVERITY__SEVERITY_CRITICAL);
+    assert_non_null(strstr(al->message, "Maria Lvova-Belova"));
+    at_enrich_event_free(&ev);
+    ev = enrich_on(e, "Lvova-Belova in Mongolia", body, "2023-03-16");
+    assert_int_equal(count_rule(ev, "warrant_exposure"), 0);
+    at_enrich_event_free(&ev);
+}
+
 static void test_rules_configured(void **state)
 {
     at_enrich_t *e = *state;
@@ -426,6 +445,7 @@ int main(void)
                                         td_teardown_enrich),
         cmocka_unit_test_setup_teardown(test_model_case_defaults, td_setup_enrich,
                                         td_teardown_enrich),
+        cmocka_unit_test_setup_teardown(test_local_id_subject, td_setup_enrich, td_teardown_enrich),
         cmocka_unit_test_setup_teardown(test_rules_configured, td_setup_enrich, td_teardown_enrich),
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_bad_values_name_the_key),
