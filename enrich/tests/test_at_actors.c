@@ -198,11 +198,12 @@ static const role_case_t role_cases[] = {
     {"Q43723", "2022-12-28", ""},
     {"Q43723", "2022-12-29", "head_of_government:ISR:Prime Minister of Israel"},
     /* One person, one office in several states (New Zealand and the Bahamas
-     * were added in round 7 (past7)). */
+     * were added in round 7 (past7), Papua New Guinea in round 8 (past8b)). */
     {"Q9682", "2022-09-07",
      "head_of_state:GBR:Queen of the United Kingdom|head_of_state:CAN:Queen of "
      "Canada|head_of_state:AUS:Queen of Australia|head_of_state:NZL:Queen of New "
-     "Zealand|head_of_state:BHS:Queen of the Bahamas"},
+     "Zealand|head_of_state:BHS:Queen of the Bahamas|head_of_state:PNG:Queen of "
+     "Papua New Guinea"},
     {"Q9682", "2022-09-08", ""},
     /* Handovers on one day: the predecessor's end is the successor's start. */
     {"Q567", "2021-12-07", "head_of_government:DEU:Chancellor of Germany"},
