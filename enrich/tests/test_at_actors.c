@@ -200,13 +200,15 @@ static const role_case_t role_cases[] = {
     /* One person, one office in several states (New Zealand and the Bahamas
      * were added in round 7 (past7); Jamaica, Grenada, Belize, Antigua and
      * Barbuda and Saint Kitts and Nevis in round 8 (past8a), Papua New
-     * Guinea in round 8 (past8b)). */
+     * Guinea in round 8 (past8b), Saint Lucia and Saint Vincent and the
+     * Grenadines in round 8 (past8c)). */
     {"Q9682", "2022-09-07",
      "head_of_state:GBR:Queen of the United Kingdom|head_of_state:CAN:Queen of "
      "Canada|head_of_state:AUS:Queen of Australia|head_of_state:NZL:Queen of New "
      "Zealand|head_of_state:JAM:Queen of Jamaica|head_of_state:BHS:Queen of the "
      "Bahamas|head_of_state:GRD:Queen of Grenada|head_of_state:PNG:Queen of Papua New "
-     "Guinea|head_of_state:BLZ:Queen of "
+     "Guinea|head_of_state:LCA:Queen of Saint Lucia|head_of_state:VCT:Queen of Saint "
+     "Vincent and the Grenadines|head_of_state:BLZ:Queen of "
      "Belize|head_of_state:ATG:Queen of Antigua and Barbuda|head_of_state:KNA:Queen "
      "of Saint Kitts and Nevis"},
     {"Q9682", "2022-09-08", ""},
