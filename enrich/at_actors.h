@@ -83,7 +83,7 @@ typedef enum {
 } at_alias_form_t;
 
 typedef struct {
-    char *id;   /* Wikidata QID */
+    char *id;   /* Wikidata QID or local id (at_actorid.h) */
     char *name; /* display name */
     size_t country;
     const at_role_t *roles; /* sorted by start */
