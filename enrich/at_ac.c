@@ -14,7 +14,10 @@
  * and the table holds each target's row offset (state × classes) rather
  * than its number. The scan loop is then one load per byte and one compare
  * against the first reporting row: no multiply and no second table lookup
- * on the dependency chain from one byte to the next.
+ * on the dependency chain from one byte to the next. The renumbering
+ * rewrites the trie's table in place rather than into a second one, so a
+ * compile's peak memory is one table, not two (docs/enrich-bench.md,
+ * session 8).
  *
  * That chain (one load whose address depends on the previous load) is
  * what bounds a scan, not memory bandwidth. So a long text is scanned as
@@ -205,16 +208,18 @@ int at_ac_compile(at_ac_t *self)
      * shallow states, where a scan spends most of its bytes, share few
      * cache lines; store row offsets. */
     int32_t *newid = malloc(nstates * sizeof *newid);
-    uint32_t *table = malloc((size_t)nstates * ncls * sizeof *table);
     int32_t *own2 = malloc(nstates * sizeof *own2);
     int32_t *dict2 = malloc(nstates * sizeof *dict2);
-    if (!newid || !table || !own2 || !dict2 || (uint64_t)nstates * ncls > UINT32_MAX) {
+    uint32_t *spare = malloc(ncls * sizeof *spare);
+    uint8_t *placed = calloc(nstates, 1);
+    if (!newid || !own2 || !dict2 || !spare || !placed || (uint64_t)nstates * ncls > UINT32_MAX) {
         free(queue);
         queue = NULL;
         free(newid);
-        free(table);
         free(own2);
         free(dict2);
+        free(spare);
+        free(placed);
         free(dict);
         goto oom;
     }
@@ -230,16 +235,40 @@ int at_ac_compile(at_ac_t *self)
             newid[queue[q]] = (int32_t)loud++;
     free(queue);
     queue = NULL;
-    for (uint32_t s = 0; s < nstates; s++) {
-        uint32_t *row = &table[(size_t)newid[s] * ncls];
-        const int32_t *orow = &delta[(size_t)s * ncls];
-        for (size_t c = 0; c < ncls; c++)
-            row[c] = (uint32_t)newid[orow[c]] * (uint32_t)ncls;
-        own2[newid[s]] = own[s];
-        dict2[newid[s]] = dict[s] < 0 ? -1 : newid[dict[s]];
+    for (uint32_t st = 0; st < nstates; st++) {
+        own2[newid[st]] = own[st];
+        dict2[newid[st]] = dict[st] < 0 ? -1 : newid[dict[st]];
     }
+    /* The scan table is delta rewritten in place (a second table would
+     * double the peak memory of a compile, attache's largest allocation):
+     * each target becomes its new row offset, then each row moves to its
+     * new place, following the renumbering's cycles with one spare row. */
+    uint32_t *table = (uint32_t *)delta;
+    size_t cells = (size_t)nstates * ncls;
+    for (size_t i = 0; i < cells; i++)
+        table[i] = (uint32_t)newid[delta[i]] * (uint32_t)ncls;
+    for (uint32_t st = 0; st < nstates; st++) {
+        if (placed[st])
+            continue;
+        memcpy(spare, &table[(size_t)st * ncls], ncls * sizeof *spare);
+        uint32_t cur = st;
+        do {
+            /* spare holds the old row `cur`: put it at its new place and
+             * pick up the row it displaces. */
+            uint32_t dst = (uint32_t)newid[cur];
+            uint32_t *row = &table[(size_t)dst * ncls];
+            for (size_t c = 0; c < ncls; c++) {
+                uint32_t t = row[c];
+                row[c] = spare[c];
+                spare[c] = t;
+            }
+            placed[cur] = 1;
+            cur = dst;
+        } while (cur != st);
+    }
+    free(spare);
+    free(placed);
     free(newid);
-    free(delta);
     free(own);
     free(dict);
     self->delta = table;
