@@ -32,10 +32,11 @@ TABLES = ("actors.tsv", "actor_aliases.tsv", "roles.tsv", "warrants.tsv")
 
 
 def rekey(path, old, new, source=None):
-    """The file's text with OLD replaced by NEW in the key column; the count."""
+    """The file's text with OLD replaced by NEW in the key column, the count
+    of rows changed, and the keys the file had before the change."""
     with open(path, encoding="utf-8", newline="") as f:
         lines = f.readlines()
-    out, n, header = [], 0, None
+    out, n, header, keys = [], 0, None, set()
     for line in lines:
         if line.startswith("#") or not line.strip():
             out.append(line)
@@ -45,13 +46,16 @@ def rekey(path, old, new, source=None):
         cols = body.split("\t")
         if header is None:
             header = cols
-        elif cols[0] == old:
+            out.append(line)
+            continue
+        keys.add(cols[0])
+        if cols[0] == old:
             cols[0] = new
             if source is not None and "source" in header:
                 cols[header.index("source")] = source
             n += 1
         out.append("\t".join(cols) + eol)
-    return "".join(out), n
+    return "".join(out), n, keys
 
 
 def main():
@@ -74,7 +78,7 @@ def main():
     if texts["actors.tsv"][1] != 1:
         sys.exit("actor-rekey: %r is not an actor in %s" % (a.old, os.path.join(a.data,
                                                                                  "actors.tsv")))
-    if rekey(os.path.join(a.data, "actors.tsv"), a.new, a.new)[1]:
+    if a.new in texts["actors.tsv"][2]:
         sys.exit("actor-rekey: %r is already an actor; merging two actors is done by hand" % a.new)
     for t in TABLES:
         path = os.path.join(a.data, t)
