@@ -1113,7 +1113,9 @@ static void jw_role(jw_t *w, const Attache__V1__Role *r)
     JW_LIT(w, ",\"title\":");
     jw_str(w, r->title);
     JW_OPT(w, ",\"start\":", r->start);
+    JW_OPT(w, ",\"first_seen\":", r->first_seen);
     JW_OPT(w, ",\"end\":", r->end);
+    JW_OPT(w, ",\"last_seen\":", r->last_seen);
     JW_LIT(w, "}");
 }
 
@@ -1493,7 +1495,9 @@ static int check_actor(const char *base, const Attache__V1__ActorMention *a, cha
             check_str(P(".roles[%zu].country", i), r->country, AT_JSON_MAX_ID, err, errlen) ||
             check_str(P(".roles[%zu].title", i), r->title, AT_JSON_MAX_STRING, err, errlen) ||
             check_date(P(".roles[%zu].start", i), r->start, err, errlen) ||
-            check_date(P(".roles[%zu].end", i), r->end, err, errlen))
+            check_date(P(".roles[%zu].first_seen", i), r->first_seen, err, errlen) ||
+            check_date(P(".roles[%zu].end", i), r->end, err, errlen) ||
+            check_date(P(".roles[%zu].last_seen", i), r->last_seen, err, errlen))
             return -1;
     }
     for (size_t i = 0; i < a->n_warrants; i++) {

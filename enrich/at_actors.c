@@ -61,6 +61,7 @@ enum {
     RO_COUNTRY,
     RO_TITLE,
     RO_START,
+    RO_FIRST_SEEN,
     RO_END,
     RO_LAST_SEEN,
     RO_HOLDER,
@@ -68,8 +69,12 @@ enum {
     RO_CHECKED,
     RO_NCOLS
 };
-static const char *const role_cols[] = {"actor", "role",      "country", "title",  "start",
-                                        "end",   "last_seen", "holder",  "source", "checked_on"};
+static const char *const role_cols[] = {"actor",  "role",       "country",   "title",
+                                        "start",  "first_seen", "end",       "last_seen",
+                                        "holder", "source",     "checked_on"};
+/* Columns roles.tsv gained after its first format, oldest first: a
+ * user's own tables in an older format still load. */
+static const size_t role_added[] = {RO_LAST_SEEN, RO_FIRST_SEEN};
 static const char *const holders[] = {"sole", "acting", "shared"};
 
 enum {
@@ -339,11 +344,13 @@ static int not_after_as_of(const at_actors_t *self, const at_tsv_t *t, const cha
 static void format_interval(const at_role_t *r, char *buf, size_t len)
 {
     char a[16], b[16];
+    const char *from = r->start == AT_DAY_NONE ? "first seen " : "";
     if (r->end == AT_DAY_NONE && r->last_seen != AT_DAY_NONE)
-        snprintf(buf, len, "[%s, last seen %s]", at_day_format(r->start, a, sizeof a),
+        snprintf(buf, len, "[%s%s, last seen %s]", from,
+                 at_day_format(at_role_from(r), a, sizeof a),
                  at_day_format(r->last_seen, b, sizeof b));
     else
-        snprintf(buf, len, "[%s, %s)", at_day_format(r->start, a, sizeof a),
+        snprintf(buf, len, "[%s%s, %s)", from, at_day_format(at_role_from(r), a, sizeof a),
                  r->end == AT_DAY_NONE ? "open" : at_day_format(r->end, b, sizeof b));
 }
 
@@ -360,7 +367,8 @@ static int check_overlaps(const at_actors_t *self, const at_tsv_t *t, const role
     for (size_t i = 0; i < self->nroles; i++) {
         const role_row_t *o = &self->roles[i];
         if (o->r.country != row->r.country || strcmp(o->r.role, row->r.role) != 0 ||
-            !(row->r.start < at_role_until(&o->r) && o->r.start < at_role_until(&row->r)))
+            !(at_role_from(&row->r) < at_role_until(&o->r) &&
+              at_role_from(&o->r) < at_role_until(&row->r)))
             continue;
         char mine[40], theirs[40];
         format_interval(&row->r, mine, sizeof mine);
@@ -386,9 +394,8 @@ static int check_overlaps(const at_actors_t *self, const at_tsv_t *t, const role
 
 static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
-    /* The format before `last_seen` still loads: a user's own tables. */
-    at_tsv_t *t =
-        at_tsv_open_compat(self->paths[2], role_cols, RO_NCOLS, RO_LAST_SEEN, err, errlen);
+    at_tsv_t *t = at_tsv_open_compat(self->paths[2], role_cols, RO_NCOLS, role_added,
+                                     sizeof role_added / sizeof *role_added, err, errlen);
     if (!t)
         return -1;
     size_t cap = 0;
@@ -397,11 +404,12 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
         role_row_t row = {0};
         int holder;
         const char *role = at_tsv_field(t, RO_ROLE);
-        row.r.last_seen = AT_DAY_NONE;
+        row.r.last_seen = row.r.first_seen = AT_DAY_NONE;
         if (find_actor_col(self, t, RO_ACTOR, &row.actor, err, errlen) ||
             at_gazetteer_country_col(gaz, t, RO_COUNTRY, &row.r.country, err, errlen) ||
             at_tsv_required(t, RO_TITLE, err, errlen) ||
-            at_tsv_day(t, RO_START, 0, &row.r.start, err, errlen) ||
+            at_tsv_day(t, RO_START, 1, &row.r.start, err, errlen) ||
+            at_tsv_day(t, RO_FIRST_SEEN, 1, &row.r.first_seen, err, errlen) ||
             at_tsv_day(t, RO_END, 1, &row.r.end, err, errlen) ||
             at_tsv_day(t, RO_LAST_SEEN, 1, &row.r.last_seen, err, errlen) ||
             at_tsv_choice(t, RO_HOLDER, holders, sizeof holders / sizeof *holders, &holder, err,
@@ -417,22 +425,38 @@ static int load_roles(at_actors_t *self, const at_gazetteer_t *gaz, char *err, s
                              "when end is set");
             break;
         }
-        if (row.r.last_seen < row.r.start) {
-            rc = at_tsv_fail(t, err, errlen, "last_seen is before start");
+        /* Exactly one of start and first_seen: the first day in office,
+         * or, when that is not known, the first day a record shows. */
+        if (row.r.start == AT_DAY_NONE && row.r.first_seen == AT_DAY_NONE) {
+            rc = at_tsv_fail(t, err, errlen,
+                             "start is empty: give it, or first_seen when the first day in "
+                             "office is not known");
+            break;
+        }
+        if (row.r.start != AT_DAY_NONE && row.r.first_seen != AT_DAY_NONE) {
+            rc = at_tsv_fail(t, err, errlen,
+                             "first_seen is for a term whose start is not known: leave it empty "
+                             "when start is set");
+            break;
+        }
+        const char *from = row.r.start != AT_DAY_NONE ? "start" : "first_seen";
+        if (row.r.last_seen < at_role_from(&row.r)) {
+            rc = at_tsv_fail(t, err, errlen, "last_seen is before %s", from);
             break;
         }
         if (!at_tsv_is_identifier(role)) {
             rc = at_tsv_fail(t, err, errlen, "role '%s' must be [a-z0-9_]+", role);
             break;
         }
-        if (row.r.end <= row.r.start) {
-            rc =
-                at_tsv_fail(t, err, errlen, "end must be after start (intervals are [start, end))");
+        if (row.r.end <= at_role_from(&row.r)) {
+            rc = at_tsv_fail(t, err, errlen, "end must be after %s (intervals are [%s, end))", from,
+                             from);
             break;
         }
         /* An open term is one still running on the "as of" day; a term
          * that will end later is not a fact yet. */
         if (not_after_as_of(self, t, "start", row.r.start, err, errlen) ||
+            not_after_as_of(self, t, "first_seen", row.r.first_seen, err, errlen) ||
             not_after_as_of(self, t, "end", row.r.end, err, errlen) ||
             not_after_as_of(self, t, "last_seen", row.r.last_seen, err, errlen)) {
             rc = -1;
@@ -536,8 +560,9 @@ static int cmp_role(const void *a, const void *b)
     const role_row_t *x = a, *y = b;
     if (x->actor != y->actor)
         return x->actor < y->actor ? -1 : 1;
-    if (x->r.start != y->r.start)
-        return x->r.start < y->r.start ? -1 : 1;
+    at_day_t xs = at_role_from(&x->r), ys = at_role_from(&y->r);
+    if (xs != ys)
+        return xs < ys ? -1 : 1;
     return x->line < y->line ? -1 : x->line > y->line;
 }
 
@@ -741,9 +766,16 @@ at_day_t at_role_until(const at_role_t *role)
     return role->last_seen + 1;
 }
 
+at_day_t at_role_from(const at_role_t *role)
+{
+    if (!role)
+        return AT_DAY_NONE;
+    return role->start != AT_DAY_NONE ? role->start : role->first_seen;
+}
+
 int at_role_held(const at_role_t *role, at_day_t day)
 {
-    return role && role->start <= day && day < at_role_until(role);
+    return role && at_role_from(role) <= day && day < at_role_until(role);
 }
 
 int at_role_single_holder(const char *role)

@@ -52,7 +52,11 @@ typedef struct {
     char *role; /* head_of_state, head_of_government, ... */
     size_t country;
     char *title; /* "President of Russia" */
+    /* The first day in office; AT_DAY_NONE when it is not known, and then
+     * first_seen is the first day the term is known to have run (roles.tsv
+     * `first_seen`): held from then, unknown before. */
     at_day_t start;
+    at_day_t first_seen;
     at_day_t end; /* the first day no longer held; AT_DAY_NONE: not known */
     /* With no end: the last day the term is known to have run, after which
      * whether it still runs is unknown (roles.tsv `last_seen`); AT_DAY_NONE
@@ -86,7 +90,7 @@ typedef struct {
     char *id;   /* Wikidata QID or local id (at_actorid.h) */
     char *name; /* display name */
     size_t country;
-    const at_role_t *roles; /* sorted by start */
+    const at_role_t *roles; /* sorted by at_role_from */
     size_t nroles;
     const at_warrant_t *warrants; /* sorted by issued */
     size_t nwarrants;
@@ -147,9 +151,13 @@ const at_actor_alias_t *at_actors_alias(const at_actors_t *self, size_t i);
  * Returns 0 or -1 on allocation failure. */
 int at_actors_add_patterns(const at_actors_t *self, at_match_t *m, uint32_t base);
 
-/* Whether the role is known to be held on day: start <= day < end, or up
- * to last_seen (inclusive) for a term whose end is not known. */
+/* Whether the role is known to be held on day: at_role_from(role) <= day
+ * < at_role_until(role). */
 int at_role_held(const at_role_t *role, at_day_t day);
+
+/* The first day the role is known to be held: its start, else first_seen
+ * (for a term whose first day is not known). */
+at_day_t at_role_from(const at_role_t *role);
 
 /* The first day from which the role is no longer known to be held: its
  * end, else the day after last_seen, else AT_DAY_NONE (still held on the

@@ -562,7 +562,8 @@ static int ci_contains(const char *hay, const char *needle)
  * "President Johnson" never fits Boris Johnson, and "Foreign Secretary
  * Miliband" in 2026 does not fit David Miliband (Foreign Secretary
  * 2007–2010) while "former Foreign Secretary Miliband" does. A term whose
- * end is not known (open, or last seen before day) still fits. */
+ * end is not known (open, or last seen before day) still fits, and so
+ * does one whose start is not known (first seen after day). */
 static int title_fits(const at_actor_t *a, const at_title_t *t, int past, at_day_t day)
 {
     if (!t || !t->strong)
@@ -793,7 +794,8 @@ static int add_roles(const at_enrich_t *self, Attache__V1__ActorMention *am, con
         if (at_pbstr_set(&m->role, ro->role) ||
             at_pbstr_set(&m->country, at_gazetteer_country(self->gaz, ro->country)->code) ||
             at_pbstr_set(&m->title, ro->title) || set_day(&m->start, ro->start) ||
-            set_day(&m->end, ro->end))
+            set_day(&m->first_seen, ro->first_seen) || set_day(&m->end, ro->end) ||
+            set_day(&m->last_seen, ro->last_seen))
             return -1;
     }
     return 0;

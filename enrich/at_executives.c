@@ -43,7 +43,8 @@ void at_executives_destroy(at_executives_t **self_p)
 static int load(at_executives_t *self, const at_gazetteer_t *gaz, char *err, size_t errlen)
 {
     /* The first format, before `since`, still loads: a user's own table. */
-    at_tsv_t *t = at_tsv_open_compat(self->path, cols, EX_NCOLS, EX_SINCE, err, errlen);
+    static const size_t added[] = {EX_SINCE};
+    at_tsv_t *t = at_tsv_open_compat(self->path, cols, EX_NCOLS, added, 1, err, errlen);
     if (!t)
         return -1;
     int rc;

@@ -26,13 +26,20 @@ struct at_tsv {
     size_t ncols;             /* columns per row in the file */
     const char *const *names; /* the current format's column names */
     const char **fields;      /* ncols pointers into buf */
-    size_t absent;            /* the current column the file lacks, or SIZE_MAX */
+    uint32_t absent;          /* bit i: the file lacks current column i */
 };
 
-/* The current format's index of the file's column i. */
+/* The current format's index of the file's column i: the i-th column
+ * that is not absent. */
 static size_t current_col(const at_tsv_t *self, size_t i)
 {
-    return i >= self->absent ? i + 1 : i;
+    size_t c = 0;
+    for (;; c++) {
+        if (c < 32 && (self->absent >> c) & 1u)
+            continue;
+        if (i-- == 0)
+            return c;
+    }
 }
 
 size_t at_tsv_utf8_valid(const unsigned char *s, size_t len)
@@ -233,7 +240,7 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
     self->fields = calloc(ncolumns, sizeof *self->fields);
     self->ncols = ncolumns;
     self->names = columns;
-    self->absent = SIZE_MAX;
+    self->absent = 0;
     if (!self->path || !self->fields) {
         at_err_set(err, errlen, "%s:0: out of memory", path);
         at_tsv_destroy(&self);
@@ -272,24 +279,35 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
 }
 
 at_tsv_t *at_tsv_open_compat(const char *path, const char *const *columns, size_t ncolumns,
-                             size_t added, char *err, size_t errlen)
+                             const size_t *added, size_t nadded, char *err, size_t errlen)
 {
     at_tsv_t *self = at_tsv_open(path, columns, ncolumns, err, errlen);
-    /* The first format's names on the stack: no allocation, so a failure
-     * here can only mean the file is in neither format. */
-    const char *first[AT_TSV_MAX_COLUMNS];
-    if (self || added >= ncolumns || ncolumns - 1 > AT_TSV_MAX_COLUMNS)
+    if (self || ncolumns > AT_TSV_MAX_COLUMNS || nadded >= ncolumns)
         return self;
-    for (size_t i = 0, j = 0; i < ncolumns; i++)
-        if (i != added)
-            first[j++] = columns[i];
-    char err1[256];
-    self = at_tsv_open(path, first, ncolumns - 1, err1, sizeof err1);
-    if (self) {
-        self->names = columns;
-        self->absent = added;
+    for (size_t i = 0; i < nadded; i++)
+        if (added[i] >= ncolumns)
+            return NULL;
+    /* Older formats, newest first: the current header without the last
+     * k added columns. Their names go on the stack (no allocation), so a
+     * failure here can only mean the file is in none of the formats, and
+     * the current format's error stands. */
+    uint32_t absent = 0;
+    for (size_t k = nadded; k-- > 0;) {
+        const char *older[AT_TSV_MAX_COLUMNS];
+        size_t n = 0;
+        absent |= 1u << added[k];
+        for (size_t i = 0; i < ncolumns; i++)
+            if (!((absent >> i) & 1u))
+                older[n++] = columns[i];
+        char err1[256];
+        self = at_tsv_open(path, older, n, err1, sizeof err1);
+        if (self) {
+            self->names = columns;
+            self->absent = absent;
+            return self;
+        }
     }
-    return self;
+    return NULL;
 }
 
 void at_tsv_destroy(at_tsv_t **self_p)
@@ -326,10 +344,11 @@ int at_tsv_next(at_tsv_t *self, char *err, size_t errlen)
 
 const char *at_tsv_field(const at_tsv_t *self, size_t col)
 {
-    if (!self || col == self->absent)
+    if (!self || (col < 32 && (self->absent >> col) & 1u))
         return "";
-    if (col > self->absent)
-        col--;
+    /* The file's index: the current one less the absent columns before it. */
+    for (size_t c = 0, n = col < 32 ? col : 32; c < n; c++)
+        col -= (self->absent >> c) & 1u;
     if (col >= self->ncols || !self->fields[col])
         return "";
     return self->fields[col];

@@ -48,14 +48,17 @@ at_tsv_t *at_tsv_open(const char *path, const char *const *columns, size_t ncolu
 /* Most columns at_tsv_open_compat handles. */
 #define AT_TSV_MAX_COLUMNS 32
 
-/* Open a table that gained the column `added` (its index in `columns`)
- * after its first format, so that a user's own tables keep loading: a file
- * with the current header reads as with at_tsv_open; a file whose header
- * is the current one without that column reads with the same column
- * indices, that column giving "" on every row. A file in neither format
- * gets the current format's error. */
+/* Open a table that gained columns after its first format, so that a
+ * user's own tables keep loading. added[0..nadded) are the indices in
+ * `columns` of the columns added since the first format, oldest first. A
+ * file with the current header reads as with at_tsv_open; a file in an
+ * earlier format (the current header without the last k added columns,
+ * 1 <= k <= nadded) reads with the current column indices, each missing
+ * column giving "" on every row, and errors name the current columns. A
+ * file in none of the formats gets the current format's error. At most
+ * AT_TSV_MAX_COLUMNS columns. */
 at_tsv_t *at_tsv_open_compat(const char *path, const char *const *columns, size_t ncolumns,
-                             size_t added, char *err, size_t errlen);
+                             const size_t *added, size_t nadded, char *err, size_t errlen);
 
 /* Destroy; NULL-safe, nulls the caller's pointer. */
 void at_tsv_destroy(at_tsv_t **self_p);

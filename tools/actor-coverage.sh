@@ -26,18 +26,25 @@ echo
 echo "| state | office | terms | from | to |"
 echo "|---|---|---|---|---|"
 body roles.tsv | awk -F'\t' -v asof="$(cat "$dir/VERSION")" '
-NR > 1 {
-    k = $3 " | " $2
+# Columns by header name: the format gained last_seen, then first_seen.
+NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+{
+    k = $col["country"] " | " $col["role"]
     n[k]++
-    if (!(k in lo) || $5 < lo[k]) lo[k] = $5
+    # The first day known: a start, or a first_seen (the first day a
+    # record shows; marked, since the term may have begun earlier).
+    s = $col["start"]; f = s
+    if (s == "" && ("first_seen" in col)) { s = $col["first_seen"]; f = "first seen " s }
+    if (!(k in lo) || s < lo[k]) { lo[k] = s; lf[k] = f }
     # The latest term by the day it is last known to run: an end, a
     # last_seen (the day after it), or open (after every day).
-    if ($6 != "") { d = $6; e = $6 }
-    else if ($7 ~ /^[0-9]/) { d = $7 "+"; e = "last seen " $7 }
+    ls = ("last_seen" in col) ? $col["last_seen"] : ""
+    if ($col["end"] != "") { d = $col["end"]; e = d }
+    else if (ls ~ /^[0-9]/) { d = ls "+"; e = "last seen " ls }
     else { d = "9999"; e = "open (" asof ")" }
     if (!(k in hd) || d > hd[k]) { hd[k] = d; hi[k] = e }
 }
-END { for (k in n) printf "| %s | %d | %s | %s |\n", k, n[k], lo[k], hi[k] }' | sort
+END { for (k in n) printf "| %s | %d | %s | %s |\n", k, n[k], lf[k], hi[k] }' | sort
 echo
 echo "| warrant status | count |"
 echo "|---|---|"

@@ -17,7 +17,10 @@ Two reports (docs/data.md, "Coverage of the actor tables"):
 2. Current holders: the UN member and observer states with and without
    an open term for each office; of those without, the ones whose latest
    term is bounded by `last_seen` (known to have run up to that day,
-   unknown on the data date) are counted and listed with the day. For the head of government, the states
+   unknown on the data date) are counted and listed with the day. The
+   states whose open term has no known first day (`first_seen`: held from
+   a day a record shows, unknown before) are counted apart. For the head
+   of government, the states
    whose head of state heads the government (executives.tsv) need none;
    those are counted apart, and so are the states executives.tsv does not
    classify yet.
@@ -93,7 +96,7 @@ def undated_open(data, roles, asof):
         if r["end"] or r.get("last_seen") or dated_in(r.get("source", ""), asof.year):
             continue
         found.append((r["country"], r["role"], names.get(r["actor"], r["actor"]), r["actor"],
-                      r["start"]))
+                      r["start"] or "first seen " + r.get("first_seen", "")))
     print("Open terms whose source names no dated record of %d: %d\n" % (asof.year, len(found)))
     for c, o, name, qid, start in sorted(found):
         print("- %s %s: %s (%s), from %s" % (c, o, name, qid, start))
@@ -109,8 +112,9 @@ def main():
     terms = {}
     seen_to = {}  # (state, office): the latest last_seen + 1 day
     roles = list(rows(data + "/roles.tsv"))  # read once: the timelines and --undated-open
+    first_seen_open = set()  # (state, office) with an open term whose start is not known
     for r in roles:
-        s = day(r["start"])
+        s = day(r["start"] or r.get("first_seen", ""))
         if r["end"]:
             e = day(r["end"])
         elif r.get("last_seen"):  # known up to that day, unknown after: not covered
@@ -119,6 +123,8 @@ def main():
             seen_to[k] = max(seen_to.get(k, e), e)
         else:
             e = end
+            if not r["start"]:
+                first_seen_open.add((r["country"], r["role"]))
         terms.setdefault((r["country"], r["role"]), []).append((s, e))
 
     executive, exec_since = {}, {}
@@ -172,13 +178,15 @@ def main():
 
     un = [r["code"] for r in rows(data + "/countries.tsv") if r["un_member"] in ("yes", "observer")]
     print("Current holders on %s (UN member and observer states: %d)\n" % (asof, len(un)))
-    print("| office | states with an open term | without | of those, last seen in %d |"
-          % asof.year)
-    print("|---|---|---|---|")
+    print("| office | states with an open term | of those, first day not known (first_seen)"
+          " | without | of those, last seen in %d |" % asof.year)
+    print("|---|---|---|---|---|")
     missing = {}
     last_seen = {}  # state without an open term whose latest term is bounded by last_seen
     for o in OFFICES:
         have = [c for c in un if any(e == end for _, e in terms.get((c, o), []))]
+        # A state counts apart when any of its open terms has no known start.
+        exact = [c for c in have if (c, o) not in first_seen_open]
         missing[o] = [c for c in un if c not in have]
         for c in missing[o]:
             latest = max((e for _, e in terms.get((c, o), [])), default=None)
@@ -186,7 +194,8 @@ def main():
                 last_seen[(c, o)] = latest - datetime.timedelta(days=1)
         recent = sum(1 for c in missing[o]
                      if (c, o) in last_seen and last_seen[(c, o)].year == asof.year)
-        print("| %s | %d | %d | %d |" % (o, len(have), len(un) - len(have), recent))
+        print("| %s | %d | %d | %d | %d |" % (o, len(have), len(have) - len(exact),
+                                             len(un) - len(have), recent))
     hog = missing["head_of_government"]
     none_needed = [c for c in hog if executive.get(c) == "head_of_state"]
     unknown = [c for c in hog if c not in executive]
@@ -200,6 +209,11 @@ def main():
             codes = [c if (c, o) not in last_seen else "%s (last seen %s)" % (c, last_seen[(c, o)])
                      for c in missing[o] if not (o == "head_of_government" and c in none_needed)]
             print("- %s missing: %s" % (o, ", ".join(codes) or "none"))
+        for o in OFFICES:
+            codes = sorted(c for c in un if (c, o) in first_seen_open)
+            if codes:
+                print("- %s open from a first_seen day (first day not known): %s" %
+                      (o, ", ".join(codes)))
     if "--undated-open" in sys.argv:
         print()
         undated_open(data, roles, asof)

@@ -60,6 +60,13 @@ confirmed is listed, with the reason, in the round sections of
 
 {current}
 
+A term counted under "first day not known" has an empty `start` and a
+`first_seen` day ([roles.tsv](#rolestsv)): the holder is known in office
+from that day (a dated speech, a meeting), and the first day in office was
+not found. Events get the role from `first_seen` on, never before it. These
+states are listed apart above: they are the next round's work list for
+first days.
+
 The foreign ministers are the largest gap: most ministers appointed after
 2022 have no Wikidata QID in any export the rounds could reach. The lists of
 states without a current holder are the work list of the next round.
@@ -74,8 +81,9 @@ source names a day of the data year for another reason is not listed.
 {undated}
 
 `tools/actor-coverage.sh data` prints the rows per table, the aliases by form,
-the terms per state and office with the first start and last end (a range can
-have gaps; the tool above finds them), and the warrants by status:
+the terms per state and office with the first start (or "first seen") and
+last end (a range can have gaps; the tool above finds them), and the warrants
+by status:
 
 {coverage}
 """

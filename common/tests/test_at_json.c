@@ -1018,6 +1018,14 @@ static const char *sample_event_json =
     "\"country\":\"MNG\",\"severity\":\"critical\",\"message\":\"Q7747 (ICC warrant 2023-03-17) "
     "in MNG, a Rome Statute party\"}]}";
 
+/* Replace a malloc'd string field of the sample event. */
+static void set(char **field, const char *value)
+{
+    if (*field != protobuf_c_empty_string)
+        free(*field);
+    *field = S(value);
+}
+
 static void test_event_dump(void **state)
 {
     Attache__V1__Event *ev = sample_event();
@@ -1028,6 +1036,17 @@ static void test_event_dump(void **state)
     assert_non_null(out);
     assert_string_equal(out, sample_event_json);
     assert_null(strchr(out, '\n'));
+    free(out);
+    /* A term known only between two records: no start or end, the seen
+     * days instead, in the column order of roles.tsv. */
+    Attache__V1__Role *r = ev->actors[0]->roles[0];
+    set(&r->start, "");
+    set(&r->first_seen, "2012-06-01");
+    set(&r->last_seen, "2026-10-05");
+    out = at_json_event_dump(ev);
+    assert_non_null(out);
+    assert_non_null(strstr(out, "\"title\":\"President of Russia\",\"first_seen\":\"2012-06-01\","
+                                "\"last_seen\":\"2026-10-05\"}"));
     free(out);
     free_event(ev);
     assert_null(at_json_event_dump(NULL));
@@ -1126,14 +1145,6 @@ static void expect_event_invalid(const Attache__V1__Event *ev, const char *want)
         fail_msg("error \"%s\", wanted \"%s\"", err, want);
 }
 
-/* Replace a malloc'd string field of the sample event. */
-static void set(char **field, const char *value)
-{
-    if (*field != protobuf_c_empty_string)
-        free(*field);
-    *field = S(value);
-}
-
 static void test_event_validate(void **state)
 {
     Attache__V1__Event *ev = sample_event();
@@ -1187,6 +1198,12 @@ static void test_event_validate(void **state)
     set(&a->roles[0]->end, "31/12/2024");
     expect_event_invalid(ev, "actors[0].roles[0].end is not a YYYY-MM-DD date");
     set(&a->roles[0]->end, "");
+    set(&a->roles[0]->first_seen, "2012-6-01");
+    expect_event_invalid(ev, "actors[0].roles[0].first_seen is not a YYYY-MM-DD date");
+    set(&a->roles[0]->first_seen, "");
+    set(&a->roles[0]->last_seen, "yesterday");
+    expect_event_invalid(ev, "actors[0].roles[0].last_seen is not a YYYY-MM-DD date");
+    set(&a->roles[0]->last_seen, "");
     set(&a->warrants[0]->issued, "2023-3-17");
     expect_event_invalid(ev, "actors[0].warrants[0].issued is not a YYYY-MM-DD date");
     set(&a->warrants[0]->issued, "2023-03-17");

@@ -603,49 +603,51 @@ static void test_bad_aliases(void **state)
 /* ... in roles.tsv. The US presidency rows: Trump [2017-01-20, 2021-01-20),
  * Biden [2021-01-20, 2025-01-20), Trump [2025-01-20, open). */
 #define TRUMP1                                                                                     \
-    "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t2021-01-20\t\tsole"
+    "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\t2021-01-20\t\tsole"
 #define BIDEN                                                                                      \
-    "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t2025-01-20\t\tsole"
-#define TRUMP2 "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\t\tsole"
+    "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t2025-01-20\t\tsole"
+#define TRUMP2 "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\t\t\tsole"
 
 static void test_bad_roles(void **state)
 {
     td_fixture_t *f = *state;
     /* Dates. */
-    breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "2021-01-20\t2021-01-20",
+    breaks(f, "roles.tsv", "2021-01-20\t\t2025-01-20", "2021-01-20\t\t2021-01-20",
            "end must be after start (intervals are [start, end))");
-    breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "2021-01-20\t2020-01-20",
+    breaks(f, "roles.tsv", "2021-01-20\t\t2025-01-20", "2021-01-20\t\t2020-01-20",
            "end must be after start (intervals are [start, end))");
-    breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "\t2025-01-20",
-           "column 'start' must not be empty");
-    breaks(f, "roles.tsv", "2021-01-20\t2025-01-20", "2021-01-20\t2025-01-32",
+    breaks(f, "roles.tsv", "2021-01-20\t\t2025-01-20", "\t\t2025-01-20",
+           "start is empty: give it, or first_seen when the first day in office is not known");
+    breaks(f, "roles.tsv", "2021-01-20\t\t2025-01-20", "2021-01-20\t\t2025-01-32",
            "column 'end': '2025-01-32' is not a valid YYYY-MM-DD date");
     /* Nothing after the data version: an open term is one running on that
      * day, and a term cannot be known to end later. */
     breaks(f, "roles.tsv", TRUMP2,
-           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2027-01-20\t\t\tsole",
+           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2027-01-20\t\t\t\tsole",
            "start 2027-01-20 is after the data version 2026-11-28");
     breaks(f, "roles.tsv", TRUMP2,
            "Q22686\thead_of_state\tUSA\tPresident of the United "
-           "States\t2025-01-20\t2029-01-20\t\tsole",
+           "States\t2025-01-20\t\t2029-01-20\t\tsole",
            "end 2029-01-20 is after the data version 2026-11-28");
     /* One actor, the same office twice at once. */
     breaks2(f, "roles.tsv", TRUMP2,
-            "Q22686\thead_of_state\tUSA\tPresident of the United States\t2021-01-19\t\t\tsole",
+            "Q22686\thead_of_state\tUSA\tPresident of the United States\t2021-01-19\t\t\t\tsole",
             TRUMP1,
             "head_of_state [2021-01-19, open) overlaps the same actor's [2017-01-20, 2021-01-20) "
             "on line %d");
     /* Two sole holders of a single-holder office. */
     breaks2(
         f, "roles.tsv", BIDEN,
-        "Q6279\thead_of_state\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\t\tsole",
+        "Q6279\thead_of_state\tUSA\tPresident of the United "
+        "States\t2020-01-20\t\t2025-01-20\t\tsole",
         TRUMP1,
         "head_of_state of USA [2020-01-20, 2025-01-20) overlaps Q22686's [2017-01-20, 2021-01-20) "
         "on line %d: one sole holder at a time (mark an acting or shared holder as such)");
     /* A finished term left open. */
     assert_int_equal(
-        td_edit(f->dir, "roles.tsv", TRUMP1,
-                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\t\tsole"),
+        td_edit(
+            f->dir, "roles.tsv", TRUMP1,
+            "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\t\t\tsole"),
         0);
     {
         char msg[512];
@@ -658,34 +660,35 @@ static void test_bad_roles(void **state)
         td_expect_exact(f, "roles.tsv", td_line_of(f->dir, "roles.tsv", BIDEN), msg);
     }
     assert_int_equal(
-        td_edit(f->dir, "roles.tsv",
-                "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\t\tsole",
-                TRUMP1),
+        td_edit(
+            f->dir, "roles.tsv",
+            "Q22686\thead_of_state\tUSA\tPresident of the United States\t2017-01-20\t\t\t\tsole",
+            TRUMP1),
         0);
     /* last_seen: only without an end, not before start, not after the data
      * version, and the term counts up to it for the one-holder check. */
     breaks(f, "roles.tsv", BIDEN,
-           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t2025-01-20\t"
+           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t2025-01-20\t"
            "2024-06-01\tsole",
            "last_seen is for a term whose end is not known: leave it empty when end is set");
     breaks(f, "roles.tsv", BIDEN,
-           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t"
+           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t\t"
            "2021-01-19\tsole",
            "last_seen is before start");
     breaks(f, "roles.tsv", TRUMP2,
-           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\t"
+           "Q22686\thead_of_state\tUSA\tPresident of the United States\t2025-01-20\t\t\t"
            "2026-11-29\tsole",
            "last_seen 2026-11-29 is after the data version 2026-11-28");
     breaks(f, "roles.tsv", BIDEN,
-           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t"
+           "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t\t"
            "2024-13-01\tsole",
            "column 'last_seen': '2024-13-01' is not a valid YYYY-MM-DD date");
     loads(f, "roles.tsv", BIDEN,
-          "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t"
+          "Q6279\thead_of_state\tUSA\tPresident of the United States\t2021-01-20\t\t\t"
           "2024-06-01\tsole");
     assert_int_equal(td_edit(f->dir, "roles.tsv", BIDEN,
                              "Q6279\thead_of_state\tUSA\tPresident of the United "
-                             "States\t2021-01-20\t\t2025-02-01\tsole"),
+                             "States\t2021-01-20\t\t\t2025-02-01\tsole"),
                      0);
     {
         char msg[512];
@@ -698,25 +701,50 @@ static void test_bad_roles(void **state)
     }
     assert_int_equal(td_edit(f->dir, "roles.tsv",
                              "Q6279\thead_of_state\tUSA\tPresident of the United "
-                             "States\t2021-01-20\t\t2025-02-01\tsole",
+                             "States\t2021-01-20\t\t\t2025-02-01\tsole",
                              BIDEN),
                      0);
+    /* first_seen: only without a start (then required), a valid day, not
+     * after the data version, before end and last_seen, and the term
+     * counts from it for the one-holder check. */
+#define BIDEN_FROM(first, end, last)                                                               \
+    "Q6279\thead_of_state\tUSA\tPresident of the United States\t\t" first "\t" end "\t" last       \
+    "\tsole"
+    breaks(f, "roles.tsv", BIDEN,
+           "Q6279\thead_of_state\tUSA\tPresident of the United "
+           "States\t2021-01-20\t2021-02-01\t2025-01-20\t\tsole",
+           "first_seen is for a term whose start is not known: leave it empty when start is set");
+    breaks(f, "roles.tsv", BIDEN, BIDEN_FROM("2021-13-01", "2025-01-20", ""),
+           "column 'first_seen': '2021-13-01' is not a valid YYYY-MM-DD date");
+    breaks(f, "roles.tsv", BIDEN, BIDEN_FROM("2025-01-20", "2025-01-20", ""),
+           "end must be after first_seen (intervals are [first_seen, end))");
+    breaks(f, "roles.tsv", BIDEN, BIDEN_FROM("2021-06-01", "", "2021-05-31"),
+           "last_seen is before first_seen");
+    breaks(f, "roles.tsv", TRUMP2,
+           "Q22686\thead_of_state\tUSA\tPresident of the United States\t\t2026-11-29\t\t\tsole",
+           "first_seen 2026-11-29 is after the data version 2026-11-28");
+    breaks2(f, "roles.tsv", BIDEN, BIDEN_FROM("2020-06-01", "2025-01-20", ""), TRUMP1,
+            "head_of_state of USA [first seen 2020-06-01, 2025-01-20) overlaps Q22686's "
+            "[2017-01-20, 2021-01-20) on line %d: one sole holder at a time (mark an acting or "
+            "shared holder as such)");
+    loads(f, "roles.tsv", BIDEN, BIDEN_FROM("2021-06-01", "2025-01-20", ""));
+    loads(f, "roles.tsv", BIDEN, BIDEN_FROM("2021-06-01", "", "2024-06-01"));
     /* The documented ways out: an acting or a shared holder may sit beside
      * a sole one (but one person still never holds one office twice). */
     loads(f, "roles.tsv", BIDEN,
           "Q6279\thead_of_state\tUSA\tPresident of the United "
-          "States\t2020-01-20\t2025-01-20\t\tacting");
+          "States\t2020-01-20\t\t2025-01-20\t\tacting");
     loads(f, "roles.tsv", BIDEN,
           "Q6279\thead_of_state\tUSA\tPresident of the United "
-          "States\t2020-01-20\t2025-01-20\t\tshared");
+          "States\t2020-01-20\t\t2025-01-20\t\tshared");
     /* Offices other than the four single-holder ones are not checked
      * across people (several deputy prime ministers at once). */
-    loads(
-        f, "roles.tsv", BIDEN,
-        "Q6279\tdeputy_head\tUSA\tPresident of the United States\t2020-01-20\t2025-01-20\t\tsole");
+    loads(f, "roles.tsv", BIDEN,
+          "Q6279\tdeputy_head\tUSA\tPresident of the United "
+          "States\t2020-01-20\t\t2025-01-20\t\tsole");
     breaks(f, "roles.tsv", BIDEN,
            "Q6279\thead_of_state\tUSA\tPresident of the United "
-           "States\t2021-01-20\t2025-01-20\t\tinterim",
+           "States\t2021-01-20\t\t2025-01-20\t\tinterim",
            "column 'holder': 'interim' is not one of: sole, acting, shared");
     breaks(f, "roles.tsv", "head_of_state\tUSA\tPresident of the United States\t2021",
            "head_of_state\tUS\tPresident of the United States\t2021",
@@ -728,8 +756,8 @@ static void test_bad_roles(void **state)
            "unknown actor 'Q9999999' (not in actors.tsv)");
     breaks(f, "roles.tsv", "President of the United States\t2021-01-20", "\t2021-01-20",
            "column 'title' must not be empty");
-    breaks(f, "roles.tsv", "start\tend\tlast_seen\tholder", "start\tend\tlast_seen\tkind",
-           "header column 8 must be 'holder'");
+    breaks(f, "roles.tsv", "start\tfirst_seen\tend\tlast_seen\tholder",
+           "start\tfirst_seen\tend\tlast_seen\tkind", "header column 9 must be 'holder'");
 }
 
 /* ... in warrants.tsv. */
@@ -814,8 +842,8 @@ static void test_local_id_actor(void **state)
     td_fixture_t *f = *state;
     const char *ah = "id\tname\tcountry\tsource\tchecked_on";
     const char *lh = "actor\talias\tform\tcase\tnote\tsource\tchecked_on";
-    const char *rh =
-        "actor\trole\tcountry\ttitle\tstart\tend\tlast_seen\tholder\tsource\tchecked_on";
+    const char *rh = "actor\trole\tcountry\ttitle\tstart\tfirst_seen\tend\tlast_"
+                     "seen\tholder\tsource\tchecked_on";
     const char *wh = "actor\tcourt\tcase\tissued\tstatus\tstatus_date\tsource\tchecked_on";
     char a2[256], l2[256], r2[256], w2[256];
     snprintf(a2, sizeof a2, "%s\nattache:test-person\tTest Person\tRUS\ttest\t2026-11-28", ah);
@@ -823,7 +851,7 @@ static void test_local_id_actor(void **state)
              "%s\nattache:test-person\tTestperson Zyx\tfull\tcaps\t\ttest\t2026-11-28", lh);
     snprintf(
         r2, sizeof r2,
-        "%s\nattache:test-person\tcommissioner\tRUS\tCommissioner\t2021-10-27\t\t\tsole\ttest\t"
+        "%s\nattache:test-person\tcommissioner\tRUS\tCommissioner\t2021-10-27\t\t\t\tsole\ttest\t"
         "2026-11-28",
         rh);
     snprintf(w2, sizeof w2,
@@ -852,19 +880,18 @@ static void test_local_id_actor(void **state)
     assert_int_equal(td_edit(f->dir, "actors.tsv", a2, ah), 0);
 }
 
-/* roles.tsv in the format before `last_seen` (nine columns) still loads,
- * with the same terms: a user's own tables keep working. */
-static void test_roles_v1_format(void **state)
+/* Rewrite the shipped roles.tsv in an older format: drop the fields at
+ * the 0-based indices in drop (ascending) from the header and every row.
+ * A row with a value in a dropped field cannot be written in that format
+ * and is left out. */
+static void write_older_roles(td_fixture_t *f, const int *drop, size_t ndrop)
 {
-    td_fixture_t *f = *state;
     char *s = td_read(f->dir, "roles.tsv");
     assert_non_null(s);
     size_t n = strlen(s);
     char *out = malloc(n + 1);
     assert_non_null(out);
     size_t o = 0;
-    /* Drop the 7th field (last_seen) of the header and of every row; a
-     * row with a last_seen day cannot be written in v1 and is left out. */
     for (char *line = s; *line;) {
         char *eol = strchr(line, '\n');
         size_t len = eol ? (size_t)(eol - line + 1) : strlen(line);
@@ -874,24 +901,37 @@ static void test_roles_v1_format(void **state)
             line += len;
             continue;
         }
-        char *field = line; /* the start of the 7th field */
-        for (int i = 0; i < 6; i++)
-            field = strchr(field, '\t') + 1;
-        char *next = strchr(field, '\t') + 1; /* the start of the 8th */
-        int dated = field[0] != '\t' && strncmp(field, "last_seen\t", 10) != 0;
-        if (!dated) {
-            memcpy(out + o, line, (size_t)(field - line));
-            o += (size_t)(field - line);
-            memcpy(out + o, next, len - (size_t)(next - line));
-            o += len - (size_t)(next - line);
+        int header = strncmp(line, "actor\t", 6) == 0, keep = 1;
+        size_t o0 = o, d = 0;
+        char *field = line;
+        for (int i = 0; field < line + len; i++) {
+            char *end = field;
+            while (*end != '\t' && *end != '\n' && *end)
+                end++;
+            size_t flen = (size_t)(end - field) + (*end ? 1 : 0);
+            if (d < ndrop && drop[d] == i) {
+                d++;
+                if (!header && end > field)
+                    keep = 0;
+            } else {
+                memcpy(out + o, field, flen);
+                o += flen;
+            }
+            field += flen;
         }
+        if (!keep)
+            o = o0;
         line += len;
     }
     out[o] = '\0';
     assert_int_equal(td_write(f->dir, "roles.tsv", out, o), 0);
     free(out);
     free(s);
-    int header = td_line_of(f->dir, "roles.tsv", "start\tend\tholder\tsource");
+}
+
+/* The shipped tables in an older roles.tsv format load with Putin's terms. */
+static void expect_putin_loads(td_fixture_t *f)
+{
     at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
     if (!a)
         fail_msg("%s", f->err);
@@ -902,19 +942,91 @@ static void test_roles_v1_format(void **state)
     int held_2010 = 0;
     for (size_t k = 0; k < putin->nroles; k++) {
         held_2010 += at_role_held(&putin->roles[k], td_day("2010-06-01"));
-        assert_int_equal(putin->roles[k].last_seen, AT_DAY_NONE);
+        assert_int_equal(putin->roles[k].first_seen, AT_DAY_NONE);
     }
     assert_int_equal(held_2010, 1);
     at_actors_destroy(&a);
+}
+
+/* roles.tsv in the first format, before `last_seen` and `first_seen`
+ * (nine columns), still loads with the same terms: a user's own tables
+ * keep working. */
+static void test_roles_v1_format(void **state)
+{
+    td_fixture_t *f = *state;
+    static const int drop[] = {5, 7}; /* first_seen, last_seen */
+    write_older_roles(f, drop, 2);
+    int header = td_line_of(f->dir, "roles.tsv", "start\tend\tholder\tsource");
+    expect_putin_loads(f);
     /* A broken v1 file gets the current format's message. */
     assert_int_equal(td_edit(f->dir, "roles.tsv", "start\tend\tholder", "start\tend\tkind"), 0);
-    td_expect_exact(f, "roles.tsv", header, "header column 7 must be 'last_seen'");
+    td_expect_exact(f, "roles.tsv", header, "header column 6 must be 'first_seen'");
+}
+
+/* The second format, with `last_seen` but before `first_seen` (ten
+ * columns), loads too, last_seen days included. */
+static void test_roles_v2_format(void **state)
+{
+    td_fixture_t *f = *state;
+    static const int drop[] = {5}; /* first_seen */
+    write_older_roles(f, drop, 1);
+    assert_true(td_line_of(f->dir, "roles.tsv", "start\tend\tlast_seen\tholder") > 0);
+    expect_putin_loads(f);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    assert_non_null(a);
+    size_t seen = 0;
+    for (size_t i = 0; i < at_actors_count(a); i++) {
+        const at_actor_t *p = at_actors_get(a, i);
+        for (size_t k = 0; k < p->nroles; k++)
+            seen += p->roles[k].last_seen != AT_DAY_NONE;
+    }
+    assert_true(seen > 0);
+    at_actors_destroy(&a);
+    /* A row of the current format in a v2 file. */
+    const char *v2 = "Q22686\thead_of_state\tUSA\tPresident of the United "
+                     "States\t2017-01-20\t2021-01-20\t\tsole";
+    int line = td_line_of(f->dir, "roles.tsv", v2);
+    assert_int_equal(td_edit(f->dir, "roles.tsv", v2, TRUMP1), 0);
+    td_expect_exact(f, "roles.tsv", line, "expected 10 columns, found 11");
+}
+
+/* A term whose first day is not known (first_seen) is held from the first
+ * day a record shows, never before, and reports no start. */
+static void test_first_seen_term(void **state)
+{
+    td_fixture_t *f = *state;
+    assert_int_equal(
+        td_edit(f->dir, "roles.tsv", BIDEN, BIDEN_FROM("2021-06-01", "2025-01-20", "")), 0);
+    at_actors_t *a = at_actors_new(f->dir, f->gaz, td_day(AS_OF), f->err, sizeof f->err);
+    if (!a)
+        fail_msg("%s", f->err);
+    size_t i;
+    assert_int_equal(at_actors_find(a, "Q6279", &i), 0);
+    const at_actor_t *biden = at_actors_get(a, i);
+    const at_role_t *hos = NULL;
+    for (size_t k = 0; k < biden->nroles; k++)
+        if (strcmp(biden->roles[k].role, "head_of_state") == 0)
+            hos = &biden->roles[k];
+    assert_non_null(hos);
+    assert_int_equal(hos->start, AT_DAY_NONE);
+    assert_int_equal(at_role_from(hos), td_day("2021-06-01"));
+    assert_false(at_role_held(hos, td_day("2021-05-31")));
+    assert_true(at_role_held(hos, td_day("2021-06-01")));
+    assert_true(at_role_held(hos, td_day("2025-01-19")));
+    assert_false(at_role_held(hos, td_day("2025-01-20")));
+    /* Sorted by the first day known: the vice presidency comes first. */
+    for (size_t k = 1; k < biden->nroles; k++)
+        assert_true(at_role_from(&biden->roles[k - 1]) <= at_role_from(&biden->roles[k]));
+    at_actors_destroy(&a);
+    assert_int_equal(
+        td_edit(f->dir, "roles.tsv", BIDEN_FROM("2021-06-01", "2025-01-20", ""), BIDEN), 0);
 }
 
 static void test_role_until(void **state)
 {
     (void)state;
-    at_role_t r = {.start = 10, .end = 20, .last_seen = AT_DAY_NONE};
+    at_role_t r = {.start = 10, .first_seen = AT_DAY_NONE, .end = 20, .last_seen = AT_DAY_NONE};
+    assert_int_equal(at_role_from(&r), 10);
     assert_int_equal(at_role_until(&r), 20);
     r.end = AT_DAY_NONE;
     assert_int_equal(at_role_until(&r), AT_DAY_NONE);
@@ -925,6 +1037,13 @@ static void test_role_until(void **state)
     assert_false(at_role_held(&r, 16));
     assert_false(at_role_held(&r, 9));
     assert_int_equal(at_role_until(NULL), AT_DAY_NONE);
+    /* Start not known: from first_seen on. */
+    r.start = AT_DAY_NONE;
+    r.first_seen = 12;
+    assert_int_equal(at_role_from(&r), 12);
+    assert_false(at_role_held(&r, 11));
+    assert_true(at_role_held(&r, 12));
+    assert_int_equal(at_role_from(NULL), AT_DAY_NONE);
 }
 
 /* executives.tsv: a small table of the test's own (the shipped one may
@@ -1147,6 +1266,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_executives, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_shared_spellings, setup, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_roles_v1_format, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_roles_v2_format, setup, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_first_seen_term, setup, td_teardown_copy),
         cmocka_unit_test(test_role_until),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -993,6 +993,41 @@ static void test_unknown_status_is_not_called_non_party(void **state)
     at_enrich_destroy(&e);
 }
 
+/* A term known only between two dated records (first_seen, last_seen):
+ * reported on those days and between, with no start or end, and not on
+ * the day before or after. The row is Biden's presidency, rewritten in a
+ * copy of the tables. */
+static void test_seen_term_in_event(void **state)
+{
+    td_fixture_t *f = *state;
+    assert_int_equal(td_edit(f->dir, "roles.tsv",
+                             "President of the United States\t2021-01-20\t\t2025-01-20\t\tsole",
+                             "President of the United States\t\t2021-06-01\t\t2024-06-01\tsole"),
+                     0);
+    at_enrich_t *e = at_enrich_new(f->dir, f->err, sizeof f->err);
+    if (!e)
+        fail_msg("%s", f->err);
+    static const struct {
+        int y, m, d, held;
+    } days[] = {{2021, 5, 31, 0}, {2021, 6, 1, 1}, {2024, 6, 1, 1}, {2024, 6, 2, 0}};
+    for (size_t i = 0; i < sizeof days / sizeof *days; i++) {
+        Attache__V1__Event *ev =
+            enrich(e, item("Biden speaks", "", T(days[i].y, days[i].m, days[i].d, 12, 0, 0)));
+        const Attache__V1__ActorMention *b = actor(ev, "Q6279");
+        assert_non_null(b);
+        assert_int_equal(b->n_roles, days[i].held);
+        if (days[i].held) {
+            assert_string_equal(b->roles[0]->role, "head_of_state");
+            assert_string_equal(b->roles[0]->start, "");
+            assert_string_equal(b->roles[0]->first_seen, "2021-06-01");
+            assert_string_equal(b->roles[0]->end, "");
+            assert_string_equal(b->roles[0]->last_seen, "2024-06-01");
+        }
+        at_enrich_event_free(&ev);
+    }
+    at_enrich_destroy(&e);
+}
+
 /* Travel phrases place the event, and so feed the alert rules; weak
  * guesses never do. */
 static void test_travel_phrases(void **state)
@@ -1063,6 +1098,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_spelling_collision, setup_copy, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_caps_collision, setup_copy, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_no_rome_statute, setup_copy, td_teardown_copy),
+        cmocka_unit_test_setup_teardown(test_seen_term_in_event, setup_copy, td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_unknown_status_is_not_called_non_party, setup_copy,
                                         td_teardown_copy),
         cmocka_unit_test_setup_teardown(test_bad_file_fails_whole_load, setup_copy,

@@ -300,7 +300,8 @@ static at_tsv_t *open_compat(fixture_t *f, const char *content)
     assert_int_equal(td_write_str(f->dir, "t.tsv", content), 0);
     snprintf(path, sizeof path, "%s/t.tsv", f->dir);
     f->err[0] = '\0';
-    return at_tsv_open_compat(path, cols, 3, 1, f->err, sizeof f->err);
+    static const size_t added[] = {1};
+    return at_tsv_open_compat(path, cols, 3, added, 1, f->err, sizeof f->err);
 }
 
 static void test_open_compat(void **state)
@@ -349,7 +350,56 @@ static void test_open_compat(void **state)
     /* An added column out of range is just at_tsv_open. */
     char path[1024];
     snprintf(path, sizeof path, "%s/t.tsv", f->dir);
-    assert_null(at_tsv_open_compat(path, cols, 3, 3, f->err, sizeof f->err));
+    static const size_t bad[] = {3};
+    assert_null(at_tsv_open_compat(path, cols, 3, bad, 1, f->err, sizeof f->err));
+}
+
+/* A table that gained two columns, "d" (second format) and then "b"
+ * (third): each of the three formats reads with the current indices;
+ * a file with the newer column but not the older one is no format. */
+static at_tsv_t *open_compat2(fixture_t *f, const char *content)
+{
+    static const char *const cols4[] = {"a", "b", "c", "d"};
+    static const size_t added[] = {3, 1};
+    char path[1024];
+    assert_int_equal(td_write_str(f->dir, "t.tsv", content), 0);
+    snprintf(path, sizeof path, "%s/t.tsv", f->dir);
+    f->err[0] = '\0';
+    return at_tsv_open_compat(path, cols4, 4, added, 2, f->err, sizeof f->err);
+}
+
+static void test_open_compat_two_added(void **state)
+{
+    fixture_t *f = *state;
+    static const char *const want[][4] = {
+        {"w", "x", "y", "z"}, /* current */
+        {"w", "", "y", "z"},  /* second format, before b */
+        {"w", "", "y", ""},   /* first format */
+    };
+    static const char *const files[] = {"a\tb\tc\td\nw\tx\ty\tz\n", "a\tc\td\nw\ty\tz\n",
+                                        "a\tc\nw\ty\n"};
+    for (size_t k = 0; k < 3; k++) {
+        at_tsv_t *t = open_compat2(f, files[k]);
+        assert_non_null(t);
+        assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), 1);
+        for (size_t c = 0; c < 4; c++)
+            assert_string_equal(at_tsv_field(t, c), want[k][c]);
+        at_tsv_destroy(&t);
+    }
+    /* Errors name the current columns in every format. */
+    at_tsv_t *t = open_compat2(f, "a\tc\n\t \n");
+    assert_non_null(t);
+    assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), -1);
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 2, "column 'c': leading or trailing space"));
+    at_tsv_destroy(&t);
+    t = open_compat2(f, "a\tc\td\nw\ty\t z\n");
+    assert_non_null(t);
+    assert_int_equal(at_tsv_next(t, f->err, sizeof f->err), -1);
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 2, "column 'd': leading or trailing space"));
+    at_tsv_destroy(&t);
+    /* b without d was never a format. */
+    assert_null(open_compat2(f, "a\tb\tc\nw\tx\ty\n"));
+    assert_true(td_err_is(f->err, f->dir, "t.tsv", 1, "header column 4 must be 'd'"));
 }
 
 static void test_utf8_validator(void **state)
@@ -404,6 +454,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encoding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_field_helpers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_compat_two_added, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_compat, setup, teardown),
         cmocka_unit_test(test_utf8_validator),
         cmocka_unit_test(test_loader_helpers),

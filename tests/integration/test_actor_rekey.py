@@ -24,8 +24,8 @@ LOCAL = "attache:test-rekey-person"
 ROWS = {
     "actors.tsv": [LOCAL, "Test Rekeyperson", "RUS", "a made-up test row", "2026-11-28"],
     "actor_aliases.tsv": [LOCAL, "Test Rekeyperson", "full", "caps", "", "test", "2026-11-28"],
-    "roles.tsv": [LOCAL, "commissioner", "RUS", "Commissioner", "2021-10-27", "", "", "sole",
-                  "test", "2026-11-28"],
+    "roles.tsv": [LOCAL, "commissioner", "RUS", "Commissioner", "2021-10-27", "", "", "",
+                  "sole", "test", "2026-11-28"],
     "warrants.tsv": [LOCAL, "ICC", "ICC-01/22", "2023-03-17", "outstanding", "", "test",
                      "2026-11-28"],
 }

@@ -35,8 +35,9 @@ def write(d, name, header, rows, comment="# synthetic table for test_coverage_to
             f.write("\t".join(r) + "\n")
 
 
-def role(actor, office, country, start, end="", last_seen="", source="a page"):
-    return [actor, office, country, "Title", start, end, last_seen, "sole", source, "2026-11-28"]
+def role(actor, office, country, start, end="", last_seen="", source="a page", first_seen=""):
+    return [actor, office, country, "Title", start, first_seen, end, last_seen, "sole", source,
+            "2026-11-28"]
 
 
 def synthetic(d):
@@ -52,7 +53,7 @@ def synthetic(d):
            ["MNG", "separate", "", "s", "2026-11-28"],
            ["NOR", "separate", "", "s", "2026-11-28"]])
     write(d, "actors.tsv", ["id", "name", "country", "source", "checked_on"],
-          [["Q%d" % i, "Person %d" % i, "USA", "s", "2026-11-28"] for i in range(1, 8)] +
+          [["Q%d" % i, "Person %d" % i, "USA", "s", "2026-11-28"] for i in range(1, 9)] +
           # One person keyed by a local id (no confirmed QID).
           [["attache:person-eight", "Person 8", "NOR", "s", "2026-11-28"]])
     write(d, "actor_aliases.tsv", ["actor", "alias", "form", "case", "note", "source",
@@ -61,8 +62,8 @@ def synthetic(d):
     write(d, "warrants.tsv", ["actor", "court", "case", "issued", "status", "status_date",
                               "source", "checked_on"],
           [["Q1", "ICC", "ICC-01/99", "2020-01-01", "outstanding", "", "s", "2026-11-28"]])
-    write(d, "roles.tsv", ["actor", "role", "country", "title", "start", "end", "last_seen",
-                           "holder", "source", "checked_on"], [
+    write(d, "roles.tsv", ["actor", "role", "country", "title", "start", "first_seen", "end",
+                           "last_seen", "holder", "source", "checked_on"], [
         # USA: head of state complete; foreign minister with a gap of two
         # days (2010-05-01 and 2010-05-02) and an open term.
         role("Q1", "head_of_state", "USA", "1999-01-01",
@@ -71,11 +72,14 @@ def synthetic(d):
         role("Q3", "foreign_minister", "USA", "2010-05-03",
              source="seen in office in September 2026"),
         # MNG: head of state last seen 2026-03-01; head of government open,
-        # its source older than the data year; no foreign minister rows.
+        # its source older than the data year; a foreign minister whose
+        # first day is not known, seen in office from 2026-09-22.
         role("Q4", "head_of_state", "MNG", "1999-01-01", "2017-07-10"),
         role("Q5", "head_of_state", "MNG", "2017-07-10", last_seen="2026-03-01"),
         role("Q6", "head_of_government", "MNG", "1999-01-01",
              source="a page of 2025-04-01 and a 2026 export"),
+        role("Q8", "foreign_minister", "MNG", "", first_seen="2026-09-22",
+             source="a speech of 2026-09-22"),
         # NOR is not on the issue's list: only its current holders count.
         role("Q7", "head_of_government", "NOR", "2021-10-14", source="an export alone"),
         role("attache:person-eight", "foreign_minister", "NOR", "2021-10-14", "2025-02-04"),
@@ -92,18 +96,20 @@ def timelines(d, *flags):
 def test_timelines(d):
     out = timelines(d, "--gaps-only", "--undated-open")
     assert "| USA | foreign_minister | 2 | 2010-05-01..2010-05-02 |" in out, out
-    assert "| MNG | foreign_minister | 0 | no rows |" in out, out
+    # Before first_seen the term is not known to run: a gap.
+    assert "| MNG | foreign_minister | 1 | 2000-01-01..2026-09-21 |" in out, out
     assert "| MNG | head_of_state | 2 | 2026-03-02..2026-11-28 |" in out, out
     assert "| USA | head_of_state |" not in out, out  # complete: left out with --gaps-only
     assert "| USA | head_of_government |" not in out, out  # the head of state heads it
     assert "the head of government of USA, where the head of state heads" in out, out
     # Current holders among the three UN members (ABW is not one).
     assert "UN member and observer states: 3" in out, out
-    assert "| head_of_state | 1 | 2 | 1 |" in out, out
-    assert "| foreign_minister | 1 | 2 | 0 |" in out, out
+    assert "| head_of_state | 1 | 0 | 2 | 1 |" in out, out
+    assert "| foreign_minister | 2 | 1 | 1 | 0 |" in out, out
     assert "- head_of_state missing: MNG (last seen 2026-03-01), NOR" in out, out
     assert "- head_of_government missing: none" in out, out
-    assert "- foreign_minister missing: MNG, NOR" in out, out
+    assert "- foreign_minister missing: NOR" in out, out
+    assert "- foreign_minister open from a first_seen day (first day not known): MNG" in out, out
     # Open terms with no dated record of 2026: Q6 (2025 page; "2026" alone is
     # no date) and Q7 (export alone); not Q1 (a day), Q3 (a month), Q5
     # (last_seen) or closed terms.
@@ -111,7 +117,7 @@ def test_timelines(d):
     assert "Open terms whose source names no dated record of 2026: 2" in undated, undated
     assert "- MNG head_of_government: Person 6 (Q6), from 1999-01-01" in undated, undated
     assert "- NOR head_of_government: Person 7 (Q7), from 2021-10-14" in undated, undated
-    for q in ("Q1", "Q3", "Q5", "Q2", "attache:person-eight"):
+    for q in ("Q1", "Q3", "Q5", "Q2", "Q8", "attache:person-eight"):
         assert "(%s)" % q not in undated, (q, undated)
     # Without --gaps-only the complete timelines are listed too, and
     # without --undated-open there is no such list.
@@ -133,7 +139,8 @@ def test_generator(tmp, d):
     assert r.returncode == 0, r.stderr
     text = open(doc, encoding="utf-8").read()
     assert "| USA | foreign_minister | 2 | 1999-06-01 | open (2026-11-28) |" in text, text
-    assert "| Wikidata QID | 7 |" in text, text
+    assert "| MNG | foreign_minister | 1 | first seen 2026-09-22 | open (2026-11-28) |" in text
+    assert "| Wikidata QID | 8 |" in text, text
     assert "| local id (`attache:`, QID not confirmed) | 1 |" in text, text
     assert "- NOR head_of_government: Person 7 (Q7), from 2021-10-14" in text
     # The sections around the generated one are kept.
@@ -147,7 +154,7 @@ def test_generator(tmp, d):
                                source="a page of 2026-02-02")) + "\n")
     r = gen(d, doc, "--check")
     assert r.returncode == 1, r.stdout
-    assert "+| MNG | foreign_minister | 1 | 2020-01-01 | open (2026-11-28) |" in r.stdout, r.stdout
+    assert "+| MNG | foreign_minister | 2 | 2020-01-01 | open (2026-11-28) |" in r.stdout, r.stdout
     assert "is stale" in r.stdout, r.stdout
     assert open(doc, encoding="utf-8").read() == text
     assert gen(d, doc).returncode == 0
@@ -176,7 +183,7 @@ def main():
     test_timelines(d)
     test_generator(tmp, d)
     test_shipped_doc_current()
-    print("ok: actor-timelines (gaps, current holders, last_seen, undated open terms), "
+    print("ok: actor-timelines (gaps, current holders, last_seen, first_seen, undated open terms), "
           "gen-data-coverage (write, check, stale, missing section), shipped doc current")
 
 
