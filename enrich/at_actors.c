@@ -93,8 +93,21 @@ static const char *const warrant_cols[] = {"actor",  "court",       "case",   "i
 static const char *const warrant_states[] = {"outstanding", "executed", "withdrawn", "terminated"};
 
 /* The offices a state has one holder of at a time. */
-static const char *const single_holder_roles[] = {"head_of_state", "head_of_government",
-                                                  "foreign_minister", "defence_minister"};
+/* Offices a state has one holder of at a time: the issue's three, and the
+ * others the tables record (the United States' offices of round 8; the
+ * heads of presidential administrations of round 6). A state with two at
+ * once by design marks them `shared`. */
+static const char *const single_holder_roles[] = {"head_of_state",
+                                                  "head_of_government",
+                                                  "foreign_minister",
+                                                  "defence_minister",
+                                                  "vice_president",
+                                                  "un_ambassador",
+                                                  "national_security_advisor",
+                                                  "speaker_of_the_house",
+                                                  "senate_majority_leader",
+                                                  "senate_minority_leader",
+                                                  "head_of_cabinet"};
 
 static const char *const case_rules[] = {"exact", "caps"};
 

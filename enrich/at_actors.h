@@ -167,7 +167,9 @@ at_day_t at_role_until(const at_role_t *role);
 
 /* Whether the role is one of the offices a state has one holder of at a
  * time: head_of_state, head_of_government, foreign_minister,
- * defence_minister. */
+ * defence_minister, vice_president, un_ambassador,
+ * national_security_advisor, speaker_of_the_house, senate_majority_leader,
+ * senate_minority_leader, head_of_cabinet. */
 int at_role_single_holder(const char *role);
 
 /* Status of the warrant on day: NULL before it was issued (it did not

@@ -364,8 +364,9 @@ static void test_role_edges(void **state)
 
 /* No single-holder office of one state has two sole holders on any day:
  * re-checked here over the loaded data by brute force, independently of
- * the loader's own check. A term without an end counts up to its
- * last_seen, as in the loader (at_role_until). */
+ * the loader's own check. A term counts from its start or first_seen
+ * (at_role_from) up to its end or last_seen (at_role_until), as in the
+ * loader. */
 static void test_one_holder_at_a_time(void **state)
 {
     real_t *r = *state;
@@ -381,13 +382,17 @@ static void test_one_holder_at_a_time(void **state)
                     const at_role_t *q = &y->roles[j];
                     if (q->holder == AT_HOLDER_SOLE && q->country == p->country &&
                         strcmp(q->role, p->role) == 0)
-                        assert_false(p->start < at_role_until(q) && q->start < at_role_until(p));
+                        assert_false(at_role_from(p) < at_role_until(q) &&
+                                     at_role_from(q) < at_role_until(p));
                 }
             }
         }
     }
     assert_true(at_role_single_holder("head_of_state"));
     assert_true(at_role_single_holder("defence_minister"));
+    assert_true(at_role_single_holder("vice_president"));
+    assert_true(at_role_single_holder("senate_majority_leader"));
+    assert_true(at_role_single_holder("head_of_cabinet"));
     assert_false(at_role_single_holder("deputy_prime_minister"));
     assert_false(at_role_single_holder(NULL));
 }
