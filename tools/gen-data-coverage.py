@@ -67,9 +67,13 @@ not found. Events get the role from `first_seen` on, never before it. These
 states are listed apart above: they are the next round's work list for
 first days.
 
-The foreign ministers are the largest gap: most ministers appointed after
-2022 have no Wikidata QID in any export the rounds could reach. The lists of
-states without a current holder are the work list of the next round.
+The foreign ministers are the largest gap. A missing QID no longer keeps a
+person out (local ids, round 8), nor does a missing first day (`first_seen`,
+round 9); what is left is a holder that no stored record shows in office late
+enough: the stored pages stop around early October 2026, so the governments
+formed after the autumn 2026 elections, and ministers last reported in 2025 or
+early 2026, cannot be confirmed. The lists of states without a current holder
+are the work list of the next round.
 
 `--undated-open` lists the open terms (no end, no `last_seen`) whose `source`
 names no dated record of the data year: they rest on older pages or on an
