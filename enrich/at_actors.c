@@ -92,7 +92,6 @@ static const char *const warrant_cols[] = {"actor",  "court",       "case",   "i
                                            "status", "status_date", "source", "checked_on"};
 static const char *const warrant_states[] = {"outstanding", "executed", "withdrawn", "terminated"};
 
-/* The offices a state has one holder of at a time. */
 /* Offices a state has one holder of at a time: the issue's three, and the
  * others the tables record (the United States' offices of round 8; the
  * heads of presidential administrations of round 6). A state with two at

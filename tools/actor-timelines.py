@@ -186,7 +186,7 @@ def main():
     for o in OFFICES:
         have = [c for c in un if any(e == end for _, e in terms.get((c, o), []))]
         # A state counts apart when any of its open terms has no known start.
-        exact = [c for c in have if (c, o) not in first_seen_open]
+        unknown_start = sum(1 for c in have if (c, o) in first_seen_open)
         missing[o] = [c for c in un if c not in have]
         for c in missing[o]:
             latest = max((e for _, e in terms.get((c, o), [])), default=None)
@@ -194,8 +194,8 @@ def main():
                 last_seen[(c, o)] = latest - datetime.timedelta(days=1)
         recent = sum(1 for c in missing[o]
                      if (c, o) in last_seen and last_seen[(c, o)].year == asof.year)
-        print("| %s | %d | %d | %d | %d |" % (o, len(have), len(have) - len(exact),
-                                             len(un) - len(have), recent))
+        print("| %s | %d | %d | %d | %d |" % (o, len(have), unknown_start, len(un) - len(have),
+                                             recent))
     hog = missing["head_of_government"]
     none_needed = [c for c in hog if executive.get(c) == "head_of_state"]
     unknown = [c for c in hog if c not in executive]
