@@ -1,23 +1,33 @@
 /*
  * at_ac: Aho–Corasick compiled to a DFA over byte classes (see at_ac.h).
  *
- * Build: the patterns' bytes define the classes; a trie is grown in a
- * dense states × classes table (-1 = no child); a breadth-first pass sets
- * each state's failure link and fills every missing transition from the
- * failure state's row, which turns the trie into the DFA. Each state keeps
- * its own outputs (patterns ending exactly there) and a "dictionary link"
- * to the nearest failure-chain state that has outputs, so a scan visits
- * only states that really report something.
+ * Build: the patterns' bytes define the classes. The patterns are sorted,
+ * so the trie is grown without a lookup structure: each pattern shares the
+ * path of its longest common prefix with the one before. A breadth-first
+ * pass then sets each state's failure link and a "dictionary link" to the
+ * nearest failure-chain state that has outputs (patterns ending exactly
+ * there), so a scan visits only states that really report something.
  *
- * Scan speed (docs/enrich-bench.md): the states are then renumbered so that
- * every state that reports something comes after every state that does not,
- * and the table holds each target's row offset (state × classes) rather
- * than its number. The scan loop is then one load per byte and one compare
- * against the first reporting row: no multiply and no second table lookup
- * on the dependency chain from one byte to the next. The renumbering
- * rewrites the trie's table in place rather than into a second one, so a
- * compile's peak memory is one table, not two (docs/enrich-bench.md,
- * session 8).
+ * Dense and deep states (docs/enrich-bench.md, session 10). The states up
+ * to dense_depth bytes from the root (AT_AC_DENSE_DEPTH by default) get a
+ * full row: every missing transition is filled from the failure state's
+ * row, which makes them a DFA, one load per byte. Deeper states keep only
+ * their trie children and failure link: a byte that is not a child walks
+ * the failure chain to the first state that has the child or a row. A
+ * full table for every state (what at_ac held until session 9) grows with
+ * states × classes, 24 MB for the 7,424 spellings of session 9, and its
+ * build was most of a data load; yet a scan of news text spends only a few
+ * per cent of its bytes deeper than five bytes into some spelling.
+ *
+ * Scan speed: the states are renumbered so that the dense states that
+ * report nothing come first, then the dense ones that report, then the
+ * deep ones; the table holds a target's code: a dense state's row offset
+ * (state × classes), a deep state's number after the last row. The scan
+ * loop is then one compare (dense?) and one load per byte, and one compare
+ * against the first state that may report: no multiply and no second table
+ * lookup on the dependency chain from one byte to the next. The
+ * renumbering rewrites the table in place rather than into a second one,
+ * so a compile's peak memory is one table, not two.
  *
  * That chain (one load whose address depends on the previous load) is
  * what bounds a scan, not memory bandwidth. So a long text is scanned as
@@ -43,20 +53,30 @@ struct at_ac {
     size_t npat, pat_cap;
     /* the automaton */
     int compiled;
+    unsigned dense_depth; /* states up to this depth get a full row */
     uint8_t cls[256];
     uint32_t ncls;
-    uint32_t *delta; /* nstates * ncls: row offset of the target state */
-    uint32_t nstates;
-    uint32_t report; /* row offset of the first state with outputs */
-    uint32_t maxlen; /* longest pattern */
-    int32_t *own;    /* per state: first pattern ending here, -1 */
-    int32_t *next;   /* per pattern: next pattern with the same end state */
-    int32_t *dict;   /* per state: nearest suffix state with outputs, -1 */
+    uint32_t *delta;    /* ndense * ncls: code of the target state */
+    uint32_t nstates;   /* all states: ids [0, ndense) dense, then deep */
+    uint32_t ndense;    /* states with a row in delta */
+    uint32_t dense_end; /* ndense * ncls: a code at or above is a deep state */
+    uint32_t report;    /* code of the first state that may report */
+    uint32_t maxlen;    /* longest pattern */
+    uint32_t *dfirst;   /* per deep state + 1: its children in dcls/dchild */
+    uint8_t *dcls;      /* per trie edge out of a deep state: its class */
+    uint32_t *dchild;   /* ... and the child's code */
+    uint32_t *dfail;    /* per deep state: code of its failure state */
+    int32_t *own;       /* per state id: first pattern ending here, -1 */
+    int32_t *next;      /* per pattern: next pattern with the same end state */
+    int32_t *dict;      /* per state id: nearest suffix state with outputs, -1 */
 };
 
 at_ac_t *at_ac_new(void)
 {
-    return calloc(1, sizeof(at_ac_t));
+    at_ac_t *self = calloc(1, sizeof(at_ac_t));
+    if (self)
+        self->dense_depth = AT_AC_DENSE_DEPTH;
+    return self;
 }
 
 void at_ac_destroy(at_ac_t **self_p)
@@ -69,11 +89,23 @@ void at_ac_destroy(at_ac_t **self_p)
     free(self->len);
     free(self->val);
     free(self->delta);
+    free(self->dfirst);
+    free(self->dcls);
+    free(self->dchild);
+    free(self->dfail);
     free(self->own);
     free(self->next);
     free(self->dict);
     free(self);
     *self_p = NULL;
+}
+
+int at_ac_set_dense_depth(at_ac_t *self, unsigned depth)
+{
+    if (!self || self->compiled)
+        return -1;
+    self->dense_depth = depth;
+    return 0;
 }
 
 static int grow(void **p, size_t *cap, size_t need, size_t size)
@@ -124,6 +156,115 @@ int at_ac_add(at_ac_t *self, const char *pattern, size_t len, uint32_t value)
     return 0;
 }
 
+/* A pattern while the trie is built: sorted by bytes, then by the order
+ * it was added in (so the same bytes added twice keep that order). */
+typedef struct {
+    const unsigned char *s;
+    uint32_t len, idx;
+} item_t;
+
+static int cmp_item(const void *a, const void *b)
+{
+    const item_t *x = a, *y = b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->s, y->s, n);
+    if (c)
+        return c;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The compile's scratch: the trie by node (in the order the sorted
+ * patterns create them), its children lists, and the breadth-first order. */
+typedef struct {
+    int32_t *parent;  /* per node */
+    uint8_t *pcls;    /* per node: class of the edge from its parent */
+    int32_t *own;     /* per node: first pattern ending here */
+    int32_t *fail;    /* per node: failure node */
+    int32_t *dict;    /* per node: dictionary link */
+    uint32_t *cfirst; /* per node + 1: its children in clist */
+    int32_t *clist;
+    int32_t *bfs;   /* breadth-first order of the nodes */
+    uint32_t *pos;  /* per node: its place in bfs */
+    int32_t *newid; /* per node: its final state id */
+    int32_t *rows;  /* ndense * ncls: target node, dense nodes by bfs place */
+} build_t;
+
+static void build_free(build_t *b)
+{
+    free(b->parent);
+    free(b->pcls);
+    free(b->own);
+    free(b->fail);
+    free(b->dict);
+    free(b->cfirst);
+    free(b->clist);
+    free(b->bfs);
+    free(b->pos);
+    free(b->newid);
+    free(b->rows);
+}
+
+/* The DFA's transition from node t on class c while it is built: a dense
+ * node's row, else t's own child, else the failure node's transition. */
+static int32_t build_step(const build_t *b, uint32_t ndense, size_t ncls, int32_t t, uint32_t c)
+{
+    for (;;) {
+        if (b->pos[t] < ndense)
+            return b->rows[(size_t)b->pos[t] * ncls + c];
+        for (uint32_t e = b->cfirst[t]; e < b->cfirst[t + 1]; e++)
+            if (b->pcls[b->clist[e]] == c)
+                return b->clist[e];
+        t = b->fail[t];
+    }
+}
+
+/* The trie: patterns sorted, each one's path shares its longest common
+ * prefix with the one before. Returns the node count, or 0 on OOM. */
+static uint32_t build_trie(at_ac_t *self, build_t *b, int32_t *next)
+{
+    size_t np = self->npat;
+    item_t *items = malloc((np ? np : 1) * sizeof *items);
+    int32_t *path = malloc((self->maxlen + 1) * sizeof *path);
+    if (!items || !path) {
+        free(items);
+        free(path);
+        return 0;
+    }
+    for (size_t p = 0; p < np; p++)
+        items[p] =
+            (item_t){(const unsigned char *)self->arena + self->off[p], self->len[p], (uint32_t)p};
+    qsort(items, np, sizeof *items, cmp_item);
+    uint32_t n = 1;
+    b->parent[0] = -1;
+    b->pcls[0] = 0;
+    b->own[0] = -1;
+    path[0] = 0;
+    const item_t *prev = NULL;
+    for (size_t k = 0; k < np; k++) {
+        const item_t *it = &items[k];
+        uint32_t lcp = 0;
+        if (prev)
+            while (lcp < it->len && lcp < prev->len && it->s[lcp] == prev->s[lcp])
+                lcp++;
+        int32_t st = path[lcp];
+        for (uint32_t i = lcp; i < it->len; i++) {
+            b->parent[n] = st;
+            b->pcls[n] = self->cls[it->s[i]];
+            b->own[n] = -1;
+            st = (int32_t)n++;
+            path[i + 1] = st;
+        }
+        next[it->idx] = b->own[st];
+        b->own[st] = (int32_t)it->idx;
+        prev = it;
+    }
+    free(items);
+    free(path);
+    return n;
+}
+
 int at_ac_compile(at_ac_t *self)
 {
     if (!self || self->compiled)
@@ -138,124 +279,159 @@ int at_ac_compile(at_ac_t *self)
         if (used[b])
             self->cls[b] = (uint8_t)++k;
     self->ncls = k + 1;
+    self->maxlen = 0;
+    for (size_t p = 0; p < self->npat; p++)
+        if (self->len[p] > self->maxlen)
+            self->maxlen = self->len[p];
 
     size_t max_states = 1 + self->arena_len;
     size_t ncls = self->ncls;
-    int32_t *delta = malloc(max_states * ncls * sizeof *delta);
-    int32_t *own = malloc(max_states * sizeof *own);
-    int32_t *fail = malloc(max_states * sizeof *fail);
-    int32_t *queue = malloc(max_states * sizeof *queue);
+    build_t b = {0};
     int32_t *next = malloc((self->npat ? self->npat : 1) * sizeof *next);
-    if (!delta || !own || !fail || !queue || !next)
+    b.parent = malloc(max_states * sizeof *b.parent);
+    b.pcls = malloc(max_states);
+    b.own = malloc(max_states * sizeof *b.own);
+    if (!next || !b.parent || !b.pcls || !b.own)
         goto oom;
-    memset(delta, 0xff, ncls * sizeof *delta); /* root: no children yet */
-    own[0] = -1;
-    uint32_t nstates = 1;
-
-    /* The trie. */
-    for (size_t p = 0; p < self->npat; p++) {
-        const unsigned char *s = (const unsigned char *)self->arena + self->off[p];
-        int32_t st = 0;
-        for (uint32_t i = 0; i < self->len[p]; i++) {
-            int32_t *slot = &delta[(size_t)st * ncls + self->cls[s[i]]];
-            if (*slot < 0) {
-                memset(&delta[(size_t)nstates * ncls], 0xff, ncls * sizeof *delta);
-                own[nstates] = -1;
-                *slot = (int32_t)nstates++;
-            }
-            st = *slot;
-        }
-        next[p] = own[st];
-        own[st] = (int32_t)p;
-    }
-
-    int32_t *dict = malloc(nstates * sizeof *dict);
-    if (!dict)
+    uint32_t nstates = build_trie(self, &b, next);
+    if (!nstates)
         goto oom;
-    /* Breadth first: failure links, dictionary links, full transitions. */
-    size_t head = 0, tail = 0;
-    fail[0] = 0;
-    dict[0] = -1;
-    for (size_t c = 0; c < ncls; c++) {
-        int32_t t = delta[c];
-        if (t < 0) {
-            delta[c] = 0;
-        } else {
-            fail[t] = 0;
-            queue[tail++] = t;
-        }
-    }
-    while (head < tail) {
-        int32_t s = queue[head++];
-        int32_t f = fail[s];
-        dict[s] = own[f] >= 0 ? f : dict[f];
-        int32_t *row = &delta[(size_t)s * ncls];
-        const int32_t *frow = &delta[(size_t)f * ncls];
-        for (size_t c = 0; c < ncls; c++) {
-            if (row[c] < 0) {
-                row[c] = frow[c];
-            } else {
-                fail[row[c]] = frow[c];
-                queue[tail++] = row[c];
-            }
-        }
-    }
-    free(fail);
-    fail = NULL;
 
-    /* Renumber: states without outputs first (the root stays 0), then the
-     * reporting ones, each group in breadth-first order so that the
+    /* Children lists (a counting sort by parent), then breadth first. */
+    b.cfirst = calloc((size_t)nstates + 1, sizeof *b.cfirst);
+    b.clist = malloc(nstates * sizeof *b.clist);
+    b.bfs = malloc(nstates * sizeof *b.bfs);
+    b.pos = malloc(nstates * sizeof *b.pos);
+    b.fail = malloc(nstates * sizeof *b.fail);
+    b.dict = malloc(nstates * sizeof *b.dict);
+    b.newid = malloc(nstates * sizeof *b.newid);
+    uint32_t *depth = malloc(nstates * sizeof *depth);
+    if (!b.cfirst || !b.clist || !b.bfs || !b.pos || !b.fail || !b.dict || !b.newid || !depth) {
+        free(depth);
+        goto oom;
+    }
+    for (uint32_t x = 1; x < nstates; x++)
+        b.cfirst[b.parent[x] + 1]++;
+    for (uint32_t x = 0; x < nstates; x++)
+        b.cfirst[x + 1] += b.cfirst[x];
+    memcpy(b.pos, b.cfirst, nstates * sizeof *b.pos); /* pos as fill cursors for now */
+    for (uint32_t x = 1; x < nstates; x++)
+        b.clist[b.pos[b.parent[x]]++] = (int32_t)x;
+    uint32_t tail = 1, ndense = 0;
+    b.bfs[0] = 0;
+    depth[0] = 0;
+    for (uint32_t q = 0; q < tail; q++) {
+        int32_t s = b.bfs[q];
+        b.pos[s] = q;
+        if (depth[s] <= self->dense_depth)
+            ndense = q + 1; /* depths only grow along bfs */
+        for (uint32_t e = b.cfirst[s]; e < b.cfirst[s + 1]; e++) {
+            depth[b.clist[e]] = depth[s] + 1;
+            b.bfs[tail++] = b.clist[e];
+        }
+    }
+    free(depth);
+    if ((uint64_t)ndense * ncls + (nstates - ndense) > UINT32_MAX)
+        goto oom;
+
+    /* Failure and dictionary links, and the dense rows, breadth first: a
+     * node's failure node is shallower, so its row or links are ready. */
+    b.rows = malloc((size_t)ndense * ncls * sizeof *b.rows);
+    if (!b.rows)
+        goto oom;
+    b.fail[0] = 0;
+    b.dict[0] = -1;
+    for (uint32_t q = 0; q < nstates; q++) {
+        int32_t s = b.bfs[q];
+        if (q < ndense) {
+            int32_t *row = &b.rows[(size_t)q * ncls];
+            if (s == 0)
+                memset(row, 0, ncls * sizeof *row);
+            else
+                memcpy(row, &b.rows[(size_t)b.pos[b.fail[s]] * ncls], ncls * sizeof *row);
+            for (uint32_t e = b.cfirst[s]; e < b.cfirst[s + 1]; e++)
+                row[b.pcls[b.clist[e]]] = b.clist[e];
+        }
+        for (uint32_t e = b.cfirst[s]; e < b.cfirst[s + 1]; e++) {
+            int32_t t = b.clist[e];
+            int32_t f = s == 0 ? 0 : build_step(&b, ndense, ncls, b.fail[s], b.pcls[t]);
+            b.fail[t] = f;
+            b.dict[t] = b.own[f] >= 0 ? f : b.dict[f];
+        }
+    }
+
+    /* Final ids: dense states without outputs first (the root stays 0),
+     * then the dense reporting ones, each group breadth first so that the
      * shallow states, where a scan spends most of its bytes, share few
-     * cache lines; store row offsets. */
-    int32_t *newid = malloc(nstates * sizeof *newid);
+     * cache lines; then the deep states, breadth first. */
+    uint32_t quiet = 0;
+    for (uint32_t q = 0; q < ndense; q++)
+        if (b.own[b.bfs[q]] < 0 && b.dict[b.bfs[q]] < 0)
+            b.newid[b.bfs[q]] = (int32_t)quiet++;
+    uint32_t loud = quiet;
+    for (uint32_t q = 0; q < ndense; q++)
+        if (b.own[b.bfs[q]] >= 0 || b.dict[b.bfs[q]] >= 0)
+            b.newid[b.bfs[q]] = (int32_t)loud++;
+    for (uint32_t q = ndense; q < nstates; q++)
+        b.newid[b.bfs[q]] = (int32_t)q;
+    uint32_t dense_end = ndense * (uint32_t)ncls;
+#define CODE(node)                                                                                 \
+    ((uint32_t)b.newid[node] < ndense ? (uint32_t)b.newid[node] * (uint32_t)ncls                   \
+                                      : dense_end + ((uint32_t)b.newid[node] - ndense))
+
+    uint32_t ndeep = nstates - ndense;
     int32_t *own2 = malloc(nstates * sizeof *own2);
     int32_t *dict2 = malloc(nstates * sizeof *dict2);
     uint32_t *spare = malloc(ncls * sizeof *spare);
-    uint8_t *placed = calloc(nstates, 1);
-    if (!newid || !own2 || !dict2 || !spare || !placed || (uint64_t)nstates * ncls > UINT32_MAX) {
-        free(queue);
-        queue = NULL;
-        free(newid);
+    uint8_t *placed = calloc(ndense ? ndense : 1, 1);
+    uint32_t *dfirst = malloc(((size_t)ndeep + 1) * sizeof *dfirst);
+    uint8_t *dcls = malloc(nstates);
+    uint32_t *dchild = malloc(nstates * sizeof *dchild);
+    uint32_t *dfail = malloc((ndeep ? ndeep : 1) * sizeof *dfail);
+    if (!own2 || !dict2 || !spare || !placed || !dfirst || !dcls || !dchild || !dfail) {
         free(own2);
         free(dict2);
         free(spare);
         free(placed);
-        free(dict);
+        free(dfirst);
+        free(dcls);
+        free(dchild);
+        free(dfail);
         goto oom;
     }
-    /* queue[0..tail) holds every state but the root, breadth first. */
-    uint32_t quiet = 1;
-    newid[0] = 0;
-    for (size_t q = 0; q < tail; q++)
-        if (own[queue[q]] < 0 && dict[queue[q]] < 0)
-            newid[queue[q]] = (int32_t)quiet++;
-    uint32_t loud = quiet;
-    for (size_t q = 0; q < tail; q++)
-        if (own[queue[q]] >= 0 || dict[queue[q]] >= 0)
-            newid[queue[q]] = (int32_t)loud++;
-    free(queue);
-    queue = NULL;
-    for (uint32_t st = 0; st < nstates; st++) {
-        own2[newid[st]] = own[st];
-        dict2[newid[st]] = dict[st] < 0 ? -1 : newid[dict[st]];
+    for (uint32_t x = 0; x < nstates; x++) {
+        own2[b.newid[x]] = b.own[x];
+        dict2[b.newid[x]] = b.dict[x] < 0 ? -1 : b.newid[b.dict[x]];
     }
-    /* The scan table is delta rewritten in place (a second table would
-     * double the peak memory of a compile, attache's largest allocation):
-     * each target becomes its new row offset, then each row moves to its
-     * new place, following the renumbering's cycles with one spare row. */
-    uint32_t *table = (uint32_t *)delta;
-    size_t cells = (size_t)nstates * ncls;
+    /* The deep states: their children and failure states, as codes. */
+    uint32_t ne = 0;
+    for (uint32_t d = 0; d < ndeep; d++) {
+        int32_t s = b.bfs[ndense + d];
+        dfirst[d] = ne;
+        for (uint32_t e = b.cfirst[s]; e < b.cfirst[s + 1]; e++) {
+            dcls[ne] = b.pcls[b.clist[e]];
+            dchild[ne++] = CODE(b.clist[e]);
+        }
+        dfail[d] = CODE(b.fail[s]);
+    }
+    dfirst[ndeep] = ne;
+    /* The dense table is the rows rewritten in place: each target becomes
+     * its code, then each row moves to its final place, following the
+     * renumbering's cycles with one spare row. */
+    uint32_t *table = (uint32_t *)b.rows;
+    size_t cells = (size_t)ndense * ncls;
     for (size_t i = 0; i < cells; i++)
-        table[i] = (uint32_t)newid[delta[i]] * (uint32_t)ncls;
-    for (uint32_t st = 0; st < nstates; st++) {
-        if (placed[st])
+        table[i] = CODE(b.rows[i]);
+#undef CODE
+    for (uint32_t q = 0; q < ndense; q++) {
+        if (placed[q])
             continue;
-        memcpy(spare, &table[(size_t)st * ncls], ncls * sizeof *spare);
-        uint32_t cur = st;
+        memcpy(spare, &table[(size_t)q * ncls], ncls * sizeof *spare);
+        uint32_t cur = q;
         do {
-            /* spare holds the old row `cur`: put it at its new place and
-             * pick up the row it displaces. */
-            uint32_t dst = (uint32_t)newid[cur];
+            /* spare holds the row at bfs place `cur`: put it at its final
+             * place and pick up the row it displaces. */
+            uint32_t dst = (uint32_t)b.newid[b.bfs[cur]];
             uint32_t *row = &table[(size_t)dst * ncls];
             for (size_t c = 0; c < ncls; c++) {
                 uint32_t t = row[c];
@@ -264,39 +440,79 @@ int at_ac_compile(at_ac_t *self)
             }
             placed[cur] = 1;
             cur = dst;
-        } while (cur != st);
+        } while (cur != q);
     }
     free(spare);
     free(placed);
-    free(newid);
-    free(own);
-    free(dict);
+    b.rows = NULL;
+    build_free(&b);
     self->delta = table;
+    self->dfirst = dfirst;
+    self->dcls = dcls;
+    self->dchild = dchild;
+    self->dfail = dfail;
     self->own = own2;
     self->dict = dict2;
     self->next = next;
     self->nstates = nstates;
+    self->ndense = ndense;
+    self->dense_end = dense_end;
     self->report = quiet * (uint32_t)ncls;
-    self->maxlen = 0;
-    for (size_t p = 0; p < self->npat; p++)
-        if (self->len[p] > self->maxlen)
-            self->maxlen = self->len[p];
     self->compiled = 1;
     return 0;
 oom:
-    free(delta);
-    free(own);
-    free(fail);
-    free(queue);
+    build_free(&b);
     free(next);
     return -1;
 }
 
-/* The outputs of the reporting state at row offset `row`, after byte i. */
-static size_t report(const at_ac_t *self, uint32_t row, size_t i, at_ac_fn *fn, void *arg)
+/* A deep state's transition on class c: its own child, else its failure
+ * state's transition (a dense state's row ends the walk). */
+static uint32_t deep_step(const at_ac_t *self, uint32_t code, uint32_t c)
+{
+    for (;;) {
+        uint32_t d = code - self->dense_end;
+        for (uint32_t e = self->dfirst[d]; e < self->dfirst[d + 1]; e++)
+            if (self->dcls[e] == c)
+                return self->dchild[e];
+        code = self->dfail[d];
+        if (code < self->dense_end)
+            return self->delta[code + c];
+    }
+}
+
+/* One byte: the dense row (the common case), or the deep walk. */
+static inline uint32_t step(const at_ac_t *self, const uint32_t *delta, uint32_t dense_end,
+                            uint32_t code, uint32_t c)
+{
+    if (__builtin_expect(code < dense_end, 1))
+        return delta[code + c];
+    return deep_step(self, code, c);
+}
+
+/* The state id of a code. */
+static inline int32_t state_of(const at_ac_t *self, uint32_t code)
+{
+    return (int32_t)(code < self->dense_end ? code / self->ncls
+                                            : self->ndense + (code - self->dense_end));
+}
+
+/* Whether the state at `code` (at or above self->report) reports anything:
+ * every dense one there does; a deep one may not. */
+static inline int loud(const at_ac_t *self, uint32_t code)
+{
+    if (code < self->dense_end)
+        return 1;
+    int32_t st = state_of(self, code);
+    return self->own[st] >= 0 || self->dict[st] >= 0;
+}
+
+/* The outputs of the state at `code` (at or above self->report), after
+ * byte i. */
+static size_t report(const at_ac_t *self, uint32_t code, size_t i, at_ac_fn *fn, void *arg)
 {
     size_t found = 0;
-    int32_t st = (int32_t)(row / self->ncls);
+    int32_t st = state_of(self, code);
     for (int32_t t = self->own[st] >= 0 ? st : self->dict[st]; t >= 0; t = self->dict[t]) {
         for (int32_t p = self->own[t]; p >= 0; p = self->next[p]) {
             found++;
@@ -314,12 +530,12 @@ static size_t scan_run(const at_ac_t *self, const unsigned char *s, size_t from,
 {
     const uint32_t *delta = self->delta;
     const uint8_t *cls = self->cls;
-    const uint32_t loud = self->report;
+    const uint32_t first = self->report, dense_end = self->dense_end;
     uint32_t row = *rowp;
     size_t found = 0;
     for (size_t i = from; i < to; i++) {
-        row = delta[row + cls[s[i]]];
-        if (__builtin_expect(row >= loud, 0) && i >= min_end)
+        row = step(self, delta, dense_end, row, cls[s[i]]);
+        if (__builtin_expect(row >= first, 0) && i >= min_end)
             found += report(self, row, i, fn, arg);
     }
     *rowp = row;
@@ -344,17 +560,17 @@ size_t at_ac_scan(const at_ac_t *self, const char *text, size_t len, at_ac_fn *f
         return scan_run(self, s, 0, len, &ra, 0, fn, arg);
     const uint32_t *delta = self->delta;
     const uint8_t *cls = self->cls;
-    const uint32_t loud = self->report;
+    const uint32_t first = self->report, dense_end = self->dense_end;
     size_t mid = len / 2, b0 = mid - (self->maxlen - 1);
     held_t held[HELD];
     size_t nheld = 0, found = 0, k = 0;
     /* Both chains: a at k in [0, mid), b at b0 + k. */
     for (; k < mid && nheld < HELD; k++) {
-        ra = delta[ra + cls[s[k]]];
-        rb = delta[rb + cls[s[b0 + k]]];
-        if (__builtin_expect(ra >= loud, 0))
+        ra = step(self, delta, dense_end, ra, cls[s[k]]);
+        rb = step(self, delta, dense_end, rb, cls[s[b0 + k]]);
+        if (__builtin_expect(ra >= first, 0))
             found += report(self, ra, k, fn, arg);
-        if (__builtin_expect(rb >= loud, 0) && b0 + k >= mid)
+        if (__builtin_expect(rb >= first, 0) && b0 + k >= mid && loud(self, rb))
             held[nheld++] = (held_t){b0 + k, rb};
     }
     /* The rest of the first half (when the buffer filled), the held
@@ -376,6 +592,11 @@ size_t at_ac_state_count(const at_ac_t *self)
     return self ? self->nstates : 0;
 }
 
+size_t at_ac_dense_count(const at_ac_t *self)
+{
+    return self ? self->ndense : 0;
+}
+
 size_t at_ac_class_count(const at_ac_t *self)
 {
     return self ? self->ncls : 0;
@@ -385,7 +606,9 @@ size_t at_ac_memory(const at_ac_t *self)
 {
     if (!self)
         return 0;
+    size_t ndeep = self->nstates - self->ndense;
     return sizeof *self + self->arena_cap + self->pat_cap * (sizeof(size_t) + 8) +
-           (size_t)self->nstates * (self->ncls + 2) * sizeof(int32_t) +
-           self->npat * sizeof(int32_t);
+           (size_t)self->ndense * self->ncls * sizeof(uint32_t) +
+           (size_t)self->nstates * (2 * sizeof(int32_t) + 1 + sizeof(uint32_t)) +
+           (ndeep + 1) * sizeof(uint32_t) + ndeep * sizeof(uint32_t) + self->npat * sizeof(int32_t);
 }

@@ -12,8 +12,11 @@
  * whole words, case rules) is the caller's job (at_match).
  *
  * Size: the alphabet is compressed to the bytes that occur in some
- * pattern (plus one class for all other bytes), so the table is
- * states × classes × 4 bytes — about 3 MB for 4,000 folded aliases.
+ * pattern (plus one class for all other bytes). The states up to the dense
+ * depth hold a full row (classes × 4 bytes); deeper states hold their trie
+ * children and a failure link, about 20 bytes each (at_ac.c). For the
+ * 7,424 spellings of session 9: 10,000 dense states (4 MB) instead of
+ * 59,000 (24 MB).
  */
 #ifndef AT_AC_H
 #define AT_AC_H
@@ -33,6 +36,13 @@ at_ac_t *at_ac_new(void);
 /* Destroy; NULL-safe, nulls the caller's pointer. */
 void at_ac_destroy(at_ac_t **self_p);
 
+/* States up to this many bytes deep get a full transition row; deeper
+ * ones a list of children. Any depth gives the same matches: a larger one
+ * trades memory and build time for scan speed on text that goes deep into
+ * patterns. Set before compile; returns 0, or -1 after compile. */
+#define AT_AC_DENSE_DEPTH 5
+int at_ac_set_dense_depth(at_ac_t *self, unsigned depth);
+
 /* Add a pattern (copied, 1..AT_AC_MAX_PATTERN bytes). The same bytes may
  * be added more than once; every copy is reported. Returns 0, or -1 on an
  * empty or over-long pattern, allocation failure, or after compile. */
@@ -47,10 +57,11 @@ int at_ac_compile(at_ac_t *self);
  * occurrences. Read-only on the automaton: concurrent scans are safe. */
 size_t at_ac_scan(const at_ac_t *self, const char *text, size_t len, at_ac_fn *fn, void *arg);
 
-/* Patterns added, DFA states, byte classes, and bytes of heap the
- * automaton holds (for metrics and the benchmark). */
+/* Patterns added, states (all, and those with a full row), byte classes,
+ * and bytes of heap the automaton holds (for metrics and the benchmark). */
 size_t at_ac_pattern_count(const at_ac_t *self);
 size_t at_ac_state_count(const at_ac_t *self);
+size_t at_ac_dense_count(const at_ac_t *self);
 size_t at_ac_class_count(const at_ac_t *self);
 size_t at_ac_memory(const at_ac_t *self);
 

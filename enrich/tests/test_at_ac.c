@@ -2,7 +2,8 @@
  * Tests for at_ac: the classic overlapping-pattern cases, duplicates,
  * binary bytes, misuse, and a randomized comparison with a naive search
  * (every occurrence of every pattern, nothing more), on short texts and
- * on long ones (the two-chain scan).
+ * on long ones (the two-chain scan), at every split between dense and deep
+ * states (from the root alone dense to every state dense).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,6 +99,10 @@ static void test_misuse(void **state)
     assert_int_equal(at_ac_compile(ac), 0);
     assert_int_equal(at_ac_compile(ac), -1);
     assert_int_equal(at_ac_add(ac, "x", 1, 1), -1);
+    assert_int_equal(at_ac_set_dense_depth(ac, 3), -1);
+    /* One chain of 1,025 states: the root and five more have rows. */
+    assert_int_equal(at_ac_state_count(ac), AT_AC_MAX_PATTERN + 1);
+    assert_int_equal(at_ac_dense_count(ac), AT_AC_DENSE_DEPTH + 1);
     assert_int_equal(at_ac_scan(ac, big, sizeof big, NULL, NULL), 2);
     at_ac_destroy(&ac);
     /* Empty automaton: compiles, finds nothing. */
@@ -108,8 +113,13 @@ static void test_misuse(void **state)
     assert_int_equal(at_ac_scan(NULL, "abc", 3, NULL, NULL), 0);
 }
 
+/* The dense depths the randomized tests run at: only the root, the
+ * shallow ones, the default, and every state (patterns have <= 7 bytes). */
+static const unsigned depths[] = {0, 1, 2, 3, AT_AC_DENSE_DEPTH, 64};
+static unsigned g_depth = AT_AC_DENSE_DEPTH;
+
 /* 1 to 40 random patterns of 1 to 7 bytes over "abc\0\xff" (so they
- * overlap a lot), compiled into ps->ac. */
+ * overlap a lot), compiled into ps->ac with dense depth g_depth. */
 typedef struct {
     char pats[40][8];
     size_t plen[40];
@@ -121,6 +131,7 @@ static void random_patterns(patset_t *ps)
 {
     ps->np = 1 + (size_t)(rand() % 40);
     ps->ac = at_ac_new();
+    assert_int_equal(at_ac_set_dense_depth(ps->ac, g_depth), 0);
     for (size_t p = 0; p < ps->np; p++) {
         ps->plen[p] = 1 + (size_t)(rand() % 7);
         for (size_t i = 0; i < ps->plen[p]; i++)
@@ -162,7 +173,8 @@ static void test_random_against_naive(void **state)
 {
     (void)state;
     srand(12345);
-    for (int round = 0; round < 200; round++) {
+    for (int round = 0; round < 600; round++) {
+        g_depth = depths[round % (sizeof depths / sizeof *depths)];
         patset_t ps;
         random_patterns(&ps);
         char text[200];
@@ -207,7 +219,8 @@ static void test_long_texts(void **state)
     (void)state;
     srand(54321);
     static char text[20000];
-    for (int round = 0; round < 60; round++) {
+    for (int round = 0; round < 120; round++) {
+        g_depth = depths[(round / 2) % (sizeof depths / sizeof *depths)];
         patset_t ps;
         random_patterns(&ps);
         size_t n = 200 + (size_t)(rand() % 19800);
