@@ -15,7 +15,7 @@
  * their trie children and failure link: a byte that is not a child walks
  * the failure chain to the first state that has the child or a row. A
  * full table for every state (what at_ac held until session 9) grows with
- * states × classes, 24 MB for the 7,424 spellings of session 9, and its
+ * states × classes, 18 MB for the 7,424 spellings of session 9, and its
  * build was most of a data load; yet a scan of news text spends only a few
  * per cent of its bytes deeper than five bytes into some spelling.
  *

@@ -15,8 +15,8 @@
  * pattern (plus one class for all other bytes). The states up to the dense
  * depth hold a full row (classes × 4 bytes); deeper states hold their trie
  * children and a failure link, about 20 bytes each (at_ac.c). For the
- * 7,424 spellings of session 9: 10,000 dense states (4 MB) instead of
- * 59,000 (24 MB).
+ * 7,424 folded spellings of session 9: 9,354 of 53,734 states have a row
+ * (85 classes), 3.2 MB instead of 18.3 MB.
  */
 #ifndef AT_AC_H
 #define AT_AC_H
