@@ -1,7 +1,9 @@
 /*
- * at_ac: Aho–Corasick multi-pattern search over bytes, compiled to a full
- * DFA (one table lookup per input byte, no failure-link walking at scan
- * time).
+ * at_ac: Aho–Corasick multi-pattern search over bytes. The states near
+ * the root are compiled to a DFA (one table lookup per input byte, no
+ * failure-link walking); the deeper states, where a scan of news text
+ * spends a few per cent of its bytes, keep their trie children and walk
+ * failure links.
  *
  * Written by hand rather than taken from a library: Debian's vectorscan
  * (libvectorscan-dev) is the alternative, and docs/enrich-bench.md records
@@ -49,7 +51,7 @@ int at_ac_set_dense_depth(at_ac_t *self, unsigned depth);
 #define AT_AC_MAX_PATTERN 1024
 int at_ac_add(at_ac_t *self, const char *pattern, size_t len, uint32_t value);
 
-/* Build the DFA; call once after the last add. Returns 0 or -1 on
+/* Build the automaton; call once after the last add. Returns 0 or -1 on
  * allocation failure (or when called twice). */
 int at_ac_compile(at_ac_t *self);
 
