@@ -3,7 +3,8 @@
  * binary bytes, misuse, and a randomized comparison with a naive search
  * (every occurrence of every pattern, nothing more), on short texts and
  * on long ones (the two-chain scan), at every split between dense and deep
- * states (from the root alone dense to every state dense).
+ * states (from the root alone dense to every state dense), and every
+ * allocation of a compile failing in turn.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,42 @@
 #include <cmocka.h>
 
 #include "at_ac.h"
+
+/* Allocation failures: the binary is linked with --wrap for malloc, calloc
+ * and realloc (enrich/CMakeLists.txt), so at_ac's calls come here. While
+ * armed, the call numbered fail_at fails, and with persist every later
+ * one too. */
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t size);
+void *__real_realloc(void *p, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t n, size_t size);
+void *__wrap_realloc(void *p, size_t n);
+static long fail_at = -1, alloc_count;
+static int fail_persist;
+
+static int fail_now(void)
+{
+    if (fail_at < 0)
+        return 0;
+    long k = alloc_count++;
+    return k == fail_at || (fail_persist && k > fail_at);
+}
+
+void *__wrap_malloc(size_t n)
+{
+    return fail_now() ? NULL : __real_malloc(n);
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    return fail_now() ? NULL : __real_calloc(n, size);
+}
+
+void *__wrap_realloc(void *p, size_t n)
+{
+    return fail_now() ? NULL : __real_realloc(p, n);
+}
 
 typedef struct {
     size_t end, len;
@@ -240,12 +277,58 @@ static void test_long_texts(void **state)
     }
 }
 
+/* Every allocation of a compile fails in turn, alone and with every later
+ * one: the compile returns -1 and keeps the patterns, a second compile
+ * then succeeds and finds what a compile without failures finds (the
+ * sanitizer build checks that nothing leaks). */
+static void test_compile_oom(void **state)
+{
+    (void)state;
+    static const char *pats[] = {"he", "she", "his", "hers", "niger", "nigeria", "ushers"};
+    const char text[] = "ushers in nigeria, his hers";
+    size_t want = 0;
+    for (int persist = 0; persist <= 1; persist++) {
+        for (long k = 0;; k++) {
+            at_ac_t *ac = at_ac_new();
+            assert_non_null(ac);
+            assert_int_equal(at_ac_set_dense_depth(ac, 2), 0); /* dense and deep */
+            for (uint32_t i = 0; i < sizeof pats / sizeof *pats; i++)
+                assert_int_equal(at_ac_add(ac, pats[i], strlen(pats[i]), i), 0);
+            alloc_count = 0;
+            fail_persist = persist;
+            fail_at = k;
+            int rc = at_ac_compile(ac);
+            long used = alloc_count;
+            fail_at = -1;
+            if (rc == 0) {
+                /* k is past the compile's last allocation: all were tried. */
+                assert_true(used <= k);
+                size_t got = at_ac_scan(ac, text, sizeof text - 1, NULL, NULL);
+                if (want == 0)
+                    want = got;
+                assert_int_equal(got, want);
+                at_ac_destroy(&ac);
+                assert_true(k > 5);
+                break;
+            }
+            assert_int_equal(at_ac_scan(ac, text, sizeof text - 1, NULL, NULL), 0);
+            assert_int_equal(at_ac_compile(ac), 0);
+            size_t got = at_ac_scan(ac, text, sizeof text - 1, NULL, NULL);
+            if (want == 0)
+                want = got;
+            assert_int_equal(got, want);
+            at_ac_destroy(&ac);
+        }
+    }
+    assert_int_equal(want, 9); /* ushers: she he hers ushers; niger nigeria; his; he hers */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_classic),    cmocka_unit_test(test_duplicates_and_bytes),
         cmocka_unit_test(test_misuse),     cmocka_unit_test(test_random_against_naive),
-        cmocka_unit_test(test_long_texts),
+        cmocka_unit_test(test_long_texts), cmocka_unit_test(test_compile_oom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
