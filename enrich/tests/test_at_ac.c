@@ -16,42 +16,7 @@
 #include <cmocka.h>
 
 #include "at_ac.h"
-
-/* Allocation failures: the binary is linked with --wrap for malloc, calloc
- * and realloc (enrich/CMakeLists.txt), so at_ac's calls come here. While
- * armed, the call numbered fail_at fails, and with persist every later
- * one too. */
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-static long fail_at = -1, alloc_count;
-static int fail_persist;
-
-static int fail_now(void)
-{
-    if (fail_at < 0)
-        return 0;
-    long k = alloc_count++;
-    return k == fail_at || (fail_persist && k > fail_at);
-}
-
-void *__wrap_malloc(size_t n)
-{
-    return fail_now() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    return fail_now() ? NULL : __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    return fail_now() ? NULL : __real_realloc(p, n);
-}
+#include "at_fuzz_alloc.h" /* the allocation gate (enrich/CMakeLists.txt) */
 
 typedef struct {
     size_t end, len;
@@ -294,12 +259,10 @@ static void test_compile_oom(void **state)
             assert_int_equal(at_ac_set_dense_depth(ac, 2), 0); /* dense and deep */
             for (uint32_t i = 0; i < sizeof pats / sizeof *pats; i++)
                 assert_int_equal(at_ac_add(ac, pats[i], strlen(pats[i]), i), 0);
-            alloc_count = 0;
-            fail_persist = persist;
-            fail_at = k;
+            at_fuzz_alloc_arm(k, persist);
             int rc = at_ac_compile(ac);
-            long used = alloc_count;
-            fail_at = -1;
+            long used = at_fuzz_alloc_calls();
+            at_fuzz_alloc_disarm();
             if (rc == 0) {
                 /* k is past the compile's last allocation: all were tried. */
                 assert_true(used <= k);
