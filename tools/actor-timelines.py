@@ -30,7 +30,17 @@ Two reports (docs/data.md, "Coverage of the actor tables"):
    "Month YYYY" of that year): each rests on older pages or on an export
    alone, so these are the open rows to re-check first.
 
+4. With --handovers[=N]: in every state, not only the issue's, and for
+   the three offices, the short gaps (1 to N days, default 7) between one
+   term's exact `end` and the next term's exact `start` that no other term
+   covers: the shape of most day errors round 10's audits found (an
+   export's last day in office written as the half-open end; docs/data.md,
+   "How the actor rows were checked"). Some are real vacancies (a death,
+   a resignation before the successor's oath); the rest are the rows to
+   check first. Sides whose source says "export alone" are marked.
+
 Usage: tools/actor-timelines.py [DATA_DIR] [--gaps-only] [--undated-open]
+                                [--handovers[=N]]
 (--gaps-only: leave out the complete timelines, and list the states
 without a current holder per office.)
 """
@@ -100,6 +110,48 @@ def undated_open(data, roles, asof):
     print("Open terms whose source names no dated record of %d: %d\n" % (asof.year, len(found)))
     for c, o, name, qid, start in sorted(found):
         print("- %s %s: %s (%s), from %s" % (c, o, name, qid, start))
+
+
+def handovers(data, roles, asof, max_days):
+    """Gaps of 1..max_days between an exact end and the next exact start."""
+    names = {r["id"]: r["name"] for r in rows(data + "/actors.tsv")}
+    by_office = {}
+    for r in roles:
+        if r["role"] in OFFICES and (r["start"] or r.get("first_seen")):
+            by_office.setdefault((r["country"], r["role"]), []).append(r)
+    found = []
+    for (c, o), rs in sorted(by_office.items()):
+        spans = []
+        for r in rs:
+            s = day(r["start"] or r["first_seen"])
+            if r["end"]:
+                e = day(r["end"])
+            elif r.get("last_seen"):
+                e = day(r["last_seen"]) + datetime.timedelta(days=1)
+            else:
+                e = asof + datetime.timedelta(days=1)
+            spans.append((s, e))
+        first = min(s for s, _ in spans)
+        for a, b in gaps(spans, first, asof + datetime.timedelta(days=1)):
+            n = (b - a).days
+            if n > max_days:
+                continue
+            before = [r for r in rs if r["end"] and day(r["end"]) == a]
+            after = [r for r in rs if r["start"] and day(r["start"]) == b]
+            if not before or not after:
+                continue  # a last_seen or first_seen side: not a known handover
+
+            def who(r):
+                alone = " [export alone]" if "export alone" in r.get("source", "") else ""
+                return "%s (%s)%s" % (names.get(r["actor"], r["actor"]), r["actor"], alone)
+
+            found.append("- %s %s %s..%s (%d day%s): %s to %s" % (
+                c, o, a, b - datetime.timedelta(days=1), n, "" if n == 1 else "s",
+                ", ".join(who(r) for r in before), ", ".join(who(r) for r in after)))
+    print("Handover gaps of 1 to %d days in every state (an exact end, then the next exact"
+          " start, nobody in office between): %d\n" % (max_days, len(found)))
+    for line in found:
+        print(line)
 
 
 def main():
@@ -217,6 +269,10 @@ def main():
     if "--undated-open" in sys.argv:
         print()
         undated_open(data, roles, asof)
+    for a in sys.argv[1:]:
+        if a == "--handovers" or a.startswith("--handovers="):
+            print()
+            handovers(data, roles, asof, int(a.split("=", 1)[1]) if "=" in a else 7)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ table changes:
 
 - the section "### Coverage of the actor tables", built from
   tools/actor-timelines.py (gaps since 2000 in the issue's states, current
-  holders, open terms with no dated record of the data year) and
+  holders, open terms with no dated record of the data year, short gaps
+  at handovers in every state) and
   tools/actor-coverage.sh (rows per table, terms per state and office);
 - the example line of `attache data check` ("data: ok: ..."), when --bin
   names the directory holding the `attache` binary.
@@ -41,7 +42,7 @@ out the complete ones), then the UN member and observer states with a current,
 open-ended term per office:
 
 ```
-/usr/bin/python3 tools/actor-timelines.py data --gaps-only --undated-open
+/usr/bin/python3 tools/actor-timelines.py data --gaps-only --undated-open --handovers
 ```
 
 How to read the gaps. Where the head of state heads the government
@@ -84,6 +85,20 @@ source names a day of the data year for another reason is not listed.
 
 {undated}
 
+`--handovers` looks at every state, not only the issue's: it lists the short
+gaps (1 to 7 days; `--handovers=N` for another bound) between one term's
+exact `end` and the next term's exact `start` that no other term covers.
+Most of the day errors round 10's audits found had this shape, usually an
+export's last full day in office written as the half-open `end`
+([How the actor rows were checked](#how-the-actor-rows-were-checked)). Some
+are real vacancies: a death, a coup, a resignation before the successor's
+oath; the round sections (since10c) and (gaps10) of
+[data-rounds.md](data-rounds.md#actor-rows-round-by-round) list those with
+their records. The rest, first those whose sides rest on an export alone,
+are the next round's work list for handover days.
+
+{handovers}
+
 `tools/actor-coverage.sh data` prints the rows per table, the aliases by form,
 the terms per state and office with the first start (or "first seen") and
 last end (a range can have gaps; the tool above finds them), and the warrants
@@ -105,13 +120,14 @@ def coverage_section(data):
     with open(os.path.join(data, "VERSION"), encoding="utf-8") as f:
         version = f.read().strip()
     tl = run([sys.executable, os.path.join(HERE, "actor-timelines.py"), data, "--gaps-only",
-              "--undated-open"])
+              "--undated-open", "--handovers"])
     summary = [line for line in tl.split("\n") if "without a gap" in line][0]
     current = tl[tl.index("Current holders"):tl.index("Open terms whose source")].strip()
-    undated = tl[tl.index("Open terms whose source"):].strip()
+    undated = tl[tl.index("Open terms whose source"):tl.index("Handover gaps")].strip()
+    handovers = tl[tl.index("Handover gaps"):].strip()
     cov = run(["sh", os.path.join(HERE, "actor-coverage.sh"), data]).strip()
     return INTRO.format(version=version, summary=summary.strip(), current=current,
-                        undated=undated, coverage=cov)
+                        undated=undated, handovers=handovers, coverage=cov)
 
 
 def regenerate(doc, data, bindir):

@@ -6,8 +6,11 @@ On a small synthetic data directory, whose answers are known:
     the issue's list (a two-day gap between terms, an office with no rows,
     a head of government not counted where the head of state heads the
     government), the current holders per office, a term bounded by
-    `last_seen` listed with its day, and --undated-open listing exactly
-    the open terms whose source names no dated record of the data year;
+    `last_seen` listed with its day, --undated-open listing exactly
+    the open terms whose source names no dated record of the data year,
+    and --handovers listing the short gap between an exact end and the
+    next exact start (not a term bounded by `last_seen` or `first_seen`,
+    not an end with no successor, not a gap longer than N);
   - tools/gen-data-coverage.py: --check passes on a doc it just wrote,
     fails with a diff naming the change once a table changes, and passes
     again after a rewrite; a doc without the section is an error, not a
@@ -124,6 +127,19 @@ def test_timelines(d):
     out = timelines(d)
     assert "| USA | head_of_state | 1 | none |" in out, out
     assert "Open terms whose source" not in out and "missing:" not in out, out
+    assert "Handover gaps" not in out, out
+    # --handovers: only USA's two days between Q2's end and Q3's start. Not
+    # MNG's head of state (Q4 hands over to Q5 on the day; Q5's last_seen
+    # is no end), MNG's foreign minister (first_seen) or NOR's (an end with
+    # no successor).
+    out = timelines(d, "--handovers")
+    hand = out[out.index("Handover gaps of 1 to 7 days"):]
+    assert "nobody in office between): 1\n" in hand, hand
+    assert ("- USA foreign_minister 2010-05-01..2010-05-02 (2 days): Person 2 (Q2) to "
+            "Person 3 (Q3)") in hand, hand
+    out = timelines(d, "--handovers=1")
+    assert "Handover gaps of 1 to 1 days in every state" in out, out
+    assert "nobody in office between): 0\n" in out, out
 
 
 def gen(d, doc, *flags):
@@ -183,7 +199,8 @@ def main():
     test_timelines(d)
     test_generator(tmp, d)
     test_shipped_doc_current()
-    print("ok: actor-timelines (gaps, current holders, last_seen, first_seen, undated open terms), "
+    print("ok: actor-timelines (gaps, current holders, last_seen, first_seen, undated open terms, "
+          "handover gaps), "
           "gen-data-coverage (write, check, stale, missing section), shipped doc current")
 
 
