@@ -89,6 +89,38 @@ static void test_duplicates_and_bytes(void **state)
     at_ac_destroy(&ac);
 }
 
+/* Every byte value in some pattern: no byte is left for the "other" class,
+ * and byte 0xff's class number wraps to 0, which is then its own class (at
+ * every dense depth, the deep states' children lists included). */
+static void test_all_byte_values(void **state)
+{
+    (void)state;
+    char text[258];
+    for (int b = 0; b < 256; b++)
+        text[b] = (char)b;
+    text[256] = '\xff';
+    text[257] = '\0';
+    for (unsigned depth = 0; depth <= 2; depth++) {
+        at_ac_t *ac = at_ac_new();
+        assert_int_equal(at_ac_set_dense_depth(ac, depth), 0);
+        for (int b = 0; b < 256; b++) {
+            char c = (char)b;
+            assert_int_equal(at_ac_add(ac, &c, 1, (uint32_t)b), 0);
+        }
+        assert_int_equal(at_ac_add(ac, "\xff\0", 2, 256), 0);
+        assert_int_equal(at_ac_add(ac, "\xfe\xff\xff", 3, 257), 0);
+        assert_int_equal(at_ac_compile(ac), 0);
+        /* 258 single bytes, "\xff\0" at the end, "\xfe\xff\xff" before it. */
+        hits_t hs = {.n = 0};
+        assert_int_equal(at_ac_scan(ac, text, sizeof text, collect, &hs), 260);
+        qsort(hs.h, hs.n, sizeof *hs.h, cmp_hit);
+        assert_int_equal(hs.h[hs.n - 1].end, 258);
+        assert_int_equal(hs.h[hs.n - 1].len, 2);
+        assert_int_equal(hs.h[hs.n - 1].value, 256);
+        at_ac_destroy(&ac);
+    }
+}
+
 static void test_misuse(void **state)
 {
     (void)state;
@@ -289,9 +321,10 @@ static void test_compile_oom(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classic),    cmocka_unit_test(test_duplicates_and_bytes),
-        cmocka_unit_test(test_misuse),     cmocka_unit_test(test_random_against_naive),
-        cmocka_unit_test(test_long_texts), cmocka_unit_test(test_compile_oom),
+        cmocka_unit_test(test_classic),         cmocka_unit_test(test_duplicates_and_bytes),
+        cmocka_unit_test(test_misuse),          cmocka_unit_test(test_random_against_naive),
+        cmocka_unit_test(test_long_texts),      cmocka_unit_test(test_compile_oom),
+        cmocka_unit_test(test_all_byte_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
