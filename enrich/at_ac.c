@@ -269,7 +269,9 @@ int at_ac_compile(at_ac_t *self)
 {
     if (!self || self->compiled)
         return -1;
-    /* Byte classes: 0 for bytes in no pattern, 1..k for the others. */
+    /* Byte classes: 0 for bytes in no pattern, 1..k for the others. When
+     * every byte value is in some pattern, 0xff's number wraps to 0, which
+     * no other byte has then (test_all_byte_values). */
     memset(self->cls, 0, sizeof self->cls);
     uint8_t used[256] = {0};
     for (size_t i = 0; i < self->arena_len; i++)
