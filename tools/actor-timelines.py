@@ -91,6 +91,22 @@ def gaps(terms, start, end):
     return [g for g in out if g[0] < g[1]]
 
 
+def span(r, end):
+    """The days [s, e) a roles.tsv row is known to cover: from `start` (else
+    `first_seen`) to `end`, else to the day after `last_seen` (unknown after),
+    else to `end` (an open term runs to the data date)."""
+    s = day(r["start"] or r.get("first_seen", ""))
+    if r["end"]:
+        return s, day(r["end"])
+    if r.get("last_seen"):
+        return s, day(r["last_seen"]) + datetime.timedelta(days=1)
+    return s, end
+
+
+def actor_names(data):
+    return {r["id"]: r["name"] for r in rows(data + "/actors.tsv")}
+
+
 def dated_in(source, year):
     """True when source names a day (YYYY-MM-DD) or a month ("May 2026") of year."""
     if re.search(r"\b%d-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\b" % year, source):
@@ -100,7 +116,7 @@ def dated_in(source, year):
 
 def undated_open(data, roles, asof):
     """The open terms of roles whose source names no dated record of the data year."""
-    names = {r["id"]: r["name"] for r in rows(data + "/actors.tsv")}
+    names = actor_names(data)
     found = []
     for r in roles:
         if r["end"] or r.get("last_seen") or dated_in(r.get("source", ""), asof.year):
@@ -114,25 +130,17 @@ def undated_open(data, roles, asof):
 
 def handovers(data, roles, asof, max_days):
     """Gaps of 1..max_days between an exact end and the next exact start."""
-    names = {r["id"]: r["name"] for r in rows(data + "/actors.tsv")}
+    names = actor_names(data)
+    end = asof + datetime.timedelta(days=1)
     by_office = {}
     for r in roles:
         if r["role"] in OFFICES and (r["start"] or r.get("first_seen")):
             by_office.setdefault((r["country"], r["role"]), []).append(r)
     found = []
     for (c, o), rs in sorted(by_office.items()):
-        spans = []
-        for r in rs:
-            s = day(r["start"] or r["first_seen"])
-            if r["end"]:
-                e = day(r["end"])
-            elif r.get("last_seen"):
-                e = day(r["last_seen"]) + datetime.timedelta(days=1)
-            else:
-                e = asof + datetime.timedelta(days=1)
-            spans.append((s, e))
+        spans = [span(r, end) for r in rs]
         first = min(s for s, _ in spans)
-        for a, b in gaps(spans, first, asof + datetime.timedelta(days=1)):
+        for a, b in gaps(spans, first, end):
             n = (b - a).days
             if n > max_days:
                 continue
@@ -166,18 +174,13 @@ def main():
     roles = list(rows(data + "/roles.tsv"))  # read once: the timelines and --undated-open
     first_seen_open = set()  # (state, office) with an open term whose start is not known
     for r in roles:
-        s = day(r["start"] or r.get("first_seen", ""))
-        if r["end"]:
-            e = day(r["end"])
-        elif r.get("last_seen"):  # known up to that day, unknown after: not covered
-            e = day(r["last_seen"]) + datetime.timedelta(days=1)
-            k = (r["country"], r["role"])
+        s, e = span(r, end)
+        k = (r["country"], r["role"])
+        if not r["end"] and r.get("last_seen"):  # known up to that day: not covered after
             seen_to[k] = max(seen_to.get(k, e), e)
-        else:
-            e = end
-            if not r["start"]:
-                first_seen_open.add((r["country"], r["role"]))
-        terms.setdefault((r["country"], r["role"]), []).append((s, e))
+        elif not r["end"] and not r["start"]:
+            first_seen_open.add(k)
+        terms.setdefault(k, []).append((s, e))
 
     executive, exec_since = {}, {}
     try:
