@@ -206,6 +206,14 @@ static void build_free(build_t *b)
     free(b->rows);
 }
 
+/* The code the scan uses for state id: a dense state's row offset, a deep
+ * state's number after the last row (state_of is the inverse). */
+static uint32_t code_of(int32_t id, uint32_t ndense, size_t ncls)
+{
+    uint32_t u = (uint32_t)id;
+    return u < ndense ? u * (uint32_t)ncls : ndense * (uint32_t)ncls + (u - ndense);
+}
+
 /* The DFA's transition from node t on class c while it is built: a dense
  * node's row, else t's own child, else the failure node's transition. */
 static int32_t build_step(const build_t *b, uint32_t ndense, size_t ncls, int32_t t, uint32_t c)
@@ -377,9 +385,6 @@ int at_ac_compile(at_ac_t *self)
     for (uint32_t q = ndense; q < nstates; q++)
         b.newid[b.bfs[q]] = (int32_t)q;
     uint32_t dense_end = ndense * (uint32_t)ncls;
-#define CODE(node)                                                                                 \
-    ((uint32_t)b.newid[node] < ndense ? (uint32_t)b.newid[node] * (uint32_t)ncls                   \
-                                      : dense_end + ((uint32_t)b.newid[node] - ndense))
 
     uint32_t ndeep = nstates - ndense;
     int32_t *own2 = malloc(nstates * sizeof *own2);
@@ -412,9 +417,9 @@ int at_ac_compile(at_ac_t *self)
         dfirst[d] = ne;
         for (uint32_t e = b.cfirst[s]; e < b.cfirst[s + 1]; e++) {
             dcls[ne] = b.pcls[b.clist[e]];
-            dchild[ne++] = CODE(b.clist[e]);
+            dchild[ne++] = code_of(b.newid[b.clist[e]], ndense, ncls);
         }
-        dfail[d] = CODE(b.fail[s]);
+        dfail[d] = code_of(b.newid[b.fail[s]], ndense, ncls);
     }
     dfirst[ndeep] = ne;
     /* The dense table is the rows rewritten in place: each target becomes
@@ -423,8 +428,7 @@ int at_ac_compile(at_ac_t *self)
     uint32_t *table = (uint32_t *)b.rows;
     size_t cells = (size_t)ndense * ncls;
     for (size_t i = 0; i < cells; i++)
-        table[i] = CODE(b.rows[i]);
-#undef CODE
+        table[i] = code_of(b.newid[b.rows[i]], ndense, ncls);
     for (uint32_t q = 0; q < ndense; q++) {
         if (placed[q])
             continue;
