@@ -16,6 +16,7 @@ int cli_decode(int argc, char **argv);
 int cli_feed(int argc, char **argv);
 int cli_feeds(int argc, char **argv);
 int cli_data(int argc, char **argv);
+int cli_data_on(int argc, char **argv); /* attache data on, called by cli_data */
 int cli_kafka_mock(int argc, char **argv);
 int cli_tail(int argc, char **argv);
 int cli_query(int argc, char **argv);

@@ -14,6 +14,9 @@
  * built from (aliases.tsv, places.tsv with scope `text`, the longest_match
  * blockers, actor_aliases.tsv), one per line, sorted and unique. The
  * enrichment benchmark (bench/enrich.py) hands this list to ripgrep.
+ *
+ * attache data on DAY [COUNTRY...]: the tables as of one day, per state
+ * (cmd_data_on.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -67,7 +70,11 @@ static void usage(FILE *out)
                  "\n"
                  "Usage: attache data aliases [DIR]\n"
                  "Print every spelling the text matcher is built from, one per line, sorted\n"
-                 "and unique (the alias list of bench/enrich.py).\n");
+                 "and unique (the alias list of bench/enrich.py).\n"
+                 "\n"
+                 "Usage: attache data on DAY [COUNTRY...] [--data-dir DIR]\n"
+                 "Each state's treaty status, office holders and their warrants on DAY, as\n"
+                 "JSON lines ('attache data on --help').\n");
 }
 
 /* "rome_statute 140/195" for the summary: rows for UN member and observer
@@ -197,6 +204,8 @@ int cli_data(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (strcmp(argv[1], "on") == 0)
+        return cli_data_on(argc - 1, argv + 1);
     int list = strcmp(argv[1], "aliases") == 0;
     if (!list && strcmp(argv[1], "check") != 0) {
         fprintf(stderr, "attache data: unknown subcommand '%s'\n", argv[1]);
