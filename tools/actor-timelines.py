@@ -108,10 +108,13 @@ def actor_names(data):
 
 
 def dated_in(source, year):
-    """True when source names a day (YYYY-MM-DD) or a month ("May 2026") of year."""
+    """True when source names a day (YYYY-MM-DD, "3 May 2026", "May 3, 2026")
+    or a month ("May 2026") of year. Dates in other languages are not read:
+    write the day as YYYY-MM-DD beside them."""
     if re.search(r"\b%d-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\b" % year, source):
         return True
-    return re.search(r"\b(%s) %d\b" % ("|".join(MONTHS), year), source) is not None
+    months = "|".join(MONTHS)
+    return re.search(r"\b(%s)( [0-9]{1,2},)? %d\b" % (months, year), source) is not None
 
 
 def undated_open(data, roles, asof):

@@ -70,7 +70,7 @@ def synthetic(d):
         # USA: head of state complete; foreign minister with a gap of two
         # days (2010-05-01 and 2010-05-02) and an open term.
         role("Q1", "head_of_state", "USA", "1999-01-01",
-             source="a page of 2026-10-01 (latest evidence)"),
+             source="a page of October 1, 2026 (latest evidence)"),
         role("Q2", "foreign_minister", "USA", "1999-06-01", "2010-05-01"),
         role("Q3", "foreign_minister", "USA", "2010-05-03",
              source="seen in office in September 2026"),
@@ -114,7 +114,8 @@ def test_timelines(d):
     assert "- foreign_minister missing: NOR" in out, out
     assert "- foreign_minister open from a first_seen day (first day not known): MNG" in out, out
     # Open terms with no dated record of 2026: Q6 (2025 page; "2026" alone is
-    # no date) and Q7 (export alone); not Q1 (a day), Q3 (a month), Q5
+    # no date) and Q7 (export alone); not Q1 ("October 1, 2026"), Q8
+    # (2026-09-22), Q3 (a month), Q5
     # (last_seen) or closed terms.
     undated = out[out.index("Open terms whose source"):]
     assert "Open terms whose source names no dated record of 2026: 2" in undated, undated
