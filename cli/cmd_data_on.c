@@ -147,9 +147,7 @@ static json_t *warrants(const at_actor_t *a, at_day_t day)
         if (!o || json_array_append_new(arr, o) || put_str(o, "court", wa->court) ||
             put_str(o, "reference", wa->reference) || put_day(o, "issued", wa->issued) ||
             put_str(o, "status", status) ||
-            put_day(o, "status_date",
-                    wa->status_date != AT_DAY_NONE && wa->status_date <= day ? wa->status_date
-                                                                             : AT_DAY_NONE) ||
+            put_day(o, "status_date", at_warrant_status_date(wa, day)) ||
             put_str(o, "source", wa->source)) {
             json_decref(arr);
             return NULL;

@@ -808,3 +808,11 @@ const char *at_warrant_status(const at_warrant_t *warrant, at_day_t day)
         return warrant->status;
     return "outstanding";
 }
+
+at_day_t at_warrant_status_date(const at_warrant_t *warrant, at_day_t day)
+{
+    if (!warrant || day < warrant->issued || warrant->status_date == AT_DAY_NONE ||
+        day < warrant->status_date)
+        return AT_DAY_NONE;
+    return warrant->status_date;
+}

@@ -176,4 +176,10 @@ int at_role_single_holder(const char *role);
  * exist), "outstanding" from issue until status_date, status from then. */
 const char *at_warrant_status(const at_warrant_t *warrant, at_day_t day);
 
+/* The day the warrant took the status at_warrant_status gives on day:
+ * status_date once it is reached, AT_DAY_NONE while the warrant is
+ * outstanding (or not yet issued), so a reader of that day never sees a
+ * later status change. */
+at_day_t at_warrant_status_date(const at_warrant_t *warrant, at_day_t day);
+
 #endif

@@ -819,9 +819,7 @@ static int add_warrants(Attache__V1__ActorMention *am, const at_actor_t *a, at_d
             return -1;
         if (at_pbstr_set(&m->court, wa->court) || set_day(&m->issued, wa->issued) ||
             at_pbstr_set(&m->status, status) ||
-            set_day(&m->status_date, wa->status_date != AT_DAY_NONE && wa->status_date <= day
-                                         ? wa->status_date
-                                         : AT_DAY_NONE) ||
+            set_day(&m->status_date, at_warrant_status_date(wa, day)) ||
             at_pbstr_set(&m->reference, wa->reference) || at_pbstr_set(&m->source, wa->source))
             return -1;
     }

@@ -471,6 +471,21 @@ static void test_warrants(void **state)
                          .status_date = td_day("2020-01-01")};
     assert_null(at_warrant_status(&same, td_day("2019-12-31")));
     assert_string_equal(at_warrant_status(&same, td_day("2020-01-01")), "executed");
+    assert_int_equal(at_warrant_status_date(&same, td_day("2019-12-31")), AT_DAY_NONE);
+    assert_int_equal(at_warrant_status_date(&same, td_day("2020-01-01")), td_day("2020-01-01"));
+
+    /* The status day shows from that day on, never before it: Duterte's
+     * warrant (issued 2025-03-07, executed 2025-03-12 in warrants.tsv). */
+    const at_actor_t *d = actor(r, "Q457786");
+    assert_int_equal(d->nwarrants, 1);
+    assert_int_equal(at_warrant_status_date(&d->warrants[0], td_day("2025-03-11")), AT_DAY_NONE);
+    assert_int_equal(at_warrant_status_date(&d->warrants[0], td_day("2025-03-12")),
+                     td_day("2025-03-12"));
+    assert_int_equal(at_warrant_status_date(&d->warrants[0], td_day("2025-03-06")), AT_DAY_NONE);
+    assert_int_equal(at_warrant_status_date(NULL, td_day("2025-03-11")), AT_DAY_NONE);
+    /* An outstanding warrant has no status day. */
+    assert_int_equal(at_warrant_status_date(&actor(r, "Q7747")->warrants[0], td_day("2026-01-01")),
+                     AT_DAY_NONE);
 }
 
 static void test_patterns(void **state)

@@ -193,7 +193,7 @@ def test_all_states_and_errors():
     for args, msg in (([], "Usage: attache data on"),
                       (["2024-02-30"], "'2024-02-30' is not a day (YYYY-MM-DD)"),
                       (["yesterday", "RUS"], "'yesterday' is not a day"),
-                      (["2024-06-01", "XXX"], "unknown country 'XXX'"),
+                      (["2024-06-01", "ZZZ"], "unknown country 'ZZZ'"),
                       (["2024-06-01", "RU"], "unknown country 'RU'"),
                       (["2024-06-01", "--bogus"], "Usage: attache data on")):
         r = subprocess.run([ATTACHE, "data", "on"] + args, capture_output=True, text=True)
