@@ -249,7 +249,7 @@ static json_t *country_json(const on_t *q, size_t country, term_t *terms, size_t
         bad = !t || json_array_append_new(offices, t);
     }
     for (size_t k = 0; k < NCORE && !bad; k++) {
-        if (held[k] || (k == 1 && no_hog_office(q, country)))
+        if (held[k] || (strcmp(CORE[k], "head_of_government") == 0 && no_hog_office(q, country)))
             continue;
         json_t *m = no_holder(q, terms, n, CORE[k]);
         bad = !m || json_array_append_new(missing, m);
