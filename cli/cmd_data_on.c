@@ -156,11 +156,6 @@ static json_t *warrants(const at_actor_t *a, at_day_t day)
     return arr;
 }
 
-static const char *holder_name(at_holder_t h)
-{
-    return h == AT_HOLDER_ACTING ? "acting" : h == AT_HOLDER_SHARED ? "shared" : "sole";
-}
-
 /* {"actor","name"} plus the term's days; with_detail adds the title, the
  * holder kind, the source and the actor's warrants on day. */
 static json_t *term(const on_t *q, const term_t *t, int with_detail)
@@ -174,7 +169,7 @@ static json_t *term(const on_t *q, const term_t *t, int with_detail)
         json_object_set_new(o, "actor", json_string(t->actor->id)) ||
         json_object_set_new(o, "name", json_string(t->actor->name)) ||
         (with_detail && put_str(o, "title", r->title)) ||
-        (with_detail && json_object_set_new(o, "holder", json_string(holder_name(r->holder)))) ||
+        (with_detail && json_object_set_new(o, "holder", json_string(at_holder_name(r->holder)))) ||
         put_day(o, "start", r->start) || put_day(o, "first_seen", r->first_seen) ||
         put_day(o, "end", r->end) || put_day(o, "last_seen", r->last_seen);
     if (!bad && with_detail) {

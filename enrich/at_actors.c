@@ -800,6 +800,11 @@ int at_role_single_holder(const char *role)
     return 0;
 }
 
+const char *at_holder_name(at_holder_t h)
+{
+    return (size_t)h < sizeof holders / sizeof *holders ? holders[h] : "sole";
+}
+
 const char *at_warrant_status(const at_warrant_t *warrant, at_day_t day)
 {
     if (!warrant || day < warrant->issued)

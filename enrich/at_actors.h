@@ -172,6 +172,9 @@ at_day_t at_role_until(const at_role_t *role);
  * senate_minority_leader, head_of_cabinet. */
 int at_role_single_holder(const char *role);
 
+/* The roles.tsv `holder` word for h: "sole", "acting" or "shared". */
+const char *at_holder_name(at_holder_t h);
+
 /* Status of the warrant on day: NULL before it was issued (it did not
  * exist), "outstanding" from issue until status_date, status from then. */
 const char *at_warrant_status(const at_warrant_t *warrant, at_day_t day);

@@ -483,6 +483,10 @@ static void test_warrants(void **state)
                      td_day("2025-03-12"));
     assert_int_equal(at_warrant_status_date(&d->warrants[0], td_day("2025-03-06")), AT_DAY_NONE);
     assert_int_equal(at_warrant_status_date(NULL, td_day("2025-03-11")), AT_DAY_NONE);
+    /* The holder words roles.tsv is read with, back from the enum. */
+    assert_string_equal(at_holder_name(AT_HOLDER_SOLE), "sole");
+    assert_string_equal(at_holder_name(AT_HOLDER_ACTING), "acting");
+    assert_string_equal(at_holder_name(AT_HOLDER_SHARED), "shared");
     /* An outstanding warrant has no status day. */
     assert_int_equal(at_warrant_status_date(&actor(r, "Q7747")->warrants[0], td_day("2026-01-01")),
                      AT_DAY_NONE);
